@@ -1,0 +1,292 @@
+#!/usr/bin/env python3
+"""The project's test lab: real Docker hosts as containers on this machine.
+
+Each node is a container with systemd as PID 1 and its own dockerd (see shared/LAB.md), reached
+by Ansible through the community.docker.docker connection. Everything the lab creates carries
+the `dcswarm-` prefix and the label `dcswarm.lab=<lab name>`, so `down` removes exactly that.
+
+    lab.py engine              make sure a Docker engine answers here (installs/starts one if not)
+    lab.py build               build the node images (cached: a second build is a no-op)
+    lab.py up N [--managers M] [--kinds k1,k2] [--name LAB]
+    lab.py down [--name LAB]   remove the lab's containers, volumes and network
+    lab.py inventory [--name LAB]   print the inventory path
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+IMAGES_DIR = os.path.join(ROOT, "lab", "images")
+CACHE = os.path.join(ROOT, ".cache", "lab")
+STATE = os.path.join(ROOT, ".lab")
+PREFIX = "dcswarm"
+LABEL = PREFIX + ".lab"
+BASE_SUITES = {"bookworm": "dcswarm-base:bookworm", "trixie": "dcswarm-base:trixie"}
+# kind -> (image dir, the image it is built FROM). Order matters: parents first.
+KINDS = {
+    "debian12-bare": "dcswarm-base:bookworm",
+    "debian12": "dcswarm-node:debian12-bare",
+    "debian13": "dcswarm-base:trixie",
+    "el7-layout": "dcswarm-node:debian12",
+}
+# `up N` cycles through these, so 3 nodes cover the three daemon layouts.
+DEFAULT_MIX = ["debian12", "el7-layout", "debian13", "debian12-bare"]
+# Every capability but SYS_RESOURCE (not in this machine's bounding set), which is what
+# --privileged would need; see shared/LAB.md.
+RUN_FLAGS = [
+    "--cap-add", "ALL", "--cap-drop", "SYS_RESOURCE",
+    "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
+    "--security-opt", "systempaths=unconfined",
+    "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+    # An anonymous volume lets the inner engine use overlay2 instead of vfs.
+    "-v", "/var/lib/docker",
+    "--tmpfs", "/run", "--tmpfs", "/run/lock",
+]
+
+
+def log(msg):
+    print("lab: " + msg, flush=True)
+
+
+def run(args, check=True, capture=True, **kwargs):
+    res = subprocess.run(args, check=False, text=True,
+                         stdout=subprocess.PIPE if capture else None,
+                         stderr=subprocess.PIPE if capture else None, **kwargs)
+    if check and res.returncode != 0:
+        raise SystemExit("lab: command failed (%d): %s\n%s" % (
+            res.returncode, " ".join(args), (res.stderr or "").strip()))
+    return res
+
+
+def docker(*args, **kwargs):
+    return run(["docker"] + list(args), **kwargs)
+
+
+# ---------------------------------------------------------------- engine
+
+def engine_answers():
+    return shutil.which("docker") is not None and docker("info", check=False).returncode == 0
+
+
+def ensure_engine():
+    """Start a Docker engine when none answers; never touch one that already runs."""
+    if engine_answers():
+        log("docker engine answers; leaving it as it is")
+        return
+    if os.geteuid() != 0:
+        raise SystemExit("lab: no Docker engine answers and installing one needs root")
+    if shutil.which("dockerd") is None or shutil.which("debootstrap") is None:
+        log("installing Debian's docker.io and debootstrap")
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        run(["apt-get", "update", "-qq"], env=env)
+        run(["apt-get", "install", "-y", "-qq", "docker.io", "debootstrap"], env=env)
+    os.makedirs(CACHE, exist_ok=True)
+    logf = open(os.path.join(CACHE, "dockerd.log"), "ab")
+    proc = subprocess.Popen(["dockerd"], stdout=logf, stderr=logf, start_new_session=True)
+    with open(os.path.join(CACHE, "dockerd.pid"), "w") as f:
+        f.write(str(proc.pid))
+    for _ in range(60):
+        if engine_answers():
+            log("started dockerd (pid %d, log .cache/lab/dockerd.log)" % proc.pid)
+            return
+        if proc.poll() is not None:
+            break
+        time.sleep(1)
+    raise SystemExit("lab: dockerd did not come up; see .cache/lab/dockerd.log")
+
+
+# ---------------------------------------------------------------- images
+
+def image_label(image, label):
+    res = docker("image", "inspect", "--format",
+                 "{{ index .Config.Labels %s }}" % json.dumps(label), image, check=False)
+    return res.stdout.strip() if res.returncode == 0 else None
+
+
+def image_id(image):
+    res = docker("image", "inspect", "--format", "{{.Id}}", image, check=False)
+    return res.stdout.strip() if res.returncode == 0 else None
+
+
+def build_base(suite, image):
+    if image_id(image):
+        return
+    if shutil.which("debootstrap") is None:
+        ensure_engine()
+    rootfs = os.path.join(CACHE, "rootfs-" + suite)
+    if not os.path.isdir(os.path.join(rootfs, "etc")):
+        log("debootstrap %s (about 40 s)" % suite)
+        shutil.rmtree(rootfs, ignore_errors=True)
+        run(["debootstrap", "--variant=minbase", suite, rootfs, "http://deb.debian.org/debian"])
+    log("importing %s" % image)
+    tar = subprocess.Popen(["tar", "-C", rootfs, "-c", "."], stdout=subprocess.PIPE)
+    run(["docker", "import", "--change", "LABEL %s.project=1" % PREFIX, "-", image],
+        stdin=tar.stdout)
+    tar.wait()
+    shutil.rmtree(rootfs, ignore_errors=True)
+
+
+def context_hash(kind, parent):
+    """What the image is made of: its build context and the exact parent image."""
+    digest = hashlib.sha256((image_id(parent) or "").encode())
+    folder = os.path.join(IMAGES_DIR, kind)
+    for name in sorted(os.listdir(folder)):
+        digest.update(name.encode())
+        with open(os.path.join(folder, name), "rb") as f:
+            digest.update(f.read())
+    return digest.hexdigest()[:16]
+
+
+def build_images(kinds=None):
+    wanted = set(kinds or KINDS)
+    for suite, image in BASE_SUITES.items():
+        build_base(suite, image)
+    for kind, parent in KINDS.items():
+        # Parents of wanted kinds are built too (dict order lists parents first).
+        if kind not in wanted and not any(KINDS[k] == "dcswarm-node:" + kind for k in wanted):
+            continue
+        image = "dcswarm-node:" + kind
+        digest = context_hash(kind, parent)
+        if image_label(image, PREFIX + ".context") == digest:
+            continue
+        log("building %s" % image)
+        started = time.time()
+        docker("build", "-q", "--label", "%s.project=1" % PREFIX,
+               "--label", "%s.context=%s" % (PREFIX, digest),
+               "-t", image, os.path.join(IMAGES_DIR, kind))
+        log("built %s in %.0f s" % (image, time.time() - started))
+
+
+# ---------------------------------------------------------------- nodes
+
+def lab_containers(name):
+    res = docker("ps", "-a", "--filter", "label=%s=%s" % (LABEL, name), "--format", "{{.Names}}")
+    return [n for n in res.stdout.split() if n.startswith(PREFIX + "-")]
+
+
+def network_name(name):
+    return "%s-%s-net" % (PREFIX, name)
+
+
+def down(name):
+    names = lab_containers(name)
+    if names:
+        # -v removes the anonymous /var/lib/docker volumes with them.
+        docker("rm", "-f", "-v", *names)
+    net = network_name(name)
+    if docker("network", "inspect", net, check=False).returncode == 0:
+        docker("network", "rm", net)
+    shutil.rmtree(os.path.join(STATE, name), ignore_errors=True)
+    log("lab %s is down (%d containers removed)" % (name, len(names)))
+
+
+def wait_for_docker(node, timeout=180):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        res = docker("exec", node, "systemctl", "is-active", "docker", check=False)
+        if res.stdout.strip() == "active":
+            if docker("exec", node, "docker", "info", check=False).returncode == 0:
+                return
+        time.sleep(1)
+    status = docker("exec", node, "systemctl", "status", "docker", "--no-pager", check=False)
+    raise SystemExit("lab: docker.service in %s did not become active:\n%s" % (node, status.stdout))
+
+
+def node_ip(node, net):
+    res = docker("inspect", "--format",
+                 "{{ (index .NetworkSettings.Networks %s).IPAddress }}" % json.dumps(net), node)
+    return res.stdout.strip()
+
+
+def start_node(name, index, kind):
+    node = "%s-%s-node%d" % (PREFIX, name, index)
+    docker("run", "-d", *RUN_FLAGS, "--label", "%s=%s" % (LABEL, name),
+           "--label", "%s.kind=%s" % (PREFIX, kind), "--network", network_name(name),
+           "--name", node, "--hostname", node, "dcswarm-node:" + kind, "/lib/systemd/systemd")
+    return node
+
+
+def up(count, managers, kinds, name):
+    if count < 1 or managers < 1 or managers > count:
+        raise SystemExit("lab: need 1 <= managers <= nodes (got %d managers, %d nodes)"
+                         % (managers, count))
+    kinds = kinds or DEFAULT_MIX
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        raise SystemExit("lab: unknown node kind(s) %s; known: %s" % (unknown, sorted(KINDS)))
+    ensure_engine()
+    build_images(kinds)
+    down(name)  # clear what an earlier run (or session) left behind
+    docker("network", "create", "--label", "%s=%s" % (LABEL, name), network_name(name))
+    started = time.time()
+    nodes = [(start_node(name, i + 1, kinds[i % len(kinds)]), kinds[i % len(kinds)])
+             for i in range(count)]
+    for node, _kind in nodes:
+        wait_for_docker(node)
+    log("%d nodes up with docker active in %.1f s" % (count, time.time() - started))
+    hosts = [(node, kind, node_ip(node, network_name(name))) for node, kind in nodes]
+    path = write_inventory(name, hosts, managers)
+    print(path)
+
+
+def write_inventory(name, hosts, managers):
+    folder = os.path.join(STATE, name)
+    os.makedirs(folder, exist_ok=True)
+    lines = ["# Written by lab/lab.py: the lab's nodes, reached through their container names.",
+             "[swarm_managers]"]
+    line = "{0} lab_node_kind={1} lab_ip={2}"
+    lines += [line.format(*h) for h in hosts[:managers]]
+    lines += ["", "[swarm_agents]"] + [line.format(*h) for h in hosts[managers:]]
+    lines += ["", "[all:vars]",
+              "ansible_connection=community.docker.docker",
+              "ansible_python_interpreter=/usr/bin/python3", ""]
+    path = os.path.join(folder, "inventory.ini")
+    with open(path, "w") as f:
+        f.write("\n".join(lines))
+    # The lab reproduces the guide's plain-TCP setup: an explicit, documented opt-in.
+    os.makedirs(os.path.join(folder, "group_vars"), exist_ok=True)
+    with open(os.path.join(folder, "group_vars", "all.yml"), "w") as f:
+        f.write("---\n# Lab only: the guide's unauthenticated TCP listener, opted into explicitly.\n"
+                "swarm_insecure_tcp: true\n")
+    return path
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("engine")
+    build_p = sub.add_parser("build")
+    build_p.add_argument("--kinds", help="comma-separated kinds (default: all)")
+    up_p = sub.add_parser("up")
+    up_p.add_argument("count", type=int)
+    up_p.add_argument("--managers", type=int, default=1)
+    up_p.add_argument("--kinds", help="comma-separated kinds, cycled (default: %s)"
+                      % ",".join(DEFAULT_MIX))
+    for p in (up_p, sub.add_parser("down"), sub.add_parser("inventory")):
+        p.add_argument("--name", default=os.environ.get("DCSWARM_LAB", "lab"),
+                       help="lab name, so several labs can coexist (env DCSWARM_LAB)")
+    args = parser.parse_args(argv)
+    kinds = args.kinds.split(",") if getattr(args, "kinds", None) else None
+    if args.cmd == "engine":
+        ensure_engine()
+    elif args.cmd == "build":
+        ensure_engine()
+        build_images(kinds)
+    elif args.cmd == "up":
+        up(args.count, args.managers, kinds, args.name)
+    elif args.cmd == "down":
+        if engine_answers():
+            down(args.name)
+    elif args.cmd == "inventory":
+        print(os.path.join(STATE, args.name, "inventory.ini"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
