@@ -10,6 +10,7 @@ the `dcswarm-` prefix and the label `dcswarm.lab=<lab name>`, so `down` removes 
     lab.py up N [--managers M] [--kinds k1,k2] [--name LAB]
     lab.py down [--name LAB]   remove the lab's containers, volumes and network
     lab.py inventory [--name LAB]   print the inventory path
+    lab.py engine-stop         stop the dockerd that `engine` started, if it started one
 """
 
 import argparse
@@ -99,6 +100,29 @@ def ensure_engine():
             break
         time.sleep(1)
     raise SystemExit("lab: dockerd did not come up; see .cache/lab/dockerd.log")
+
+
+def stop_engine():
+    """Stop the dockerd this script started (by its own pid), and nothing else."""
+    pidfile = os.path.join(CACHE, "dockerd.pid")
+    if not os.path.exists(pidfile):
+        log("no dockerd was started by the lab; nothing to stop")
+        return
+    with open(pidfile) as f:
+        pid = int(f.read().strip() or 0)
+    os.remove(pidfile)
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            if not f.read().startswith(b"dockerd"):
+                return
+        os.kill(pid, 15)
+    except (OSError, ValueError):
+        return
+    for _ in range(30):
+        if not os.path.exists("/proc/%d" % pid):
+            break
+        time.sleep(1)
+    log("stopped the lab's dockerd (pid %d)" % pid)
 
 
 # ---------------------------------------------------------------- images
@@ -261,6 +285,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("engine")
+    sub.add_parser("engine-stop")
     build_p = sub.add_parser("build")
     build_p.add_argument("--kinds", help="comma-separated kinds (default: all)")
     up_p = sub.add_parser("up")
@@ -275,6 +300,8 @@ def main(argv=None):
     kinds = args.kinds.split(",") if getattr(args, "kinds", None) else None
     if args.cmd == "engine":
         ensure_engine()
+    elif args.cmd == "engine-stop":
+        stop_engine()
     elif args.cmd == "build":
         ensure_engine()
         build_images(kinds)
