@@ -1,0 +1,664 @@
+# -*- coding: utf-8 -*-
+# Copyright: dockercluster.swarm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure Swarm-mode decisions: addresses, membership, plans, summaries.
+
+Nothing here talks to an engine or runs a command: callers pass in the
+engine's answers (``info()['Swarm']``, ``nodes()``...) or, for the advertise
+address, a ``run(argv) -> (rc, stdout, stderr)`` callable.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+import re
+
+DEFAULT_SWARM_PORT = 2377
+
+# Membership classes returned by classify_membership().
+ABSENT = 'absent'
+PENDING = 'pending'
+SAME_ROLE = 'same_cluster_same_role'
+OTHER_ROLE = 'same_cluster_other_role'
+OTHER_CLUSTER = 'other_cluster'
+LOCKED = 'locked'
+ERROR = 'error'
+MEMBERSHIPS = (ABSENT, PENDING, SAME_ROLE, OTHER_ROLE, OTHER_CLUSTER, LOCKED, ERROR)
+
+# Plan steps returned by plan_membership().
+LEAVE = 'leave'
+INIT = 'init'
+JOIN = 'join'
+
+_HOSTNAME_RE = re.compile(r'^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$')
+_IFACE_RE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$')
+_TOKEN_RE = re.compile(r'^SWMTKN-1-[0-9a-z]{50}-[0-9a-z]{25}$')
+
+
+def _text(value):
+    if value is None:
+        return ''
+    return '%s' % (value,)
+
+
+# ---------------------------------------------------------------- addresses
+
+def parse_ip(value):
+    """Return an ipaddress object for ``value`` or None when it is not an IP."""
+    try:
+        return ipaddress.ip_address(_text(value).strip())
+    except ValueError:
+        return None
+
+
+def _parse_port(port, original):
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError('invalid port %r in address %r (expected 1-65535)' % (port, original))
+    return int(port)
+
+
+def split_host_port(addr, default_port=None):
+    """Split ``host[:port]`` / ``[v6][:port]`` / bare IPv6 into (host, port).
+
+    IPv6 hosts are returned without brackets; port is an int or default_port.
+    Raises ValueError naming the bad value.
+    """
+    original = addr
+    addr = _text(addr).strip()
+    if not addr:
+        raise ValueError('empty address')
+    if addr.startswith('['):
+        end = addr.find(']')
+        if end < 0:
+            raise ValueError('unbalanced "[" in address %r' % (original,))
+        host = addr[1:end]
+        rest = addr[end + 1:]
+        if parse_ip(host) is None or parse_ip(host).version != 6:
+            raise ValueError('%r in address %r is not an IPv6 address' % (host, original))
+        if not rest:
+            return host, default_port
+        if not rest.startswith(':'):
+            raise ValueError('unexpected %r after "]" in address %r' % (rest, original))
+        return host, _parse_port(rest[1:], original)
+    if addr.count(':') > 1:
+        ip = parse_ip(addr)
+        if ip is None:
+            raise ValueError('%r is neither host[:port] nor an IPv6 address '
+                             '(write IPv6 with a port as [addr]:port)' % (original,))
+        return addr, default_port
+    if ':' in addr:
+        host, port = addr.split(':', 1)
+        return host, _parse_port(port, original)
+    return addr, default_port
+
+
+def _check_host(host, original):
+    ip = parse_ip(host)
+    if ip is not None:
+        if ip.is_unspecified:
+            raise ValueError('%r is the unspecified address, not a reachable manager address' % (original,))
+        return ip.compressed
+    if not _HOSTNAME_RE.match(host) or '..' in host or len(host) > 253:
+        raise ValueError('%r is not an IP address or a host name' % (original,))
+    return host.lower()
+
+
+def join_host_port(host, port):
+    ip = parse_ip(host)
+    if ip is not None and ip.version == 6:
+        return '[%s]:%d' % (ip.compressed, port)
+    return '%s:%d' % (host, port)
+
+
+def normalize_manager_addr(addr, default_port=DEFAULT_SWARM_PORT):
+    """``10.0.0.1`` -> ``10.0.0.1:2377``; ``fe80::1`` -> ``[fe80::1]:2377``.
+
+    Raises ValueError naming the bad value.
+    """
+    host, port = split_host_port(addr, default_port)
+    host = _check_host(host, addr)
+    return join_host_port(host, port)
+
+
+def normalize_manager_addrs(addrs, default_port=DEFAULT_SWARM_PORT):
+    """Normalise a list of manager addresses, dropping duplicates (order kept)."""
+    result = []
+    for addr in addrs or []:
+        norm = normalize_manager_addr(addr, default_port)
+        if norm not in result:
+            result.append(norm)
+    return result
+
+
+def expand_manager_addrs(addrs, resolve=None):
+    """Normalised addresses plus, for host names, ``ip:port`` of each address
+    ``resolve(host)`` returns (a worker only knows its managers by IP)."""
+    result = normalize_manager_addrs(addrs)
+    if resolve is None:
+        return result
+    for addr in list(result):
+        host, port = split_host_port(addr)
+        if parse_ip(host) is not None:
+            continue
+        for ip in resolve(host) or []:
+            if parse_ip(ip) is None:
+                continue
+            extra = join_host_port(ip, port)
+            if extra not in result:
+                result.append(extra)
+    return result
+
+
+def addr_host(addr):
+    """The host part of a (possibly un-normalised) address, lower-cased; '' when unparsable."""
+    try:
+        host = split_host_port(addr)[0]
+    except ValueError:
+        return ''
+    ip = parse_ip(host)
+    return ip.compressed if ip is not None else host.lower()
+
+
+def validate_listen_addr(value, what='listen_addr'):
+    """``ip[:port]``, ``[v6][:port]``, ``iface[:port]``. Returns the value stripped."""
+    value = _text(value).strip()
+    try:
+        host = split_host_port(value)[0]
+    except ValueError as exc:
+        raise ValueError('%s: %s' % (what, exc))
+    if parse_ip(host) is None and not _IFACE_RE.match(host):
+        raise ValueError('%s: %r is not an IP address or an interface name' % (what, value))
+    return value
+
+
+def validate_advertise_addr(value):
+    """``ip`` or ``ip:port`` (``[v6]:port``). Interfaces go in advertise_interface."""
+    value = _text(value).strip()
+    try:
+        host = split_host_port(value)[0]
+    except ValueError as exc:
+        raise ValueError('advertise_addr: %s' % (exc,))
+    ip = parse_ip(host)
+    if ip is None:
+        raise ValueError('advertise_addr: %r is not an IP address (optionally with :port); '
+                         'name an interface with advertise_interface instead' % (value,))
+    if ip.is_unspecified:
+        raise ValueError('advertise_addr: %r is the unspecified address; give a reachable IP' % (value,))
+    return value
+
+
+def validate_data_path_addr(value):
+    """An IP address or an interface name, without a port."""
+    value = _text(value).strip()
+    if parse_ip(value) is not None:
+        return value
+    if not _IFACE_RE.match(value):
+        raise ValueError('data_path_addr: %r is not an IP address or an interface name '
+                         '(no port: the data path port is 4789/udp)' % (value,))
+    return value
+
+
+def validate_interface(value, what='advertise_interface'):
+    value = _text(value).strip()
+    if not _IFACE_RE.match(value):
+        raise ValueError('%s: %r is not a valid network interface name' % (what, value))
+    return value
+
+
+def validate_addr_pools(pools, subnet_size=None):
+    """Validate default_addr_pool CIDRs and subnet_size; return the pools as strings.
+
+    Raises ValueError naming the first bad value.
+    """
+    if subnet_size is not None and not 16 <= subnet_size <= 28:
+        raise ValueError('subnet_size: %r is out of range (16 to 28)' % (subnet_size,))
+    result = []
+    for pool in pools or []:
+        text = _text(pool).strip()
+        if '/' not in text:
+            raise ValueError('default_addr_pool: %r is not a CIDR block (like 10.20.0.0/16)' % (text,))
+        try:
+            net = ipaddress.ip_network(text, strict=True)
+        except ValueError as exc:
+            raise ValueError('default_addr_pool: %r is not a valid CIDR block: %s' % (text, exc))
+        if subnet_size is not None and net.version == 4 and net.prefixlen > subnet_size:
+            raise ValueError('default_addr_pool: %r is smaller than subnet_size /%d: each pool must '
+                             'hold at least one subnet' % (text, subnet_size))
+        for other in result:
+            if ipaddress.ip_network(other).overlaps(net):
+                raise ValueError('default_addr_pool: %r overlaps %r' % (text, other))
+        result.append(net.with_prefixlen)
+    return result
+
+
+def validate_join_token(token):
+    """Swarm join tokens look like SWMTKN-1-<50 chars>-<25 chars>. Never echoes the token."""
+    token = _text(token).strip()
+    if not _TOKEN_RE.match(token):
+        shown = token[:9] + '...' if token.startswith('SWMTKN-') else '(not starting with SWMTKN-1-)'
+        raise ValueError('join_token does not look like a Swarm join token %s: expected '
+                         'SWMTKN-1-<50 chars>-<25 chars>, as printed by "docker swarm join-token -q worker|manager" '
+                         'or returned by dockercluster.swarm.swarm_token' % (shown,))
+    return token
+
+
+# -------------------------------------------------- advertise address choice
+
+def parse_ip_addr_show(output):
+    """Parse ``ip -4 -o addr show [dev IFACE]`` output.
+
+    Returns a list of dicts {ifname, addr, prefixlen, scope, secondary} in output order.
+    """
+    result = []
+    for line in _text(output).splitlines():
+        fields = line.split()
+        if 'inet' not in fields:
+            continue
+        idx = fields.index('inet')
+        if idx + 1 >= len(fields) or '/' not in fields[idx + 1]:
+            continue
+        addr, prefixlen = fields[idx + 1].split('/', 1)
+        if parse_ip(addr) is None:
+            continue
+        scope = ''
+        if 'scope' in fields and fields.index('scope') + 1 < len(fields):
+            scope = fields[fields.index('scope') + 1]
+        ifname = fields[1].rstrip(':').split('@')[0] if len(fields) > 1 else ''
+        result.append(dict(ifname=ifname, addr=addr, prefixlen=int(prefixlen) if prefixlen.isdigit() else None,
+                           scope=scope, secondary='secondary' in fields))
+    return result
+
+
+def pick_interface_addr(output):
+    """The address to advertise from ``ip -4 -o addr show dev IFACE`` output, or None.
+
+    Prefers a primary global-scope address, then any global one, then the first.
+    """
+    addrs = parse_ip_addr_show(output)
+    for want in (lambda a: a['scope'] == 'global' and not a['secondary'],
+                 lambda a: a['scope'] == 'global',
+                 lambda a: True):
+        for item in addrs:
+            if want(item):
+                return item['addr']
+    return None
+
+
+def _route_fields(line):
+    fields = line.split()
+    found = {}
+    for key in ('src', 'dev', 'via'):
+        if key in fields:
+            idx = fields.index(key)
+            if idx + 1 < len(fields):
+                found[key] = fields[idx + 1]
+    return found
+
+
+def parse_route_get(output):
+    """Parse ``ip -4 route get ADDR`` output -> {'src', 'dev', 'via'} (keys present when found)."""
+    for line in _text(output).splitlines():
+        found = _route_fields(line)
+        if found:
+            return found
+    return {}
+
+
+def parse_route_show_default(output):
+    """Parse ``ip -4 route show default`` -> the first default route's {'src', 'dev', 'via'}."""
+    for line in _text(output).splitlines():
+        if line.split()[:1] == ['default']:
+            return _route_fields(line)
+    return {}
+
+
+def choose_advertise_addr(run, advertise_addr=None, advertise_interface=None, target='1.1.1.1'):
+    """Decide the address to advertise.
+
+    ``run(argv)`` returns (rc, stdout, stderr). Order: advertise_addr as given;
+    else the IPv4 of advertise_interface; else the source address the kernel
+    would use towards ``target`` (``ip route get``: a routing-table lookup, no
+    packet is sent); else the default route's src, or its device's address.
+
+    Returns (addr, how) where how describes the source; addr is None when
+    nothing could be found (the engine then picks by itself).
+    Raises ValueError when a named interface has no IPv4 address.
+    """
+    if advertise_addr:
+        return advertise_addr, 'advertise_addr'
+    if advertise_interface:
+        rc, out, err = run(['ip', '-4', '-o', 'addr', 'show', 'dev', advertise_interface])
+        addr = pick_interface_addr(out) if rc == 0 else None
+        if not addr:
+            raise ValueError('advertise_interface: interface %r has no IPv4 address (ip: %s)'
+                             % (advertise_interface, (_text(err) or _text(out)).strip() or 'no output'))
+        return addr, 'interface %s' % advertise_interface
+    rc, out, err = run(['ip', '-4', 'route', 'get', target])
+    if rc == 0:
+        route = parse_route_get(out)
+        if route.get('src'):
+            return route['src'], 'route to %s' % target
+    rc, out, err = run(['ip', '-4', 'route', 'show', 'default'])
+    if rc == 0:
+        route = parse_route_show_default(out)
+        if route.get('src'):
+            return route['src'], 'default route'
+        if route.get('dev'):
+            rc, out, err = run(['ip', '-4', '-o', 'addr', 'show', 'dev', route['dev']])
+            addr = pick_interface_addr(out) if rc == 0 else None
+            if addr:
+                return addr, 'default route device %s' % route['dev']
+    return None, 'engine'
+
+
+# ---------------------------------------------------------------- membership
+
+def swarm_section(info):
+    """``info()['Swarm']`` from a full info() answer, or the section itself."""
+    info = info or {}
+    if 'LocalNodeState' not in info and isinstance(info.get('Swarm'), dict):
+        return info['Swarm']
+    return info
+
+
+def local_state(swarm_info):
+    return (_text(swarm_section(swarm_info).get('LocalNodeState')) or 'inactive').lower()
+
+
+def is_manager(swarm_info):
+    swarm = swarm_section(swarm_info)
+    return local_state(swarm) == 'active' and bool(swarm.get('ControlAvailable'))
+
+
+def remote_manager_addrs(swarm_info):
+    """Addresses in RemoteManagers (normalised when possible), sorted."""
+    result = []
+    for item in swarm_section(swarm_info).get('RemoteManagers') or []:
+        addr = (item or {}).get('Addr')
+        if not addr:
+            continue
+        try:
+            addr = normalize_manager_addr(addr)
+        except ValueError:
+            pass
+        if addr not in result:
+            result.append(addr)
+    return sorted(result)
+
+
+def membership_facts(swarm_info):
+    """What the node says about itself: a dict for results and messages."""
+    swarm = swarm_section(swarm_info)
+    state = local_state(swarm)
+    manager = is_manager(swarm)
+    cluster = swarm.get('Cluster') or {}
+    role = None
+    if state == 'active':
+        role = 'manager' if manager else 'worker'
+    return dict(
+        local_node_state=state,
+        node_id=swarm.get('NodeID') or None,
+        node_addr=swarm.get('NodeAddr') or None,
+        cluster_id=cluster.get('ID') or None,
+        control_available=bool(swarm.get('ControlAvailable')),
+        role=role,
+        manager_addrs=remote_manager_addrs(swarm),
+        error=swarm.get('Error') or None,
+    )
+
+
+def classify_membership(swarm_info, expected_manager_addrs=None, expected_cluster_id=None,
+                        wanted_role='manager'):
+    """Where the node stands relative to the cluster we want it in.
+
+    Returns one of MEMBERSHIPS:
+    - 'absent': not in any swarm (LocalNodeState inactive)
+    - 'pending': an earlier join did not finish
+    - 'locked' / 'error': the engine reports that state
+    - 'same_cluster_same_role', 'same_cluster_other_role', 'other_cluster'
+
+    Same cluster: for a manager, Cluster.ID equals expected_cluster_id when one is
+    given; else one of its RemoteManagers is an expected manager address; with
+    neither (initialising) an active manager is adopted. A worker cannot see
+    Cluster.ID, so only the RemoteManagers/expected-address overlap counts.
+    Addresses are compared by host (IP or name), so a port mismatch does not
+    make a node foreign (an engine is in at most one swarm).
+    """
+    if wanted_role not in ('manager', 'worker'):
+        raise ValueError('wanted_role must be manager or worker, not %r' % (wanted_role,))
+    swarm = swarm_section(swarm_info)
+    state = local_state(swarm)
+    if state in ('', 'inactive'):
+        return ABSENT
+    if state == 'pending':
+        return PENDING
+    if state == 'locked':
+        return LOCKED
+    if state != 'active':
+        return ERROR
+    manager = bool(swarm.get('ControlAvailable'))
+    expected_hosts = {addr_host(a) for a in (expected_manager_addrs or [])}
+    expected_hosts.discard('')
+    seen_hosts = {addr_host(item.get('Addr')) for item in (swarm.get('RemoteManagers') or []) if item}
+    seen_hosts.discard('')
+    overlap = bool(expected_hosts & seen_hosts)
+    if manager:
+        cluster_id = (swarm.get('Cluster') or {}).get('ID')
+        if expected_cluster_id:
+            same = cluster_id == expected_cluster_id
+        elif expected_hosts:
+            same = overlap
+        else:
+            same = True
+    else:
+        same = overlap
+    if not same:
+        return OTHER_CLUSTER
+    if manager == (wanted_role == 'manager'):
+        return SAME_ROLE
+    return OTHER_ROLE
+
+
+def plan_membership(membership, wanted_role, force, initialise=False):
+    """The steps to reach membership ``wanted_role`` from ``membership``.
+
+    Returns (steps, problem). steps is a list of LEAVE (always with force) then
+    INIT or JOIN; problem is None or a short code ('other_cluster',
+    'other_role', 'locked', 'error') when the node must not be touched without
+    force (steps is then []).
+    """
+    if membership not in MEMBERSHIPS:
+        raise ValueError('unknown membership %r' % (membership,))
+    enter = INIT if initialise else JOIN
+    if membership == SAME_ROLE:
+        return [], None
+    if membership == ABSENT:
+        return [enter], None
+    if membership == PENDING:
+        return [LEAVE, enter], None
+    problem = {OTHER_CLUSTER: 'other_cluster', OTHER_ROLE: 'other_role',
+               LOCKED: 'locked', ERROR: 'error'}[membership]
+    if force:
+        return [LEAVE, enter], None
+    return [], problem
+
+
+def describe_node(facts):
+    """One line about the node's current swarm membership, for messages."""
+    parts = ['LocalNodeState=%s' % facts.get('local_node_state')]
+    if facts.get('role'):
+        parts.append('role=%s' % facts['role'])
+    if facts.get('cluster_id'):
+        parts.append('cluster ID %s' % facts['cluster_id'])
+    if facts.get('node_id'):
+        parts.append('node ID %s' % facts['node_id'])
+    if facts.get('manager_addrs'):
+        parts.append('managers %s' % ', '.join(facts['manager_addrs']))
+    if facts.get('error'):
+        parts.append('error: %s' % facts['error'])
+    return '; '.join(parts)
+
+
+def problem_message(problem, facts, wanted_role, expected_manager_addrs=None, expected_cluster_id=None):
+    """A message for plan_membership()'s problem: what was found, how to proceed."""
+    found = describe_node(facts)
+    wanted = []
+    if expected_cluster_id:
+        wanted.append('cluster ID %s' % expected_cluster_id)
+    if expected_manager_addrs:
+        wanted.append('managers %s' % ', '.join(expected_manager_addrs))
+    wanted = ' and '.join(wanted) or 'a new cluster initialised here'
+    if problem == 'other_cluster':
+        return ('node is already in another swarm (%s), not in the expected one (%s). Nothing was '
+                'changed. Make it leave ("docker swarm leave --force") or set force=true to leave '
+                'that swarm and %s; its old entry stays in the other cluster\'s node list until '
+                'removed there.' % (found, wanted, 'initialise a new one' if not expected_manager_addrs
+                                    else 'join as %s' % wanted_role))
+    if problem == 'other_role':
+        if wanted_role == 'worker':
+            return ('node is a manager, not a worker (%s). Nothing was changed. Demote it from '
+                    'another manager ("docker node demote"), or set force=true to make it leave '
+                    '(beware of manager quorum) and join again as a worker.' % (found,))
+        return ('node is a worker of this cluster, not a manager (%s). Nothing was changed. Promote '
+                'it from a manager ("docker node promote", or community.docker.docker_node '
+                'role=manager), or set force=true to make it leave and join again as a manager.'
+                % (found,))
+    if problem == 'locked':
+        return ('the swarm on this node is locked (%s). Unlock it with "docker swarm unlock" '
+                '(autolock key), or set force=true to leave and %s.'
+                % (found, 'initialise' if not expected_manager_addrs else 'join again'))
+    return ('the node\'s swarm state is in error (%s). Nothing was changed. Set force=true to '
+            'leave and start over.' % (found,))
+
+
+# ------------------------------------------------------------------- nodes
+
+def _status_word(value, default='unknown'):
+    return (_text(value) or default).lower()
+
+
+def node_summary(node):
+    """Flatten one entry of ``nodes()`` into the fields this collection returns."""
+    node = node or {}
+    spec = node.get('Spec') or {}
+    desc = node.get('Description') or {}
+    status = node.get('Status') or {}
+    manager_status = node.get('ManagerStatus') or {}
+    addr = status.get('Addr') or ''
+    manager_addr = manager_status.get('Addr') or ''
+    if (not addr or addr == '0.0.0.0') and manager_addr:
+        addr = addr_host(manager_addr) or addr
+    return dict(
+        id=node.get('ID'),
+        hostname=desc.get('Hostname') or '',
+        role=_status_word(spec.get('Role'), 'worker'),
+        status=_status_word(status.get('State')),
+        availability=_status_word(spec.get('Availability'), 'active'),
+        addr=addr or None,
+        manager_addr=manager_addr or None,
+        engine_version=(desc.get('Engine') or {}).get('EngineVersion'),
+        leader=bool(manager_status.get('Leader')),
+        manager_reachability=manager_status.get('Reachability') or None,
+    )
+
+
+def summarize_nodes(nodes):
+    """node_summary() for each node, sorted managers first, then by hostname."""
+    items = [node_summary(n) for n in nodes or []]
+    items.sort(key=lambda n: (n['role'] != 'manager', n['hostname'], n['id'] or ''))
+    return items
+
+
+def manager_addrs_from(swarm_info=None, node_summaries=None):
+    """Manager addresses (host:2377 form): nodes' ManagerStatus.Addr, else RemoteManagers."""
+    result = []
+    for item in node_summaries or []:
+        if item.get('role') == 'manager' and item.get('manager_addr'):
+            try:
+                addr = normalize_manager_addr(item['manager_addr'])
+            except ValueError:
+                addr = item['manager_addr']
+            if addr not in result:
+                result.append(addr)
+    if not result and swarm_info is not None:
+        result = remote_manager_addrs(swarm_info)
+    return sorted(result)
+
+
+def cluster_summary(swarm_inspect, node_summaries):
+    """id, created, managers/workers counts, leader hostname."""
+    swarm_inspect = swarm_inspect or {}
+    leader = [n['hostname'] for n in node_summaries if n.get('leader')]
+    return dict(
+        id=swarm_inspect.get('ID'),
+        created=swarm_inspect.get('CreatedAt'),
+        managers=len([n for n in node_summaries if n['role'] == 'manager']),
+        workers=len([n for n in node_summaries if n['role'] != 'manager']),
+        leader=leader[0] if leader else None,
+    )
+
+
+def render_summary(node_summaries):
+    """Lines in the spirit of ``docker -H manager:2376 info``'s cluster section."""
+    lines = ['Nodes: %d' % len(node_summaries)]
+    for node in node_summaries:
+        lines.append(' %s: %s' % (node['hostname'] or node['id'], node['addr'] or '-'))
+        lines.append('  \u2514 ID: %s' % node['id'])
+        role = node['role']
+        if role == 'manager':
+            role += ' (leader)' if node['leader'] else ' (%s)' % (node['manager_reachability'] or 'unknown')
+        lines.append('  \u2514 Role: %s' % role)
+        lines.append('  \u2514 Status: %s' % node['status'].capitalize())
+        lines.append('  \u2514 Availability: %s' % node['availability'].capitalize())
+        lines.append('  \u2514 Engine: %s' % (node['engine_version'] or 'unknown'))
+    return lines
+
+
+def _host_matches(expected, hostname):
+    expected = _text(expected).strip().lower()
+    hostname = _text(hostname).strip().lower()
+    if not expected or not hostname:
+        return False
+    if expected == hostname:
+        return True
+    if '.' not in expected:
+        return hostname.split('.')[0] == expected
+    if '.' not in hostname:
+        return expected.split('.')[0] == hostname
+    return False
+
+
+def _manager_ok(node):
+    return node['role'] == 'manager' and node['status'] == 'ready' and \
+        (node['manager_reachability'] or 'reachable') == 'reachable'
+
+
+def check_expectations(node_summaries, expect_ready=None, expect_managers=None):
+    """Compare the nodes with what is expected.
+
+    A hostname counts as ready when any node of that name is Ready (a node that
+    left and joined again leaves a Down entry with the same name behind).
+    Short names match FQDNs by their first label.
+
+    Returns dict(ok, missing, not_ready {hostname: status}, managers_ready, problems [str]).
+    """
+    missing = []
+    not_ready = {}
+    for name in expect_ready or []:
+        matches = [n for n in node_summaries if _host_matches(name, n['hostname'])]
+        if not matches:
+            missing.append(name)
+        elif not any(n['status'] == 'ready' for n in matches):
+            not_ready[name] = '/'.join(sorted({n['status'] for n in matches}))
+    managers_ready = len([n for n in node_summaries if _manager_ok(n)])
+    problems = []
+    if missing:
+        problems.append('not in the cluster: %s' % ', '.join(missing))
+    if not_ready:
+        problems.append('not Ready: %s' % ', '.join('%s (%s)' % (k, not_ready[k]) for k in sorted(not_ready)))
+    if expect_managers is not None and managers_ready != expect_managers:
+        problems.append('expected %d Ready and reachable managers, found %d' % (expect_managers, managers_ready))
+    return dict(ok=not problems, missing=missing, not_ready=not_ready,
+                managers_ready=managers_ready, problems=problems)

@@ -1,0 +1,639 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: dockercluster.swarm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: docker_listen_config
+short_description: Make dockerd listen on TCP (and unix sockets), restart it, verify, roll back
+version_added: 0.1.0
+description:
+  - Sets the addresses the Docker daemon listens on, in the place the host's packaging reads
+    them from, restarts the daemon and checks that C(/_ping) answers on every address.
+  - C(sysconfig) (CentOS 7 C(docker) package) edits C(OPTIONS) in C(/etc/sysconfig/docker);
+    C(default_env) (Debian C(docker.io)) edits C(DOCKER_OPTS) in C(/etc/default/docker);
+    C(daemon_json) (docker-ce) sets C(hosts) in C(/etc/docker/daemon.json) and writes a systemd
+    drop-in that removes the unit's own C(-H fd://), without which dockerd refuses to start.
+  - Only the value of the one variable (or the keys named here) changes; comments, other
+    variables, other flags and their quoting are kept byte for byte.
+  - A C(-H) is recognised as managed by this module when its address is in O(listen); TLS
+    flags/keys are managed when O(tls=true) or plain TCP is allowed. State V(absent) removes just
+    those, so the daemon returns to its packaged defaults.
+  - If the restart or the check fails, every file is restored from its backup, the daemon is
+    restarted with the old configuration and the task fails with dockerd's own error from the
+    journal.
+  - Needs systemd (C(systemctl), C(journalctl)). Does not need the Docker SDK for Python.
+author:
+  - dockercluster.swarm contributors
+attributes:
+  check_mode:
+    support: full
+    description: Reports the files that would change, with a diff; writes nothing.
+  diff_mode:
+    support: full
+    description: Returns before/after for every file that changes.
+options:
+  listen:
+    description:
+      - Addresses dockerd should listen on.
+      - V(unix:///path), V(tcp://host:port) (IPv4, V([IPv6]) or host name; port 1-65535) or V(fd://).
+      - With C(default_env) the unit already passes C(-H fd://) and docker.socket provides
+        C(/var/run/docker.sock); that socket is then reported in RV(provided_by_unit) rather than
+        written twice.
+    type: list
+    elements: str
+    default: ['unix:///var/run/docker.sock', 'tcp://0.0.0.0:2375']
+  method:
+    description:
+      - Where the addresses are written. V(auto) reads the unit with C(systemctl show) and picks
+        V(sysconfig) when C(EnvironmentFile) is O(sysconfig_path) and C(ExecStart) uses C($OPTIONS),
+        V(default_env) when it is O(default_env_path) and C(ExecStart) uses C($DOCKER_OPTS),
+        else V(daemon_json).
+    type: str
+    choices: [auto, sysconfig, default_env, daemon_json]
+    default: auto
+  state:
+    description:
+      - V(present) makes dockerd listen on O(listen).
+      - V(absent) removes the O(listen) addresses and the TLS settings this module writes (and,
+        for C(daemon_json), the C(hosts) key and the drop-in), leaving everything else.
+    type: str
+    choices: [present, absent]
+    default: present
+  allow_insecure_tcp:
+    description:
+      - Permit plain (unauthenticated) TCP on a non-loopback address, which gives root on the host
+        to anyone who can reach the port.
+      - 'When V(true) and O(tls=false), C(--tls=false) (C("tls": false) in daemon.json) is written
+        explicitly; without it Docker 20.10-26 sleep 15 s at every start and Docker 27+ refuse to start.'
+    type: bool
+    default: false
+  tls:
+    description:
+      - Serve TCP with TLS and require client certificates (C(--tlsverify)).
+      - Needs O(tls_ca_cert), O(tls_cert) and O(tls_key).
+    type: bool
+    default: false
+  tls_ca_cert:
+    description: CA certificate on the managed host (C(--tlscacert)); must exist and be readable.
+    type: path
+  tls_cert:
+    description: Server certificate on the managed host (C(--tlscert)); must exist and be readable.
+    type: path
+  tls_key:
+    description: Server private key on the managed host (C(--tlskey)); must exist and be readable.
+    type: path
+  restart:
+    description:
+      - Restart the service when a file changed and verify the endpoints, rolling back on failure.
+      - With V(false) the files are written and the new settings apply at the next restart.
+    type: bool
+    default: true
+  restart_timeout:
+    description: Seconds to wait after the restart for C(/_ping) to answer on every address.
+    type: int
+    default: 60
+  service:
+    description: The systemd service running dockerd.
+    type: str
+    default: docker
+  sysconfig_path:
+    description: The env file of the C(sysconfig) method.
+    type: path
+    default: /etc/sysconfig/docker
+  default_env_path:
+    description: The env file of the C(default_env) method.
+    type: path
+    default: /etc/default/docker
+  daemon_json_path:
+    description: The daemon configuration file of the C(daemon_json) method.
+    type: path
+    default: /etc/docker/daemon.json
+  dropin_path:
+    description: The systemd drop-in written by the C(daemon_json) method.
+    type: path
+    default: /etc/systemd/system/docker.service.d/10-dockercluster-listen.conf
+notes:
+  - Every file changed is first backed up next to itself (C(<file>.<pid>.<date>@<time>~)).
+  - Order of C(-H) flags does not matter to dockerd; if the managed flags are already there in
+    another order, nothing is changed.
+seealso:
+  - name: Configure remote access for Docker daemon
+    description: Docker's own documentation of the daemon.json and systemd drop-in approaches.
+    link: https://docs.docker.com/engine/daemon/remote-access/
+'''
+
+EXAMPLES = r'''
+- name: Listen on the unix socket and plain TCP 2375, as in the guide (trusted network only)
+  dockercluster.swarm.docker_listen_config:
+    listen:
+      - unix:///var/run/docker.sock
+      - tcp://0.0.0.0:2375
+    allow_insecure_tcp: true
+
+- name: Listen with TLS and client certificates on 2376
+  dockercluster.swarm.docker_listen_config:
+    listen:
+      - unix:///var/run/docker.sock
+      - tcp://0.0.0.0:2376
+    tls: true
+    tls_ca_cert: /etc/docker/tls/ca.pem
+    tls_cert: /etc/docker/tls/server-cert.pem
+    tls_key: /etc/docker/tls/server-key.pem
+
+- name: Only loopback TCP, written into daemon.json whatever the packaging
+  dockercluster.swarm.docker_listen_config:
+    listen: [unix:///var/run/docker.sock, tcp://127.0.0.1:2375]
+    method: daemon_json
+
+- name: Preview the change without touching the host
+  dockercluster.swarm.docker_listen_config:
+    allow_insecure_tcp: true
+  check_mode: true
+  diff: true
+
+- name: Back to the packaged defaults
+  dockercluster.swarm.docker_listen_config:
+    listen: [unix:///var/run/docker.sock, tcp://0.0.0.0:2375]
+    state: absent
+'''
+
+RETURN = r'''
+method:
+  description: The method used (after auto-detection).
+  returned: always
+  type: str
+  sample: sysconfig
+listen:
+  description: The addresses managed, without duplicates.
+  returned: always
+  type: list
+  elements: str
+  sample: [unix:///var/run/docker.sock, tcp://0.0.0.0:2375]
+provided_by_unit:
+  description: Addresses the unit's C(ExecStart) already provides (e.g. through C(-H fd://)), not written again.
+  returned: always
+  type: list
+  elements: str
+  sample: [unix:///var/run/docker.sock]
+files:
+  description: Files changed (or that would change in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [/etc/sysconfig/docker]
+backups:
+  description: Backup copies made before writing; files that did not exist have none.
+  returned: always
+  type: list
+  elements: str
+  sample: ['/etc/sysconfig/docker.2471.2024-05-01@10:11:12~']
+endpoints_checked:
+  description: Addresses where C(/_ping) answered after the restart.
+  returned: always
+  type: list
+  elements: str
+  sample: [unix:///var/run/docker.sock, tcp://0.0.0.0:2375]
+restarted:
+  description: Whether the service was restarted.
+  returned: always
+  type: bool
+  sample: true
+diff:
+  description: Before and after of each changed file (Ansible's list form).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - before_header: /etc/sysconfig/docker
+      after_header: /etc/sysconfig/docker
+      before: "OPTIONS='--selinux-enabled'\n"
+      after: "OPTIONS='--selinux-enabled -H unix:///var/run/docker.sock -H tcp://0.0.0.0:2375 --tls=false'\n"
+journal:
+  description: On a failed restart, dockerd's journal lines, the most telling first.
+  returned: failure
+  type: list
+  elements: str
+rollback:
+  description: On a failed restart, what the rollback did.
+  returned: failure
+  type: dict
+  sample: {restored: [/etc/sysconfig/docker], removed: [], errors: [], restarted: true, socket: 'unix:///var/run/docker.sock: OK'}
+'''
+
+import os
+import re
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
+from ansible_collections.dockercluster.swarm.plugins.module_utils import docker_ping
+from ansible_collections.dockercluster.swarm.plugins.module_utils.listen_config import (
+    DEFAULT_SOCKET,
+    ENV_VARIABLES,
+    build_dropin,
+    daemon_json_has_hosts,
+    detect_method,
+    exec_start_hosts,
+    get_env_value,
+    is_plain_tcp_non_loopback,
+    load_daemon_json,
+    main_command,
+    merge_daemon_json,
+    parse_address,
+    parse_unit_show,
+    pick_error_lines,
+    split_unit_provided,
+    tls_flags,
+    tls_settings,
+    update_env_file,
+    validate_listen,
+)
+
+
+class FileChange(object):
+    """One file's planned content. ``None`` means the file does not exist / is removed."""
+
+    def __init__(self, path, before, after):
+        self.path, self.before, self.after = path, before, after
+        self.backup = None
+        self.stat = None
+
+    @property
+    def changed(self):
+        return self.before != self.after
+
+    def diff(self):
+        return {'before_header': self.path, 'after_header': self.path,
+                'before': self.before or '', 'after': self.after or ''}
+
+
+def read_text(path):
+    """File content as text (bytes kept through surrogateescape), None when missing."""
+    try:
+        with open(path, 'rb') as handle:
+            return to_text(handle.read(), errors='surrogate_or_strict')
+    except OSError as exc:
+        if not os.path.exists(path):
+            return None
+        raise ValueError('cannot read %s: %s' % (path, to_native(exc))) from None
+
+
+class DockerListenConfig(object):
+
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.service = self.params['service']
+        self.listen = []
+        self.method = None
+        self.unit = None
+        self.created_dirs = []
+        self.result = dict(changed=False, method=None, listen=[], provided_by_unit=[], files=[],
+                           backups=[], endpoints_checked=[], restarted=False, diff=[])
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def fail(self, msg, **extra):
+        extra.update(self.result)
+        self.module.fail_json(msg=msg, **extra)
+
+    def systemctl(self, *args):
+        return self.module.run_command(['systemctl'] + list(args))
+
+    def tls_paths(self):
+        if not self.params['tls']:
+            return None
+        return (self.params['tls_ca_cert'], self.params['tls_cert'], self.params['tls_key'])
+
+    def ping_tls(self):
+        if self.params['state'] != 'present' or not self.params['tls']:
+            return None
+        return {'ca_cert': self.params['tls_ca_cert'], 'cert': self.params['tls_cert'],
+                'key': self.params['tls_key']}
+
+    def insecure_tcp(self):
+        return not self.params['tls'] and any(is_plain_tcp_non_loopback(a) for a in self.listen)
+
+    # -- input, before anything on the host changes ----------------------------------------
+
+    def validate(self):
+        try:
+            self.listen = validate_listen(self.params['listen'])
+        except ValueError as exc:
+            self.fail(str(exc))
+        self.result['listen'] = self.listen
+        if self.params['restart_timeout'] < 1:
+            self.fail('restart_timeout must be at least 1 second, got %s' % self.params['restart_timeout'])
+        if self.params['state'] == 'present':
+            self.validate_tls()
+
+    def validate_tls(self):
+        names = ('tls_ca_cert', 'tls_cert', 'tls_key')
+        if not self.params['tls']:
+            plain = [a for a in self.listen if is_plain_tcp_non_loopback(a)]
+            if plain and not self.params['allow_insecure_tcp']:
+                self.fail('%s would be plain TCP on a non-loopback address: anyone reaching it is root '
+                          'on this host. Set tls: true with tls_ca_cert/tls_cert/tls_key, or set '
+                          'allow_insecure_tcp: true.' % ', '.join(plain))
+            return
+        missing = [n for n in names if not self.params[n]]
+        if missing:
+            self.fail('tls: true needs %s' % ', '.join(missing))
+        for name in names:
+            path = self.params[name]
+            if not os.path.isfile(path) or not os.access(path, os.R_OK):
+                self.fail('%s %s does not exist or is not readable' % (name, path))
+            # systemd splits $OPTIONS/$DOCKER_OPTS at whitespace and ignores quotes in it.
+            if re.search(r'[\s\'"\\$`]', path):
+                self.fail('%s %s contains whitespace, quotes or $: not usable as a dockerd flag' % (name, path))
+
+    def read_unit(self):
+        rc, out, err = self.systemctl('show', self.service, '-p', 'ExecStart', '-p', 'EnvironmentFiles',
+                                      '-p', 'DropInPaths', '-p', 'LoadState')
+        if rc != 0:
+            self.fail('systemctl show %s failed: %s' % (self.service, (err or out).strip()))
+        unit = parse_unit_show(out)
+        if unit['load_state'] == 'not-found':
+            self.fail('service %s not found (systemctl show: LoadState=not-found)' % self.service)
+        self.unit = unit
+        self.method = detect_method(unit['exec_start'], unit['environment_files'], self.params['method'],
+                                    self.params['sysconfig_path'], self.params['default_env_path'])
+        self.result['method'] = self.method
+
+    # -- planning: pure computation over the current files -----------------------------------
+
+    def plan_env(self, state):
+        path = self.params['%s_path' % self.method]
+        name = ENV_VARIABLES[self.method]
+        before = read_text(path)
+        unit_hosts = exec_start_hosts(main_command(self.unit['exec_start']))
+        write, provided = split_unit_provided(self.listen, unit_hosts)
+        if state == 'present':
+            self.result['provided_by_unit'] = provided
+            self.check_daemon_json_hosts()
+            flags = tls_flags(self.tls_paths(), self.insecure_tcp())
+        else:
+            flags = None
+        after, notes = update_env_file(before or '', name, write, self.listen, flags, state, path)
+        for note in notes:
+            self.module.warn(note)
+        if before is None and after == '':
+            after = None
+        left = exec_start_hosts(get_env_value(after or '', name, path) or '') + unit_hosts
+        return [FileChange(path, before, after)], left
+
+    def check_daemon_json_hosts(self):
+        # "hosts" in daemon.json plus any -H makes dockerd refuse to start.
+        try:
+            text = read_text(self.params['daemon_json_path'])
+            conflict = daemon_json_has_hosts(text, self.params['daemon_json_path'])
+        except ValueError:
+            return  # not ours to judge here; dockerd will say so itself
+        if conflict:
+            self.fail('%s sets "hosts", which conflicts with -H in %s: remove it or use method: daemon_json'
+                      % (self.params['daemon_json_path'], ENV_VARIABLES[self.method]))
+
+    def plan_daemon_json(self, state):
+        json_path, dropin_path = self.params['daemon_json_path'], self.params['dropin_path']
+        before = read_text(json_path)
+        if state == 'present':
+            settings = tls_settings(self.tls_paths(), self.insecure_tcp())
+            after = merge_daemon_json(before or '', self.listen, self.listen, settings, state, json_path)
+        else:
+            after = merge_daemon_json(before or '', [], self.listen, None, state, json_path)
+        if before is None and after == '':
+            after = None
+        changes = [FileChange(json_path, before, after)]
+        left = list(load_daemon_json(after, json_path).get('hosts', []))
+
+        dropin_before = read_text(dropin_path)
+        command = main_command(self.unit['exec_start'])
+        if left and (exec_start_hosts(command) or dropin_before is not None):
+            # Our drop-in already in effect shows up as the unit's command: rebuilding from it
+            # gives the same text, so this stays idempotent.
+            dropin_after = build_dropin(command, json_path)
+        else:
+            dropin_after = None
+        changes.append(FileChange(dropin_path, dropin_before, dropin_after))
+        return changes, left
+
+    def plan(self, state):
+        try:
+            if self.method == 'daemon_json':
+                return self.plan_daemon_json(state)
+            return self.plan_env(state)
+        except ValueError as exc:
+            self.fail(str(exc))
+
+    def present(self):
+        changes, _left = self.plan('present')
+        endpoints = [a for a in self.listen if parse_address(a).scheme != 'fd']
+        self.converge(changes, endpoints)
+
+    def absent(self):
+        changes, left = self.plan('absent')
+        # What answers afterwards: the unix sockets still configured, else dockerd's default
+        # (which is also what -H fd:// gets from docker.socket).
+        left = [DEFAULT_SOCKET if h.startswith('fd://') else h for h in left]
+        endpoints = [h for h in left if h.startswith('unix://')] or ([] if left else [DEFAULT_SOCKET])
+        self.converge(changes, sorted(set(endpoints), key=endpoints.index))
+
+    def run(self):
+        self.validate()
+        self.read_unit()
+        {'present': self.present, 'absent': self.absent}[self.params['state']]()
+        self.module.exit_json(**self.result)
+
+    # -- applying --------------------------------------------------------------------------
+
+    def converge(self, changes, endpoints):
+        changes = [c for c in changes if c.changed]
+        self.result['changed'] = bool(changes)
+        self.result['files'] = [c.path for c in changes]
+        self.result['diff'] = [c.diff() for c in changes]
+        if self.module.check_mode:
+            return
+        if not changes:
+            self.warn_if_silent(endpoints)
+            return
+        for change in changes:
+            if change.before is not None:
+                st = os.stat(change.path)
+                change.stat = (st.st_mode & 0o7777, st.st_uid, st.st_gid)
+                change.backup = self.module.backup_local(change.path)
+                self.result['backups'].append(change.backup)
+        try:
+            for change in changes:
+                self.write(change)
+        except OSError as exc:
+            self.rollback(changes, 'writing %s failed: %s' % (change.path, to_native(exc)), restarted=False)
+        dropin_changed = self.params['dropin_path'] in self.result['files']
+        if dropin_changed:
+            rc, out, err = self.systemctl('daemon-reload')
+            if rc != 0:
+                self.rollback(changes, 'systemctl daemon-reload failed: %s' % (err or out).strip(), restarted=False)
+        if not self.params['restart']:
+            self.module.warn('%s changed; the new listen addresses apply when %s restarts (restart: false)'
+                             % (', '.join(self.result['files']), self.service))
+            return
+        error = self.restart_and_wait(endpoints)
+        if error:
+            self.rollback(changes, error, restarted=True)
+
+    def warn_if_silent(self, endpoints):
+        # Files already right but dockerd not answering usually means an earlier run with
+        # restart: false; say so rather than restart behind the user's back.
+        if not self.params['restart']:
+            return
+        silent = []
+        for addr in endpoints:
+            ok, detail = docker_ping.ping(addr, timeout=3, tls=self.ping_tls())
+            if not ok:
+                silent.append(detail)
+        if silent:
+            self.module.warn('the configuration is in place but dockerd does not answer on %s; '
+                             'restart %s to apply it' % ('; '.join(silent), self.service))
+
+    def write(self, change):
+        if change.after is None:
+            if os.path.lexists(change.path):
+                os.remove(change.path)
+            return
+        directory = os.path.dirname(change.path)
+        missing = []
+        while directory and not os.path.isdir(directory):
+            missing.append(directory)
+            directory = os.path.dirname(directory)
+        for directory in reversed(missing):
+            os.mkdir(directory, 0o755)
+            self.created_dirs.append(directory)
+        self.replace(change.path, to_bytes(change.after, errors='surrogate_or_strict'))
+
+    def replace(self, path, data, stat=None):
+        """Atomic write; atomic_move keeps mode, owner and SELinux context of an existing file."""
+        fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=os.path.dirname(path))
+        try:
+            with os.fdopen(fd, 'wb') as handle:
+                handle.write(data)
+            self.module.atomic_move(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+        if stat is not None:
+            os.chmod(path, stat[0])
+            os.chown(path, stat[1], stat[2])
+
+    def restart_and_wait(self, endpoints):
+        rc, out, err = self.systemctl('restart', self.service)
+        self.result['restarted'] = True
+        if rc != 0:
+            return 'systemctl restart %s failed: %s' % (self.service, (err or out).strip())
+        answered, details = self.wait(endpoints)
+        self.result['endpoints_checked'] = answered
+        if len(answered) < len(endpoints):
+            silent = [details[a] for a in endpoints if a not in answered and a in details]
+            if 'abort' in details:
+                silent.insert(0, details['abort'])
+            return 'dockerd did not answer /_ping on every address within %ss: %s' % (
+                self.params['restart_timeout'], '; '.join(silent))
+        return None
+
+    def wait(self, endpoints):
+        def unit_failed():
+            # No point waiting out restart_timeout for a daemon systemd already gave up on.
+            _rc, out, _err = self.systemctl('is-active', self.service)
+            state = out.strip()
+            if state in ('failed', 'inactive'):
+                return 'systemd reports %s %s' % (self.service, state)
+            return None
+
+        return docker_ping.wait_for(endpoints, self.params['restart_timeout'], tls=self.ping_tls(), abort=unit_failed)
+
+    # -- rolling back ------------------------------------------------------------------------
+
+    def journal(self):
+        rc, out, _err = self.module.run_command(['journalctl', '-u', self.service, '-n', '30', '--no-pager'])
+        if rc != 0 or not out.strip():
+            rc, out, _err = self.systemctl('status', self.service, '--no-pager', '-l')
+        return pick_error_lines(out, limit=30)
+
+    def rollback(self, changes, reason, restarted):
+        journal = self.journal() if restarted else []
+        report = {'restored': [], 'removed': [], 'errors': [], 'restarted': False, 'socket': None}
+        for change in reversed(changes):
+            try:
+                self.restore(change)
+                report['removed' if change.before is None else 'restored'].append(change.path)
+            except OSError as exc:
+                report['errors'].append('%s: %s' % (change.path, to_native(exc)))
+        for directory in reversed(self.created_dirs):
+            try:
+                os.rmdir(directory)
+            except OSError:
+                pass
+        if any(c.path == self.params['dropin_path'] for c in changes):
+            self.systemctl('daemon-reload')
+        if restarted:
+            rc, out, err = self.systemctl('restart', self.service)
+            report['restarted'] = rc == 0
+            if rc == 0:
+                _answered, details = self.wait([DEFAULT_SOCKET])
+                report['socket'] = details.get(DEFAULT_SOCKET)
+            else:
+                report['errors'].append('restart with the old files failed: %s' % (err or out).strip())
+        msg = '%s. The previous files were restored%s.' % (
+            reason, ' and %s restarted' % self.service if report['restarted'] else '')
+        if restarted:
+            msg += ' dockerd said: %s' % (' | '.join(journal[:5]) if journal else 'nothing in the journal')
+        if report['errors']:
+            msg += ' ROLLBACK PROBLEMS: %s' % '; '.join(report['errors'])
+        self.fail(msg, journal=journal, rollback=report)
+
+    def restore(self, change):
+        if change.before is None:
+            if os.path.lexists(change.path):
+                os.remove(change.path)
+            return
+        if change.backup and os.path.exists(change.backup):
+            with open(change.backup, 'rb') as handle:
+                data = handle.read()
+        else:
+            data = to_bytes(change.before, errors='surrogate_or_strict')
+        self.replace(change.path, data, change.stat)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            listen=dict(type='list', elements='str',
+                        default=['unix:///var/run/docker.sock', 'tcp://0.0.0.0:2375']),
+            method=dict(type='str', default='auto', choices=['auto', 'sysconfig', 'default_env', 'daemon_json']),
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+            allow_insecure_tcp=dict(type='bool', default=False),
+            tls=dict(type='bool', default=False),
+            tls_ca_cert=dict(type='path'),
+            tls_cert=dict(type='path'),
+            tls_key=dict(type='path', no_log=False),
+            restart=dict(type='bool', default=True),
+            restart_timeout=dict(type='int', default=60),
+            service=dict(type='str', default='docker'),
+            sysconfig_path=dict(type='path', default='/etc/sysconfig/docker'),
+            default_env_path=dict(type='path', default='/etc/default/docker'),
+            daemon_json_path=dict(type='path', default='/etc/docker/daemon.json'),
+            dropin_path=dict(type='path',
+                             default='/etc/systemd/system/docker.service.d/10-dockercluster-listen.conf'),
+        ),
+        required_if=[('tls', True, ('tls_ca_cert', 'tls_cert', 'tls_key'))],
+        supports_check_mode=True,
+    )
+    DockerListenConfig(module).run()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,324 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: dockercluster.swarm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: swarm_agent
+short_description: Make a Docker engine a Swarm worker, or make it leave
+version_added: 0.1.0
+description:
+  - Makes the Docker engine of the managed host join a Swarm-mode cluster as a worker, using the
+    managers at O(remote_addrs) and the worker O(join_token).
+  - Idempotent by identity. A worker "belongs to the cluster" when one of the managers it knows
+    (its C(RemoteManagers)) is one of O(remote_addrs), compared by host; a worker cannot see the cluster ID.
+  - A node in another cluster, or that is a manager, makes the module fail naming what it found,
+    unless O(force=true). A node left C(pending) by an earlier join leaves (forced) and joins again.
+author:
+  - dockercluster.swarm maintainers
+extends_documentation_fragment:
+  - dockercluster.swarm.docker_api
+attributes:
+  check_mode:
+    support: full
+    description: Reports the steps it would take (RV(actions)) without taking them.
+  diff_mode:
+    support: none
+options:
+  state:
+    description:
+      - V(present) makes the node a worker of the cluster; V(absent) makes it leave whatever swarm it is in.
+      - A manager only leaves with O(force=true). A node in C(pending) state leaves (forced) without O(force);
+        in C(locked) or C(error) state it needs O(force=true), since it may be a manager.
+    type: str
+    choices: [present, absent]
+    default: present
+  remote_addrs:
+    description:
+      - Addresses of the cluster's managers (C(host) or C(host:port), IPv6 as C([addr]:port); port 2377 by default).
+      - Required with O(state=present).
+    type: list
+    elements: str
+    default: []
+  join_token:
+    description:
+      - The worker join token (C(docker swarm join-token -q worker), or RV(dockercluster.swarm.swarm_token#module:worker_token)).
+      - Required with O(state=present).
+    type: str
+  advertise_addr:
+    description:
+      - IP address (optionally with C(:port)) other nodes use to reach this node.
+      - When neither this nor O(advertise_interface) is set, the engine takes the address it reaches the managers from.
+    type: str
+  advertise_interface:
+    description:
+      - Network interface whose first IPv4 address is advertised. Mutually exclusive with O(advertise_addr).
+    type: str
+  listen_addr:
+    description:
+      - Listen address for cluster traffic, used if the node is promoted to manager (C(ip:port) or C(interface:port)).
+    type: str
+    default: 0.0.0.0:2377
+  data_path_addr:
+    description:
+      - IP address or interface for overlay data traffic (VXLAN, 4789/udp). Needs Docker API 1.30 or later.
+    type: str
+  force:
+    description:
+      - When the node is in another cluster, is a manager, or its swarm is locked or in error, make it
+        leave (forced) and join as a worker. Forcing a manager out can cost its cluster the quorum.
+    type: bool
+    default: false
+  join_timeout:
+    description:
+      - Seconds to wait, after the join request, for the node to leave the C(pending) state.
+    type: int
+    default: 60
+notes:
+  - Leaving does not remove the node from the managers' node list; it stays there as C(down). The
+    P(dockercluster.swarm.swarm_agent#role) role removes it with M(community.docker.docker_swarm)
+    C(state=remove) and C(node_id=...) delegated to a manager, using RV(node_id).
+  - Open 7946/tcp+udp and 4789/udp between the nodes, and 2377/tcp towards the managers.
+seealso:
+  - module: dockercluster.swarm.swarm_manager
+  - module: dockercluster.swarm.swarm_token
+'''
+
+EXAMPLES = r'''
+- name: Join as a worker
+  dockercluster.swarm.swarm_agent:
+    remote_addrs: "{{ hostvars[groups['swarm_managers'][0]].swarm_manager_addrs }}"
+    join_token: "{{ hostvars[groups['swarm_managers'][0]].swarm_tokens.worker_token }}"
+    advertise_interface: eth1
+
+- name: Leave the cluster
+  dockercluster.swarm.swarm_agent:
+    state: absent
+  register: left
+
+- name: Remove the node from the managers' list
+  community.docker.docker_swarm:
+    state: remove
+    node_id: "{{ left.node_id }}"
+  delegate_to: "{{ groups['swarm_managers'][0] }}"
+  when: left.node_id
+'''
+
+RETURN = r'''
+node_id:
+  description: The node's ID in the cluster; after leaving, the ID it had (to remove it from the node list).
+  returned: always
+  type: str
+  sample: x2n4bvcbz1ezjcm9vnmdu2s6b
+joined:
+  description: Whether the node is (in check mode, would be) a worker of the cluster when the module returns.
+  returned: always
+  type: bool
+manager_addrs:
+  description: The managers the node knows (its C(RemoteManagers)), C(addr:port), sorted.
+  returned: always
+  type: list
+  elements: str
+  sample: [10.0.11.150:2377]
+advertise_addr:
+  description: Address the node advertises, as the engine reports it (in check mode, the one that would be used).
+  returned: always
+  type: str
+role:
+  description: V(worker), V(manager), or null when not in a swarm.
+  returned: always
+  type: str
+membership:
+  description: Where the node stood before the run (see M(dockercluster.swarm.swarm_manager)'s RV(dockercluster.swarm.swarm_manager#module:membership)).
+  returned: always
+  type: str
+actions:
+  description: Steps taken (or that would be taken), in order; C(leave) is forced except for a healthy worker leaving.
+  returned: always
+  type: list
+  elements: str
+  sample: [join]
+local_node_state:
+  description: The engine's LocalNodeState at the end.
+  returned: always
+  type: str
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.dockercluster.swarm.plugins.module_utils import (
+    swarm_logic as logic,
+)
+from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_api import (
+    ENGINE_ERRORS,
+    SwarmkitEngine,
+    docker_api_argspec,
+    engine_error,
+    get_api_client,
+    resolve_host,
+)
+
+
+def validate(params):
+    """Check and normalise the input before touching the engine; returns (values, error)."""
+    values = {}
+    try:
+        values['remote_addrs'] = logic.normalize_manager_addrs(params['remote_addrs'])
+        if params['state'] == 'present':
+            if not values['remote_addrs']:
+                return None, 'remote_addrs (the managers to join) is required with state=present'
+            if not params['join_token']:
+                return None, 'join_token (the worker token) is required with state=present'
+            logic.validate_join_token(params['join_token'])
+        if params['advertise_addr']:
+            logic.validate_advertise_addr(params['advertise_addr'])
+        if params['advertise_interface']:
+            logic.validate_interface(params['advertise_interface'])
+        logic.validate_listen_addr(params['listen_addr'])
+        if params['data_path_addr']:
+            logic.validate_data_path_addr(params['data_path_addr'])
+        if params['join_timeout'] < 0:
+            return None, 'join_timeout: %r must not be negative' % (params['join_timeout'],)
+    except ValueError as exc:
+        return None, str(exc)
+    return values, None
+
+
+class SwarmAgent(object):
+
+    def __init__(self, module, engine, values):
+        self.module = module
+        self.engine = engine
+        self.params = module.params
+        self.remote_addrs = values['remote_addrs']
+        self.doing = 'reading the swarm state'
+        self.result = dict(changed=False, actions=[], node_id=None, joined=False, manager_addrs=[],
+                           advertise_addr=None, role=None, membership=None, local_node_state=None)
+
+    def run(self):
+        try:
+            if self.params['state'] == 'present':
+                self.present()
+            else:
+                self.absent()
+        except ENGINE_ERRORS as exc:
+            engine_error(self.module, exc, self.doing, **self.result)
+        self.module.exit_json(**self.result)
+
+    def _fail(self, msg):
+        self.module.fail_json(msg=msg, **self.result)
+
+    def _run_ip(self, argv):
+        ip = self.module.get_bin_path('ip')
+        if not ip:
+            return 127, '', 'ip (iproute2) not found'
+        return self.module.run_command([ip] + list(argv[1:]))
+
+    def _record(self, swarm):
+        facts = logic.membership_facts(swarm)
+        self.result.update(node_id=facts['node_id'], role=facts['role'], local_node_state=facts['local_node_state'],
+                           manager_addrs=facts['manager_addrs'])
+        if facts['node_addr']:
+            self.result['advertise_addr'] = facts['node_addr']
+        return facts
+
+    def present(self):
+        params = self.params
+        swarm = self.engine.swarm_info()
+        facts = self._record(swarm)
+        membership = logic.classify_membership(
+            swarm, logic.expand_manager_addrs(self.remote_addrs, resolve_host), None, 'worker')
+        self.result['membership'] = membership
+        steps, problem = logic.plan_membership(membership, 'worker', params['force'])
+        if problem:
+            self._fail(logic.problem_message(problem, facts, 'worker', self.remote_addrs))
+        if not steps:
+            self.result['joined'] = True
+            return
+        advertise = None
+        if params['advertise_addr'] or params['advertise_interface']:
+            try:
+                advertise = logic.choose_advertise_addr(self._run_ip, params['advertise_addr'],
+                                                        params['advertise_interface'])[0]
+            except ValueError as exc:
+                self._fail(str(exc))
+        self.result.update(changed=True, actions=list(steps))
+        if self.module.check_mode:
+            self.result.update(joined=True, role='worker', node_id=None, advertise_addr=advertise,
+                               manager_addrs=list(self.remote_addrs), local_node_state='active')
+            return
+        if logic.LEAVE in steps:
+            self.doing = 'leaving the current swarm (forced)'
+            self.engine.leave(force=True)
+        self.doing = 'joining the managers at %s' % ', '.join(self.remote_addrs)
+        swarm = self.engine.join(self.remote_addrs, params['join_token'], advertise_addr=advertise,
+                                 listen_addr=params['listen_addr'], data_path_addr=params['data_path_addr'],
+                                 timeout=params['join_timeout'])
+        facts = self._record(swarm)
+        state = facts['local_node_state']
+        if state == 'pending':
+            self._fail('the node is still pending %ss after asking to join the managers at %s: they could not be '
+                       'reached or did not accept it (check 2377/tcp from this host to them, 7946 and 4789 '
+                       'between the nodes, and the token). The engine keeps trying in the background; the next '
+                       'run makes it leave and join again.' % (params['join_timeout'], ', '.join(self.remote_addrs)))
+        if state != 'active':
+            self._fail('the node ended in state %s: %s' % (state, logic.describe_node(facts)))
+        if facts['control_available']:
+            self._fail('the node joined as a manager, not a worker: join_token is the manager token. '
+                       'Use the worker token (swarm_token worker_token), then rerun with force=true or demote the node.')
+        self.result['joined'] = True
+
+    def absent(self):
+        swarm = self.engine.swarm_info()
+        facts = self._record(swarm)
+        state = facts['local_node_state']
+        self.result['membership'] = logic.classify_membership(
+            swarm, logic.expand_manager_addrs(self.remote_addrs, resolve_host), None, 'worker')
+        if state in ('', 'inactive'):
+            return
+        manager = facts['control_available'] and state == 'active'
+        if state in ('locked', 'error') and not self.params['force']:
+            self._fail('the node\'s swarm is %s (%s); it may be a manager, so it leaves only with force=true%s.'
+                       % (state, logic.describe_node(facts),
+                          ' (or unlock it first with "docker swarm unlock")' if state == 'locked' else ''))
+        if manager and not self.params['force']:
+            self._fail('the node is a manager, not a worker (%s): it leaves only with force=true, which can cost '
+                       'the cluster its quorum. Demote it first from another manager ("docker node demote").'
+                       % logic.describe_node(facts))
+        force = manager or state != 'active'
+        self.result.update(changed=True, actions=[logic.LEAVE])
+        if self.module.check_mode:
+            return
+        self.doing = 'leaving the swarm' + (' (forced)' if force else '')
+        self.engine.leave(force=force)
+        node_id = self.result['node_id']
+        self._record(self.engine.swarm_info())
+        # Keep the ID the node had: the role removes that entry from the managers' list.
+        self.result.update(node_id=node_id, manager_addrs=[])
+
+
+def main():
+    argument_spec = docker_api_argspec(
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        remote_addrs=dict(type='list', elements='str', default=[]),
+        join_token=dict(type='str', no_log=True),
+        advertise_addr=dict(type='str'),
+        advertise_interface=dict(type='str'),
+        listen_addr=dict(type='str', default='0.0.0.0:2377'),
+        data_path_addr=dict(type='str'),
+        force=dict(type='bool', default=False),
+        join_timeout=dict(type='int', default=60),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
+                           mutually_exclusive=[('advertise_addr', 'advertise_interface')])
+    values, error = validate(module.params)
+    if error:
+        module.fail_json(msg=error)
+    SwarmAgent(module, SwarmkitEngine(get_api_client(module)), values).run()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,251 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: dockercluster.swarm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: swarm_info
+short_description: The Swarm-mode cluster as data, with an optional "these nodes are Ready" check
+version_added: 0.1.0
+description:
+  - Run on a manager of the cluster. Returns the cluster, its nodes, and a text summary in the spirit of
+    the guide's C(docker -H manager:2376 info) (C(Nodes N) first, then each node with its role, status,
+    availability and engine version).
+  - With O(expect_ready) and/or O(expect_managers), checks the nodes (waiting up to O(wait_timeout) seconds,
+    polling every 2 seconds) and fails naming the nodes missing or not Ready, still returning the data.
+  - Fails on a host that is not an active manager (workers cannot list the nodes).
+author:
+  - dockercluster.swarm maintainers
+extends_documentation_fragment:
+  - dockercluster.swarm.docker_api
+attributes:
+  check_mode:
+    support: full
+    description: Read-only; runs the same in check mode.
+  diff_mode:
+    support: none
+options:
+  expect_ready:
+    description:
+      - Host names that must be nodes of the cluster with status C(ready).
+      - A name matches a node's host name exactly (case-insensitive), or by its first label when one of
+        them is a short name. When several nodes have the name (a node that left and joined again leaves
+        a C(down) entry behind), one Ready node is enough.
+    type: list
+    elements: str
+    default: []
+  expect_managers:
+    description:
+      - Number of managers the cluster must have that are C(ready) and C(reachable).
+    type: int
+  wait_timeout:
+    description:
+      - Seconds to wait for the expectations to be met, polling every 2 seconds. V(0) checks once.
+    type: int
+    default: 0
+seealso:
+  - module: dockercluster.swarm.swarm_manager
+  - module: dockercluster.swarm.swarm_agent
+'''
+
+EXAMPLES = r'''
+- name: Wait until every node of the inventory is Ready
+  dockercluster.swarm.swarm_info:
+    expect_ready: "{{ groups['swarm_managers'] + groups['swarm_agents'] }}"
+    expect_managers: "{{ groups['swarm_managers'] | length }}"
+    wait_timeout: 120
+  register: swarm
+
+- name: Show the cluster like "docker -H manager:2376 info"
+  ansible.builtin.debug:
+    msg: "{{ swarm.summary }}"
+'''
+
+RETURN = r'''
+cluster:
+  description: The cluster.
+  returned: always when the host is a manager
+  type: dict
+  contains:
+    id:
+      description: Cluster ID.
+      type: str
+      sample: 9xk2ho0pqfzrb8hk0upy6pxc1
+    created:
+      description: Creation time as the engine reports it (RFC 3339).
+      type: str
+      sample: "2024-05-01T10:00:00.123456789Z"
+    managers:
+      description: Number of manager nodes (any status).
+      type: int
+      sample: 1
+    workers:
+      description: Number of worker nodes (any status).
+      type: int
+      sample: 2
+    leader:
+      description: Host name of the leader manager.
+      type: str
+      sample: node1
+nodes:
+  description: The nodes, managers first, then by host name.
+  returned: always when the host is a manager
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Node ID.
+      type: str
+    hostname:
+      description: Host name the node reported.
+      type: str
+    role:
+      description: V(manager) or V(worker).
+      type: str
+    status:
+      description: V(ready), V(down), V(unknown) or V(disconnected).
+      type: str
+    availability:
+      description: V(active), V(pause) or V(drain).
+      type: str
+    addr:
+      description: The node's IP address as the managers see it.
+      type: str
+    manager_addr:
+      description: For managers, the C(addr:port) other nodes reach it at; null for workers.
+      type: str
+    engine_version:
+      description: Docker engine version of the node.
+      type: str
+    leader:
+      description: Whether the node is the leader manager.
+      type: bool
+    manager_reachability:
+      description: For managers, V(reachable), V(unreachable) or V(unknown); null for workers.
+      type: str
+  sample:
+    - id: x2n4bvcbz1ezjcm9vnmdu2s6b
+      hostname: node1
+      role: manager
+      status: ready
+      availability: active
+      addr: 10.0.11.150
+      manager_addr: 10.0.11.150:2377
+      engine_version: 26.1.5
+      leader: true
+      manager_reachability: reachable
+summary:
+  description: Text lines describing the nodes.
+  returned: always when the host is a manager
+  type: list
+  elements: str
+  sample:
+    - "Nodes: 1"
+    - " node1: 10.0.11.150"
+    - "  \u2514 ID: x2n4bvcbz1ezjcm9vnmdu2s6b"
+    - "  \u2514 Role: manager (leader)"
+    - "  \u2514 Status: Ready"
+    - "  \u2514 Availability: Active"
+    - "  \u2514 Engine: 26.1.5"
+manager_addrs:
+  description: C(addr:port) of every manager, sorted.
+  returned: always when the host is a manager
+  type: list
+  elements: str
+missing:
+  description: Names in O(expect_ready) that match no node.
+  returned: always when the host is a manager
+  type: list
+  elements: str
+not_ready:
+  description: Names in O(expect_ready) whose nodes are not Ready, with their status.
+  returned: always when the host is a manager
+  type: dict
+  sample: {node3: down}
+'''
+
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.dockercluster.swarm.plugins.module_utils import (
+    swarm_logic as logic,
+)
+from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_api import (
+    ENGINE_ERRORS,
+    SwarmkitEngine,
+    docker_api_argspec,
+    engine_error,
+    get_api_client,
+)
+
+POLL_INTERVAL = 2
+
+
+class SwarmInfo(object):
+
+    def __init__(self, module, engine, sleep=None, clock=None):
+        self.module = module
+        self.engine = engine
+        self.sleep = sleep or time.sleep
+        self.clock = clock or time.time
+        self.doing = 'reading the swarm state'
+
+    def run(self):
+        params = self.module.params
+        result = dict(changed=False)
+        check = dict(ok=True, problems=[])
+        try:
+            swarm = self.engine.swarm_info()
+            if not logic.is_manager(swarm):
+                facts = logic.membership_facts(swarm)
+                self.module.fail_json(
+                    msg='host is not a Swarm manager (LocalNodeState=%s, ControlAvailable=%s): run this on a '
+                        'manager of the cluster' % (facts['local_node_state'],
+                                                    'true' if facts['control_available'] else 'false'))
+            deadline = self.clock() + params['wait_timeout']
+            while True:
+                result, check = self.snapshot(swarm)
+                if check['ok'] or self.clock() >= deadline:
+                    break
+                self.sleep(POLL_INTERVAL)
+        except ENGINE_ERRORS as exc:
+            engine_error(self.module, exc, self.doing, **result)
+        if not check['ok']:
+            waited = ' after waiting %ss' % params['wait_timeout'] if params['wait_timeout'] else ''
+            self.module.fail_json(msg='cluster nodes not as expected%s: %s' % (waited, '; '.join(check['problems'])),
+                                  **result)
+        self.module.exit_json(**result)
+
+    def snapshot(self, swarm):
+        params = self.module.params
+        self.doing = 'inspecting the swarm'
+        inspect = self.engine.inspect()
+        self.doing = 'listing the cluster nodes'
+        nodes = logic.summarize_nodes(self.engine.nodes())
+        check = logic.check_expectations(nodes, params['expect_ready'], params['expect_managers'])
+        result = dict(changed=False, cluster=logic.cluster_summary(inspect, nodes), nodes=nodes,
+                      summary=logic.render_summary(nodes), manager_addrs=logic.manager_addrs_from(swarm, nodes),
+                      missing=check['missing'], not_ready=check['not_ready'])
+        return result, check
+
+
+def main():
+    argument_spec = docker_api_argspec(
+        expect_ready=dict(type='list', elements='str', default=[]),
+        expect_managers=dict(type='int'),
+        wait_timeout=dict(type='int', default=0),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    if module.params['wait_timeout'] < 0:
+        module.fail_json(msg='wait_timeout: %r must not be negative' % (module.params['wait_timeout'],))
+    if module.params['expect_managers'] is not None and module.params['expect_managers'] < 1:
+        module.fail_json(msg='expect_managers: %r must be at least 1' % (module.params['expect_managers'],))
+    SwarmInfo(module, SwarmkitEngine(get_api_client(module))).run()
+
+
+if __name__ == '__main__':
+    main()

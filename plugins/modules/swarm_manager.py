@@ -1,0 +1,419 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: dockercluster.swarm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: swarm_manager
+short_description: Make a Docker engine a Swarm manager (initialise or join), or make it leave
+version_added: 0.1.0
+description:
+  - Makes the Docker engine of the managed host a manager of a Swarm-mode cluster.
+  - With an empty O(remote_addrs) this node initialises the cluster (the first manager);
+    otherwise it joins the managers at O(remote_addrs) with a manager O(join_token).
+  - Idempotent by identity, not by "some swarm is active". A node that is already a manager of
+    the expected cluster is left alone; a node in another cluster, or with the wrong role, makes
+    the module fail naming what it found, unless O(force=true).
+  - A node left C(pending) by an earlier join that did not finish leaves (forced) and joins again.
+  - The cluster is expected to be identified by O(cluster_id) (as returned by this module or
+    M(dockercluster.swarm.swarm_token)) and/or by O(remote_addrs); with neither, an active manager is adopted.
+author:
+  - dockercluster.swarm maintainers
+extends_documentation_fragment:
+  - dockercluster.swarm.docker_api
+attributes:
+  check_mode:
+    support: full
+    description: Reports the steps it would take (RV(actions)) without taking them.
+  diff_mode:
+    support: none
+options:
+  backend:
+    description:
+      - How the cluster is built. V(swarmkit) is Docker's built-in Swarm mode.
+      - The classic (standalone C(swarm) container) backend is not available yet.
+    type: str
+    choices: [swarmkit]
+    default: swarmkit
+  state:
+    description:
+      - V(present) makes the node a manager of the cluster.
+      - V(absent) makes the node leave whatever swarm it is in. A manager only leaves with O(force=true)
+        (Docker refuses otherwise, because leaving managers can cost the cluster its quorum); the
+        safer way is to demote it first from another manager (C(docker node demote), or
+        M(community.docker.docker_node) with C(role=worker)), after which it leaves as a worker.
+        A node in C(pending) state leaves (forced) without O(force); in C(locked) or C(error) state it
+        needs O(force=true), since it may be a manager.
+    type: str
+    choices: [present, absent]
+    default: present
+  remote_addrs:
+    description:
+      - Addresses of existing managers (C(host) or C(host:port), IPv6 as C([addr]:port); port 2377 by default).
+      - Empty means this node initialises the cluster.
+    type: list
+    elements: str
+    default: []
+  join_token:
+    description:
+      - The manager join token of the cluster (C(docker swarm join-token -q manager), or RV(dockercluster.swarm.swarm_token#module:manager_token)).
+      - Required when O(remote_addrs) is not empty.
+    type: str
+  cluster_id:
+    description:
+      - The ID of the cluster this node must belong to. When the node is a manager of a cluster with
+        another ID, it is "in another cluster".
+    type: str
+  advertise_addr:
+    description:
+      - IP address (optionally with C(:port)) other nodes use to reach this manager.
+      - When neither this nor O(advertise_interface) is set, initialising uses the source address of the
+        route towards 1.1.1.1 (read from C(ip route get); no packet is sent), and joining lets the engine
+        take the address it reaches the managers from.
+    type: str
+  advertise_interface:
+    description:
+      - Network interface whose first IPv4 address is advertised. Mutually exclusive with O(advertise_addr).
+    type: str
+  listen_addr:
+    description:
+      - Address the manager listens on for cluster traffic (C(ip:port) or C(interface:port)).
+    type: str
+    default: 0.0.0.0:2377
+  data_path_addr:
+    description:
+      - IP address or interface for overlay data traffic (VXLAN, 4789/udp). Needs Docker API 1.30 or later.
+    type: str
+  default_addr_pool:
+    description:
+      - CIDR blocks from which overlay networks get their subnets, like V(10.20.0.0/16). Only when initialising;
+        needs Docker API 1.39 or later.
+    type: list
+    elements: str
+  subnet_size:
+    description:
+      - Prefix length (16 to 28) of the subnets carved from O(default_addr_pool). Only when initialising.
+    type: int
+  force:
+    description:
+      - When the node is in another cluster, has the wrong role, or its swarm is locked or in error,
+        make it leave (forced) and then initialise or join.
+      - Its old entry stays in the other cluster's node list (as C(down)) until removed there.
+    type: bool
+    default: false
+  join_timeout:
+    description:
+      - Seconds to wait, after the join request, for the node to leave the C(pending) state.
+    type: int
+    default: 60
+notes:
+  - Open 2377/tcp (managers), 7946/tcp+udp and 4789/udp between the nodes.
+  - Whether a worker token or a manager token was given cannot be seen from the token; joining with a
+    worker token makes a worker, which this module reports as a failure.
+seealso:
+  - module: dockercluster.swarm.swarm_token
+  - module: dockercluster.swarm.swarm_agent
+  - module: dockercluster.swarm.swarm_info
+'''
+
+EXAMPLES = r'''
+- name: Initialise the cluster on the first manager
+  dockercluster.swarm.swarm_manager:
+    advertise_interface: eth1
+    default_addr_pool: [10.20.0.0/16]
+    subnet_size: 24
+  register: first_manager
+
+- name: Read the join tokens
+  dockercluster.swarm.swarm_token:
+  register: tokens
+  no_log: true
+
+- name: Join the other managers
+  dockercluster.swarm.swarm_manager:
+    remote_addrs: "{{ first_manager.manager_addrs }}"
+    join_token: "{{ tokens.manager_token }}"
+    cluster_id: "{{ first_manager.cluster_id }}"
+
+- name: Make a manager leave (after demoting it is better)
+  dockercluster.swarm.swarm_manager:
+    state: absent
+    force: true
+'''
+
+RETURN = r'''
+cluster_id:
+  description: ID of the cluster the node manages (null in check mode before a join, and after leaving).
+  returned: always
+  type: str
+  sample: 9xk2ho0pqfzrb8hk0upy6pxc1
+node_id:
+  description: The node's ID in the cluster (null when not known, e.g. in check mode before a join); after leaving, the ID it had.
+  returned: always
+  type: str
+  sample: x2n4bvcbz1ezjcm9vnmdu2s6b
+manager_addrs:
+  description: C(addr:port) of every manager of the cluster, sorted.
+  returned: always
+  type: list
+  elements: str
+  sample: [10.0.11.150:2377, 10.0.11.151:2377]
+advertise_addr:
+  description: Address the node advertises (as the engine reports it; in check mode, the one that would be used).
+  returned: always
+  type: str
+  sample: 10.0.11.150
+role:
+  description: V(manager), V(worker), or null when not in a swarm.
+  returned: always
+  type: str
+membership:
+  description: Where the node stood before the run, one of C(absent), C(pending), C(same_cluster_same_role),
+    C(same_cluster_other_role), C(other_cluster), C(locked), C(error).
+  returned: always
+  type: str
+  sample: absent
+actions:
+  description: Steps taken (or, in check mode, that would be taken), in order; C(leave) is always forced.
+  returned: always
+  type: list
+  elements: str
+  sample: [leave, join]
+local_node_state:
+  description: The engine's LocalNodeState at the end (C(inactive), C(pending), C(active), C(error), C(locked)).
+  returned: always
+  type: str
+  sample: active
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.dockercluster.swarm.plugins.module_utils import (
+    swarm_logic as logic,
+)
+from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_api import (
+    ENGINE_ERRORS,
+    SwarmkitEngine,
+    docker_api_argspec,
+    engine_error,
+    get_api_client,
+    resolve_host,
+)
+
+# Backends by name; each class offers swarm_info/leave/init/join/inspect/nodes.
+BACKENDS = {
+    'swarmkit': SwarmkitEngine,
+}
+
+
+def validate(params):
+    """Check and normalise the input before touching the engine; returns (values, error)."""
+    values = {}
+    try:
+        values['remote_addrs'] = logic.normalize_manager_addrs(params['remote_addrs'])
+        if params['state'] == 'present':
+            if values['remote_addrs'] and not params['join_token']:
+                return None, 'join_token is required to join the managers at %s' % ', '.join(values['remote_addrs'])
+            if params['join_token']:
+                logic.validate_join_token(params['join_token'])
+        if params['advertise_addr']:
+            logic.validate_advertise_addr(params['advertise_addr'])
+        if params['advertise_interface']:
+            logic.validate_interface(params['advertise_interface'])
+        logic.validate_listen_addr(params['listen_addr'])
+        if params['data_path_addr']:
+            logic.validate_data_path_addr(params['data_path_addr'])
+        values['default_addr_pool'] = logic.validate_addr_pools(params['default_addr_pool'], params['subnet_size'])
+        if params['join_timeout'] < 0:
+            return None, 'join_timeout: %r must not be negative' % (params['join_timeout'],)
+    except ValueError as exc:
+        return None, str(exc)
+    return values, None
+
+
+class SwarmManager(object):
+
+    def __init__(self, module, engine, values):
+        self.module = module
+        self.engine = engine
+        self.params = module.params
+        self.remote_addrs = values['remote_addrs']
+        self.pools = values['default_addr_pool']
+        self.doing = 'reading the swarm state'
+        self.result = dict(changed=False, actions=[], cluster_id=None, node_id=None, manager_addrs=[],
+                           advertise_addr=None, role=None, membership=None, local_node_state=None)
+
+    def run(self):
+        try:
+            if self.params['state'] == 'present':
+                self.present()
+            else:
+                self.absent()
+        except ENGINE_ERRORS as exc:
+            engine_error(self.module, exc, self.doing, **self.result)
+        self.module.exit_json(**self.result)
+
+    def _fail(self, msg):
+        self.module.fail_json(msg=msg, **self.result)
+
+    def _run_ip(self, argv):
+        ip = self.module.get_bin_path('ip')
+        if not ip:
+            return 127, '', 'ip (iproute2) not found'
+        return self.module.run_command([ip] + list(argv[1:]))
+
+    def _record(self, swarm):
+        facts = logic.membership_facts(swarm)
+        self.result.update(node_id=facts['node_id'], role=facts['role'], local_node_state=facts['local_node_state'],
+                           cluster_id=facts['cluster_id'], manager_addrs=facts['manager_addrs'])
+        if facts['node_addr']:
+            self.result['advertise_addr'] = facts['node_addr']
+        return facts
+
+    def _manager_details(self):
+        """On an active manager: cluster ID and the managers' addresses from the node list."""
+        self.doing = 'listing the cluster nodes'
+        inspect = self.engine.inspect()
+        if inspect.get('ID'):
+            self.result['cluster_id'] = inspect['ID']
+        nodes = logic.summarize_nodes(self.engine.nodes())
+        self.result['manager_addrs'] = logic.manager_addrs_from(None, nodes) or self.result['manager_addrs']
+
+    def _advertise(self, initialise):
+        params = self.params
+        if not initialise and not (params['advertise_addr'] or params['advertise_interface']):
+            return None
+        listen_host = logic.split_host_port(params['listen_addr'])[0]
+        listen_ip = logic.parse_ip(listen_host)
+        if initialise and not (params['advertise_addr'] or params['advertise_interface']) \
+                and listen_ip is not None and not listen_ip.is_unspecified:
+            return None  # the engine advertises the specific listen address
+        try:
+            addr = logic.choose_advertise_addr(self._run_ip, params['advertise_addr'],
+                                               params['advertise_interface'])[0]
+        except ValueError as exc:
+            self._fail(str(exc))
+        return addr
+
+    def present(self):
+        params = self.params
+        initialise = not self.remote_addrs
+        expected = logic.expand_manager_addrs(self.remote_addrs, resolve_host)
+        swarm = self.engine.swarm_info()
+        facts = self._record(swarm)
+        membership = logic.classify_membership(swarm, expected, params['cluster_id'], 'manager')
+        self.result['membership'] = membership
+        steps, problem = logic.plan_membership(membership, 'manager', params['force'], initialise)
+        if problem:
+            self._fail(logic.problem_message(problem, facts, 'manager', self.remote_addrs, params['cluster_id']))
+        if not steps:
+            self._manager_details()
+            return
+        advertise = self._advertise(initialise)
+        if (self.pools or params['subnet_size']) and not initialise:
+            self.module.warn('default_addr_pool and subnet_size only apply when initialising; ignored when joining')
+        self.result.update(changed=True, actions=list(steps))
+        if self.module.check_mode:
+            # What is known before the engine answers: a new node ID, and for init a new cluster.
+            self.result.update(advertise_addr=advertise, role='manager', node_id=None, local_node_state='active')
+            if initialise:
+                port = logic.split_host_port(params['listen_addr'], logic.DEFAULT_SWARM_PORT)[1]
+                self.result.update(cluster_id=None, manager_addrs=[
+                    logic.normalize_manager_addr(advertise, port)] if advertise else [])
+            else:
+                self.result.update(cluster_id=params['cluster_id'], manager_addrs=list(self.remote_addrs))
+            return
+        if logic.LEAVE in steps:
+            self.doing = 'leaving the current swarm (forced)'
+            self.engine.leave(force=True)
+        if initialise:
+            self.doing = 'initialising the swarm'
+            self.engine.init(advertise_addr=advertise, listen_addr=params['listen_addr'],
+                             data_path_addr=params['data_path_addr'], default_addr_pool=self.pools,
+                             subnet_size=params['subnet_size'])
+            swarm = self.engine.swarm_info()
+        else:
+            self.doing = 'joining the managers at %s' % ', '.join(self.remote_addrs)
+            swarm = self.engine.join(self.remote_addrs, params['join_token'], advertise_addr=advertise,
+                                     listen_addr=params['listen_addr'], data_path_addr=params['data_path_addr'],
+                                     timeout=params['join_timeout'])
+        facts = self._record(swarm)
+        self._check_joined(facts)
+        self._manager_details()
+        if params['cluster_id'] and self.result['cluster_id'] != params['cluster_id']:
+            self._fail('the node is now a manager of cluster %s, not of the expected cluster %s: remote_addrs '
+                       '(%s) belong to another cluster' % (self.result['cluster_id'], params['cluster_id'],
+                                                           ', '.join(self.remote_addrs)))
+
+    def _check_joined(self, facts):
+        state = facts['local_node_state']
+        if state == 'pending':
+            self._fail('the node is still pending %ss after asking to join the managers at %s: they could not be '
+                       'reached or did not accept it (check 2377/tcp from this host to them, 7946 and 4789 '
+                       'between the nodes, and the token). The engine keeps trying in the background; the next '
+                       'run makes it leave and join again.' % (self.params['join_timeout'], ', '.join(self.remote_addrs)))
+        if state != 'active':
+            self._fail('the node ended in state %s: %s' % (state, logic.describe_node(facts)))
+        if not facts['control_available']:
+            self._fail('the node joined as a worker, not a manager: join_token is the worker token. Use the '
+                       'manager token (swarm_token manager_token), then rerun with force=true or promote the node.')
+
+    def absent(self):
+        swarm = self.engine.swarm_info()
+        facts = self._record(swarm)
+        state = facts['local_node_state']
+        self.result['membership'] = logic.classify_membership(
+            swarm, logic.expand_manager_addrs(self.remote_addrs, resolve_host), self.params['cluster_id'], 'manager')
+        if state in ('', 'inactive'):
+            return
+        manager = facts['control_available'] and state == 'active'
+        if state in ('locked', 'error') and not self.params['force']:
+            self._fail('the node\'s swarm is %s (%s); it may be a manager, so it leaves only with force=true%s.'
+                       % (state, logic.describe_node(facts),
+                          ' (or unlock it first with "docker swarm unlock")' if state == 'locked' else ''))
+        if manager and not self.params['force']:
+            self._fail('the node is a Swarm manager (%s): it leaves only with force=true, which can cost the '
+                       'cluster its quorum. Demote it first from another manager ("docker node demote"), '
+                       'then it leaves as a worker.' % logic.describe_node(facts))
+        force = manager or state != 'active'
+        self.result.update(changed=True, actions=[logic.LEAVE])
+        if self.module.check_mode:
+            return
+        self.doing = 'leaving the swarm' + (' (forced)' if force else '')
+        self.engine.leave(force=force)
+        node_id = self.result['node_id']
+        self._record(self.engine.swarm_info())
+        # Keep the ID the node had: its entry stays in the node list until removed from a manager.
+        self.result.update(node_id=node_id, cluster_id=None, manager_addrs=[])
+
+
+def main():
+    argument_spec = docker_api_argspec(
+        backend=dict(type='str', default='swarmkit', choices=sorted(BACKENDS)),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        remote_addrs=dict(type='list', elements='str', default=[]),
+        join_token=dict(type='str', no_log=True),
+        cluster_id=dict(type='str'),
+        advertise_addr=dict(type='str'),
+        advertise_interface=dict(type='str'),
+        listen_addr=dict(type='str', default='0.0.0.0:2377'),
+        data_path_addr=dict(type='str'),
+        default_addr_pool=dict(type='list', elements='str'),
+        subnet_size=dict(type='int'),
+        force=dict(type='bool', default=False),
+        join_timeout=dict(type='int', default=60),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
+                           mutually_exclusive=[('advertise_addr', 'advertise_interface')])
+    values, error = validate(module.params)
+    if error:
+        module.fail_json(msg=error)
+    engine = BACKENDS[module.params['backend']](get_api_client(module))
+    SwarmManager(module, engine, values).run()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,369 @@
+"""docker_listen_config end to end against a temp dir, with a fake systemd and dockerd."""
+
+import json
+import os
+import stat
+
+import pytest
+from ansible.module_utils import basic
+from ansible.module_utils.common.text.converters import to_bytes
+from ansible_collections.dockercluster.swarm.plugins.module_utils import docker_ping
+from ansible_collections.dockercluster.swarm.plugins.modules import (
+    docker_listen_config as module,
+)
+from test_listen_config import (
+    CENTOS7,
+    CENTOS7_SHOW,
+    DEBIAN_DEFAULT,
+    DEBIAN_SHOW,
+    DOCKER_CE_SHOW,
+)
+
+GUIDE = ['unix:///var/run/docker.sock', 'tcp://0.0.0.0:2375']
+FATAL = 'level=fatal msg="listen tcp 0.0.0.0:2375: bind: address already in use"'
+
+
+class Exited(Exception):
+    pass
+
+
+class Failed(Exception):
+    pass
+
+
+class FakeHost(object):
+    """systemctl, journalctl and /_ping. ``starts()`` decides, from the files as they are at
+    restart time, whether dockerd comes up; ``answers(addr)`` whether an address answers."""
+
+    def __init__(self, show, starts=None, answers=None, journal=''):
+        self.show, self.journal = show, journal
+        self.starts = starts or (lambda: True)
+        self.answers = answers or (lambda addr: True)
+        self.up = True
+        self.calls = []
+        self.pings = []
+
+    def run_command(self, args):
+        self.calls.append(' '.join(args))
+        if args[:2] == ['systemctl', 'show']:
+            return 0, self.show, ''
+        if args[:2] == ['systemctl', 'restart']:
+            self.up = self.starts()
+            if self.up:
+                return 0, '', ''
+            return 1, '', ('Job for docker.service failed because the control process exited with error code.\n'
+                           'See "systemctl status docker.service" and "journalctl -xe" for details.')
+        if args[:2] == ['systemctl', 'is-active']:
+            return (0, 'active\n', '') if self.up else (3, 'failed\n', '')
+        if args[0] == 'journalctl':
+            return 0, self.journal, ''
+        return 0, '', ''
+
+    def ping(self, addr, timeout=5.0, tls=None):
+        self.pings.append((addr, tls))
+        ok = self.up and self.answers(addr)
+        return ok, '%s: %s' % (addr, 'OK' if ok else 'connection refused')
+
+    def restarts(self):
+        return [c for c in self.calls if c.startswith('systemctl restart')]
+
+
+@pytest.fixture
+def paths(tmp_path):
+    etc = tmp_path / 'etc'
+    (etc / 'sysconfig').mkdir(parents=True)
+    (etc / 'default').mkdir()
+    return {
+        'sysconfig_path': str(etc / 'sysconfig' / 'docker'),
+        'default_env_path': str(etc / 'default' / 'docker'),
+        'daemon_json_path': str(etc / 'docker' / 'daemon.json'),
+        'dropin_path': str(etc / 'systemd' / 'system' / 'docker.service.d' / '10-dockercluster-listen.conf'),
+    }
+
+
+@pytest.fixture
+def run(monkeypatch, paths):
+    def exit_json(self, **kwargs):
+        kwargs['warnings'] = list(getattr(self, '_warnings', []))
+        raise Exited(kwargs)
+
+    def fail_json(self, **kwargs):
+        raise Failed(kwargs)
+
+    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, msg: self.__dict__.setdefault('_warnings', []).append(msg))
+
+    def runner(host, check_mode=False, **args):
+        # The unit names the env files where this test keeps them.
+        for key, real in (('sysconfig_path', '/etc/sysconfig/docker'), ('default_env_path', '/etc/default/docker')):
+            host.show = host.show.replace('EnvironmentFiles=%s (' % real, 'EnvironmentFiles=%s (' % paths[key])
+        params = dict(paths, restart_timeout=1)
+        params.update(args)
+        params['_ansible_check_mode'] = check_mode
+        params['_ansible_diff'] = True
+        monkeypatch.setattr(basic, '_ANSIBLE_ARGS', to_bytes(json.dumps({'ANSIBLE_MODULE_ARGS': params})))
+        monkeypatch.setattr(basic.AnsibleModule, 'run_command', lambda self, cmd, **kw: host.run_command(cmd))
+        monkeypatch.setattr(docker_ping, 'ping', host.ping)
+        with pytest.raises((Exited, Failed)) as info:
+            module.main()
+        return info.type is Failed, info.value.args[0]
+    return runner
+
+
+def write(path, data, mode=0o644):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'wb') as handle:
+        handle.write(to_bytes(data))
+    os.chmod(path, mode)
+
+
+def read(path):
+    with open(path, 'rb') as handle:
+        return handle.read()
+
+
+def listing(directory):
+    return sorted(os.listdir(directory))
+
+
+# --------------------------------------------------------------------------- sysconfig (CentOS 7)
+
+def test_sysconfig_present_then_idempotent(run, paths):
+    write(paths['sysconfig_path'], CENTOS7, 0o600)
+    host = FakeHost(CENTOS7_SHOW)
+    failed, result = run(host, allow_insecure_tcp=True)
+    assert not failed, result
+    assert result['changed'] and result['method'] == 'sysconfig' and result['restarted']
+    assert result['files'] == [paths['sysconfig_path']]
+    assert result['endpoints_checked'] == GUIDE
+    text = read(paths['sysconfig_path']).decode()
+    assert ("OPTIONS='--selinux-enabled --log-driver=journald --signature-verification=false "
+            "-H unix:///var/run/docker.sock -H tcp://0.0.0.0:2375 --tls=false'") in text
+    assert 'if [ -z "${DOCKER_CERT_PATH}" ]; then' in text
+    assert stat.S_IMODE(os.stat(paths['sysconfig_path']).st_mode) == 0o600
+    assert len(result['backups']) == 1 and read(result['backups'][0]) == to_bytes(CENTOS7)
+    assert result['diff'][0]['before'] == CENTOS7 and result['diff'][0]['after'] == text
+    assert host.restarts() == ['systemctl restart docker']
+    assert 'systemctl daemon-reload' not in host.calls
+
+    host = FakeHost(CENTOS7_SHOW)
+    failed, again = run(host, allow_insecure_tcp=True)
+    assert not failed and not again['changed'] and not again['restarted']
+    assert again['files'] == [] and host.restarts() == []
+
+
+def test_unchanged_but_not_answering_warns(run, paths):
+    write(paths['sysconfig_path'], CENTOS7)
+    run(FakeHost(CENTOS7_SHOW), allow_insecure_tcp=True, restart=False)
+    host = FakeHost(CENTOS7_SHOW, answers=lambda addr: not addr.startswith('tcp://'))
+    failed, result = run(host, allow_insecure_tcp=True)
+    assert not failed and not result['changed'] and host.restarts() == []
+    assert any('does not answer on tcp://0.0.0.0:2375' in w for w in result['warnings'])
+
+
+def test_check_mode_writes_nothing(run, paths):
+    write(paths['sysconfig_path'], CENTOS7)
+    before = listing(os.path.dirname(paths['sysconfig_path']))
+    host = FakeHost(CENTOS7_SHOW)
+    failed, result = run(host, check_mode=True, allow_insecure_tcp=True)
+    assert not failed and result['changed']
+    assert read(paths['sysconfig_path']) == to_bytes(CENTOS7)
+    assert listing(os.path.dirname(paths['sysconfig_path'])) == before
+    assert result['backups'] == [] and not result['restarted'] and host.restarts() == []
+    assert '-H tcp://0.0.0.0:2375' in result['diff'][0]['after']
+
+
+def test_failed_restart_restores_byte_for_byte_and_reports_journal(run, paths):
+    original = CENTOS7.replace('\n', '\r\n', 1) + '# caf\xe9\n'
+    write(paths['sysconfig_path'], original, 0o640)
+    original_bytes = read(paths['sysconfig_path'])
+    journal = '\n'.join([
+        'May 01 10:00:00 n1 systemd[1]: Starting Docker Application Container Engine...',
+        'May 01 10:00:01 n1 dockerd-current[9]: time="x" ' + FATAL,
+        'May 01 10:00:01 n1 systemd[1]: Failed to start Docker Application Container Engine.',
+    ])
+    # dockerd only starts with the old file (port 2375 taken, say).
+    host = FakeHost(CENTOS7_SHOW, journal=journal,
+                    starts=lambda: b'tcp://' not in read(paths['sysconfig_path']))
+    failed, result = run(host, allow_insecure_tcp=True)
+    assert failed
+    assert FATAL in result['msg'] and 'systemctl restart docker failed' in result['msg']
+    assert 'restored' in result['msg'] and result['journal'][0].endswith(FATAL)
+    assert read(paths['sysconfig_path']) == original_bytes
+    assert stat.S_IMODE(os.stat(paths['sysconfig_path']).st_mode) == 0o640
+    assert result['rollback']['restored'] == [paths['sysconfig_path']]
+    assert result['rollback']['restarted'] and result['rollback']['socket'].endswith('OK')
+    assert host.restarts() == ['systemctl restart docker'] * 2
+    assert host.up
+
+
+def test_no_answer_on_tcp_rolls_back(run, paths):
+    write(paths['sysconfig_path'], CENTOS7)
+    host = FakeHost(CENTOS7_SHOW, answers=lambda addr: not addr.startswith('tcp://'),
+                    journal='dockerd: level=warning msg="Binding to IP address without --tlsverify is insecure"')
+    failed, result = run(host, allow_insecure_tcp=True)
+    assert failed and '/_ping' in result['msg'] and 'tcp://0.0.0.0:2375' in result['msg']
+    assert read(paths['sysconfig_path']) == to_bytes(CENTOS7)
+    assert result['endpoints_checked'] == ['unix:///var/run/docker.sock']
+
+
+def test_restart_false_writes_only(run, paths):
+    write(paths['sysconfig_path'], CENTOS7)
+    host = FakeHost(CENTOS7_SHOW)
+    failed, result = run(host, allow_insecure_tcp=True, restart=False)
+    assert not failed and result['changed'] and not result['restarted']
+    assert host.restarts() == [] and host.pings == []
+    assert any('restart: false' in w for w in result['warnings'])
+
+
+def test_absent_restores_the_package_defaults(run, paths):
+    write(paths['sysconfig_path'], CENTOS7)
+    run(FakeHost(CENTOS7_SHOW), allow_insecure_tcp=True)
+    host = FakeHost(CENTOS7_SHOW)
+    failed, result = run(host, state='absent')
+    assert not failed and result['changed']
+    assert read(paths['sysconfig_path']) == to_bytes(CENTOS7)
+    assert result['endpoints_checked'] == ['unix:///var/run/docker.sock']
+
+
+def test_tls_flags_and_tls_ping(run, paths, tmp_path):
+    tls = {}
+    for name in ('tls_ca_cert', 'tls_cert', 'tls_key'):
+        tls[name] = str(tmp_path / (name + '.pem'))
+        write(tls[name], 'pem')
+    write(paths['sysconfig_path'], CENTOS7)
+    host = FakeHost(CENTOS7_SHOW)
+    failed, result = run(host, listen=['unix:///var/run/docker.sock', 'tcp://0.0.0.0:2376'], tls=True, **tls)
+    assert not failed, result
+    text = read(paths['sysconfig_path']).decode()
+    assert ('-H tcp://0.0.0.0:2376 --tlsverify --tlscacert=%s --tlscert=%s --tlskey=%s'
+            % (tls['tls_ca_cert'], tls['tls_cert'], tls['tls_key'])) in text
+    assert '--tls=false' not in text
+    tcp_ping = next(t for a, t in host.pings if a.startswith('tcp://'))
+    assert tcp_ping == {'ca_cert': tls['tls_ca_cert'], 'cert': tls['tls_cert'], 'key': tls['tls_key']}
+
+
+# --------------------------------------------------------------------------- default_env (Debian docker.io)
+
+def test_default_env_leaves_the_socket_to_the_unit(run, paths):
+    write(paths['default_env_path'], DEBIAN_DEFAULT)
+    host = FakeHost(DEBIAN_SHOW)
+    failed, result = run(host, allow_insecure_tcp=True)
+    assert not failed, result
+    assert result['method'] == 'default_env'
+    assert result['provided_by_unit'] == ['unix:///var/run/docker.sock']
+    text = read(paths['default_env_path']).decode()
+    assert text == DEBIAN_DEFAULT + "DOCKER_OPTS='-H tcp://0.0.0.0:2375 --tls=false'\n"
+    assert result['endpoints_checked'] == GUIDE
+
+
+def test_env_method_refuses_hosts_in_daemon_json(run, paths):
+    write(paths['default_env_path'], DEBIAN_DEFAULT)
+    write(paths['daemon_json_path'], '{"hosts": ["unix:///var/run/docker.sock"]}')
+    host = FakeHost(DEBIAN_SHOW)
+    failed, result = run(host, allow_insecure_tcp=True)
+    assert failed and '"hosts"' in result['msg']
+    assert read(paths['default_env_path']) == to_bytes(DEBIAN_DEFAULT) and host.restarts() == []
+
+
+# --------------------------------------------------------------------------- daemon_json (docker-ce)
+
+def docker_ce_starts(paths):
+    """dockerd refuses "hosts" in daemon.json while the unit still passes -H fd://."""
+    def starts():
+        hosts = os.path.exists(paths['daemon_json_path']) and 'hosts' in json.loads(read(paths['daemon_json_path']))
+        return not hosts or os.path.exists(paths['dropin_path'])
+    return starts
+
+
+def test_daemon_json_with_dropin_then_absent(run, paths):
+    write(paths['daemon_json_path'], '{\n    "log-driver": "journald"\n}\n')
+    host = FakeHost(DOCKER_CE_SHOW, starts=docker_ce_starts(paths))
+    failed, result = run(host, allow_insecure_tcp=True)
+    assert not failed, result
+    assert result['method'] == 'daemon_json'
+    assert result['files'] == [paths['daemon_json_path'], paths['dropin_path']]
+    assert len(result['backups']) == 1  # the drop-in did not exist
+    data = json.loads(read(paths['daemon_json_path']))
+    assert list(data) == ['log-driver', 'hosts', 'tls'] and data['hosts'] == GUIDE and data['tls'] is False
+    dropin = read(paths['dropin_path']).decode()
+    assert dropin.endswith('ExecStart=\nExecStart=/usr/bin/dockerd --containerd=/run/containerd/containerd.sock\n')
+    assert host.calls.index('systemctl daemon-reload') < host.calls.index('systemctl restart docker')
+
+    # systemd now shows our drop-in's command: nothing to do.
+    applied = DOCKER_CE_SHOW.replace('/usr/bin/dockerd -H fd:// ', '/usr/bin/dockerd ')
+    failed, again = run(FakeHost(applied, starts=docker_ce_starts(paths)), allow_insecure_tcp=True)
+    assert not failed and not again['changed']
+
+    host = FakeHost(applied, starts=docker_ce_starts(paths))
+    failed, result = run(host, state='absent')
+    assert not failed, result
+    assert json.loads(read(paths['daemon_json_path'])) == {'log-driver': 'journald'}
+    assert not os.path.exists(paths['dropin_path'])
+    assert 'systemctl daemon-reload' in host.calls and result['endpoints_checked'] == [GUIDE[0]]
+
+
+def test_daemon_json_failure_removes_files_it_created(run, paths):
+    etc = os.path.dirname(os.path.dirname(paths['daemon_json_path']))
+    before = sorted(os.walk(etc))
+    host = FakeHost(DOCKER_CE_SHOW, starts=lambda: not os.path.exists(paths['daemon_json_path']),
+                    journal='dockerd[1]: unable to configure the Docker daemon with file daemon.json')
+    failed, result = run(host, listen=['unix:///var/run/docker.sock', 'tcp://127.0.0.1:2375'])
+    assert failed and 'unable to configure the Docker daemon' in result['msg']
+    assert sorted(os.walk(etc)) == before
+    assert sorted(result['rollback']['removed']) == sorted([paths['daemon_json_path'], paths['dropin_path']])
+    assert host.calls.count('systemctl daemon-reload') == 2
+
+
+# --------------------------------------------------------------------------- bad input: nothing touched
+
+@pytest.mark.parametrize('args, words', [
+    ({'listen': ['tcp://0.0.0.0:99999']}, 'tcp://0.0.0.0:99999'),
+    ({'listen': ['tcp//0.0.0.0:2375'], 'allow_insecure_tcp': True}, 'tcp//0.0.0.0:2375'),
+    ({}, 'allow_insecure_tcp: true'),
+    ({'tls': True, 'tls_ca_cert': '/nonexistent/ca.pem', 'tls_cert': '/nonexistent/c.pem',
+      'tls_key': '/nonexistent/k.pem'}, '/nonexistent/ca.pem'),
+    ({'restart_timeout': 0, 'allow_insecure_tcp': True}, 'restart_timeout'),
+])
+def test_bad_input_fails_before_touching_anything(run, paths, args, words):
+    write(paths['sysconfig_path'], CENTOS7)
+    host = FakeHost(CENTOS7_SHOW)
+    failed, result = run(host, **args)
+    assert failed and words in result['msg']
+    assert host.calls == []
+    assert read(paths['sysconfig_path']) == to_bytes(CENTOS7)
+
+
+def test_insecure_message_tells_both_ways_out(run, paths):
+    failed, result = run(FakeHost(CENTOS7_SHOW))
+    assert failed and 'tls: true' in result['msg'] and 'tls_ca_cert' in result['msg']
+    assert 'allow_insecure_tcp: true' in result['msg']
+
+
+def test_unknown_method_rejected(run):
+    failed, result = run(FakeHost(CENTOS7_SHOW), method='upstart')
+    assert failed and 'upstart' in result['msg']
+
+
+def test_unparseable_env_file_fails_naming_the_line(run, paths):
+    text = '# x\nOPTIONS="$(cat /etc/docker-opts)"\n'
+    write(paths['sysconfig_path'], text)
+    host = FakeHost(CENTOS7_SHOW)
+    failed, result = run(host, allow_insecure_tcp=True)
+    assert failed and 'line 2' in result['msg'] and paths['sysconfig_path'] in result['msg']
+    assert read(paths['sysconfig_path']) == to_bytes(text) and host.restarts() == []
+    assert len(os.listdir(os.path.dirname(paths['sysconfig_path']))) == 1
+
+
+def test_invalid_daemon_json_fails(run, paths):
+    write(paths['daemon_json_path'], '{"debug": true,}')
+    host = FakeHost(DOCKER_CE_SHOW)
+    failed, result = run(host, allow_insecure_tcp=True)
+    assert failed and 'not valid JSON' in result['msg'] and paths['daemon_json_path'] in result['msg']
+    assert not os.path.exists(paths['dropin_path']) and host.restarts() == []
+
+
+def test_service_not_found(run):
+    failed, result = run(FakeHost('LoadState=not-found\nExecStart=\n'), allow_insecure_tcp=True)
+    assert failed and 'not found' in result['msg']
