@@ -22,6 +22,7 @@ author:
   - dockercluster.swarm maintainers
 extends_documentation_fragment:
   - dockercluster.swarm.docker_api
+  - dockercluster.swarm.backend
 attributes:
   check_mode:
     support: full
@@ -302,6 +303,7 @@ class SwarmAgent(object):
 
 def main():
     argument_spec = docker_api_argspec(
+        backend=dict(type='str', default='swarmkit', choices=['swarmkit']),
         state=dict(type='str', default='present', choices=['present', 'absent']),
         remote_addrs=dict(type='list', elements='str', default=[]),
         join_token=dict(type='str', no_log=True),

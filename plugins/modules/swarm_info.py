@@ -22,6 +22,7 @@ author:
   - dockercluster.swarm maintainers
 extends_documentation_fragment:
   - dockercluster.swarm.docker_api
+  - dockercluster.swarm.backend
 attributes:
   check_mode:
     support: full
@@ -235,6 +236,7 @@ class SwarmInfo(object):
 
 def main():
     argument_spec = docker_api_argspec(
+        backend=dict(type='str', default='swarmkit', choices=['swarmkit']),
         expect_ready=dict(type='list', elements='str', default=[]),
         expect_managers=dict(type='int'),
         wait_timeout=dict(type='int', default=0),

@@ -25,6 +25,7 @@ author:
   - dockercluster.swarm maintainers
 extends_documentation_fragment:
   - dockercluster.swarm.docker_api
+  - dockercluster.swarm.backend
 attributes:
   check_mode:
     support: full
@@ -32,13 +33,6 @@ attributes:
   diff_mode:
     support: none
 options:
-  backend:
-    description:
-      - How the cluster is built. V(swarmkit) is Docker's built-in Swarm mode.
-      - The classic (standalone C(swarm) container) backend is not available yet.
-    type: str
-    choices: [swarmkit]
-    default: swarmkit
   state:
     description:
       - V(present) makes the node a manager of the cluster.

@@ -21,6 +21,7 @@ author:
   - dockercluster.swarm maintainers
 extends_documentation_fragment:
   - dockercluster.swarm.docker_api
+  - dockercluster.swarm.backend
 attributes:
   check_mode:
     support: full
@@ -140,6 +141,7 @@ class SwarmToken(object):
 
 def main():
     argument_spec = docker_api_argspec(
+        backend=dict(type='str', default='swarmkit', choices=['swarmkit']),
         rotate=dict(type='list', elements='str', choices=['worker', 'manager'], default=[]),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
