@@ -625,7 +625,12 @@ def main_command(exec_start):
 def pick_error_lines(text, limit=8):
     """The journal lines that explain a failed start, most telling first."""
     lines = [line for line in (text or '').splitlines() if line.strip()]
-    strong = [line for line in lines if re.search(r'level=fatal|failed to start|\bfailed\b', line, re.IGNORECASE)]
+    # dockerd's last words before exiting are a plain line (no level=), e.g.
+    # "failed to load listeners: listen tcp 192.0.2.10:2375: bind: cannot assign requested address".
+    final = [line for line in lines if re.search(r'dockerd\[\d+\]: (?!time=)', line)
+             and re.search(r'failed|error|unable|invalid|conflict', line, re.IGNORECASE)]
+    strong = final + [line for line in lines if line not in final
+                      and re.search(r'level=fatal|failed to start|\bfailed\b', line, re.IGNORECASE)]
     weak = [line for line in lines if line not in strong and re.search(r'level=error|\berror\b', line, re.IGNORECASE)]
     rest = [line for line in lines if line not in strong and line not in weak]
     return (strong + weak + rest[-3:])[:limit]

@@ -229,6 +229,7 @@ rollback:
 import os
 import re
 import tempfile
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
@@ -530,6 +531,8 @@ class DockerListenConfig(object):
             os.chown(path, stat[1], stat[2])
 
     def restart_and_wait(self, endpoints):
+        # The journal is read from here on, so that older errors are not blamed on this change.
+        self.restart_started = time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(time.time() - 1))
         rc, out, err = self.systemctl('restart', self.service)
         self.result['restarted'] = True
         if rc != 0:
@@ -558,7 +561,9 @@ class DockerListenConfig(object):
     # -- rolling back ------------------------------------------------------------------------
 
     def journal(self):
-        rc, out, _err = self.module.run_command(['journalctl', '-u', self.service, '-n', '30', '--no-pager'])
+        since = getattr(self, 'restart_started', None)
+        command = ['journalctl', '-u', self.service, '-n', '30', '--no-pager']
+        rc, out, _err = self.module.run_command(command + (['--since', since] if since else []))
         if rc != 0 or not out.strip():
             rc, out, _err = self.systemctl('status', self.service, '--no-pager', '-l')
         return pick_error_lines(out, limit=30)
@@ -580,6 +585,9 @@ class DockerListenConfig(object):
         if any(c.path == self.params['dropin_path'] for c in changes):
             self.systemctl('daemon-reload')
         if restarted:
+            # A unit with Restart=always may have hit its start limit while failing; without
+            # reset-failed systemd would refuse the restart with the old files as well.
+            self.systemctl('reset-failed', self.service)
             rc, out, err = self.systemctl('restart', self.service)
             report['restarted'] = rc == 0
             if rc == 0:

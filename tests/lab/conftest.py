@@ -2,7 +2,6 @@ import os
 import shutil
 
 import pytest
-
 from labkit import ROOT, Lab, sh
 
 

@@ -3,7 +3,6 @@
 import os
 
 import pytest
-
 from labkit import dockerd_pid, playbook
 
 HERE = os.path.dirname(os.path.abspath(__file__))

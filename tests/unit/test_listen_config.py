@@ -491,6 +491,17 @@ def test_pick_error_lines_puts_fatal_first():
         "May 01 10:00:01 n1 systemd[1]: docker.service: Failed with result 'exit-code'.",
     ])
     lines = lc.pick_error_lines(journal)
-    assert 'level=fatal' in lines[0]
-    assert any('specified both as a flag' in line for line in lines)
+    # dockerd's plain last words first, then the fatal log line.
+    assert 'specified both as a flag' in lines[0]
+    assert 'level=fatal' in lines[1]
     assert lc.pick_error_lines('') == []
+
+
+def test_pick_error_lines_prefers_the_exit_reason_over_older_errors():
+    journal = '\n'.join([
+        'Nov 25 10:50:08 n2 dockerd[564]: time="t" level=error msg="enabling default vlan on bridge br0 failed"',
+        'Nov 25 10:52:35 n2 dockerd[744]: failed to load listeners: listen tcp 192.0.2.10:2375: bind: '
+        'cannot assign requested address',
+        "Nov 25 10:52:35 n2 systemd[1]: docker.service: Failed with result 'exit-code'.",
+    ])
+    assert 'cannot assign requested address' in lc.pick_error_lines(journal)[0]

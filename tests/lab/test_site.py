@@ -1,0 +1,87 @@
+"""site.yml on real engines: a Swarm-mode cluster, idempotent, growing, shrinking, refusing."""
+
+import os
+
+import pytest
+from labkit import ROOT, Lab, node_list, playbook
+
+SITE = os.path.join(ROOT, "site.yml")
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    # node1 manager (debian12); node2 el7-layout, node3 debian13: the first cluster.
+    # node4 (debian12-bare, no Docker SDK) joins later; node5 is in a swarm of its own.
+    lab = Lab("tsite", 5, kinds=["debian12", "el7-layout", "debian13", "debian12-bare", "debian12"])
+    lab.tmp = tmp_path_factory.mktemp("site")
+    yield lab
+    lab.down()
+
+
+def hosts(lab):
+    return lab.names()
+
+
+def inventory(lab, agents, host_vars=None, name="hosts"):
+    return lab.write_inventory(str(lab.tmp / name), hosts(lab)[:1], agents, host_vars=host_vars)
+
+
+def ready(lab, via):
+    """Hostname -> (status, role) as the manager sees it through the 2376 endpoint."""
+    manager = hosts(lab)[0]
+    nodes = node_list(lab, via, "tcp://%s:2376" % lab.ip(manager))
+    return {n["Hostname"]: (n["Status"], n["ManagerStatus"] or "worker") for n in nodes}
+
+
+def test_site_builds_a_three_node_cluster(lab):
+    h = hosts(lab)
+    _rc, out, recap = playbook(SITE, inventory(lab, h[1:3]), "-v")
+    assert ready(lab, h[2]) == {h[0]: ("Ready", "Leader"), h[1]: ("Ready", "worker"),
+                                h[2]: ("Ready", "worker")}
+    assert "Nodes: 3" in out  # the verify play's summary
+    lab.verbose_output = out
+
+
+def test_no_join_token_in_verbose_output(lab):
+    tokens = [lab.run(hosts(lab)[0], "docker swarm join-token -q %s" % role).stdout.strip()
+              for role in ("worker", "manager")]
+    assert all(len(t) > 40 for t in tokens)
+    for token in tokens:
+        assert token not in lab.verbose_output
+        assert token.split("-")[-1] not in lab.verbose_output  # not even the secret part
+
+
+def test_second_run_changes_nothing(lab):
+    h = hosts(lab)
+    _rc, _out, recap = playbook(SITE, inventory(lab, h[1:3]))
+    assert {host: counts["changed"] for host, counts in recap.items()} == \
+        {host: 0 for host in ["localhost"] + h[:3]}
+
+
+def test_adding_an_agent_joins_it_and_changes_nothing_else(lab):
+    h = hosts(lab)
+    _rc, _out, recap = playbook(SITE, inventory(lab, h[1:4]))
+    assert recap[h[3]]["changed"] > 0
+    assert all(recap[host]["changed"] == 0 for host in h[:3]), recap
+    assert ready(lab, h[1])[h[3]] == ("Ready", "worker")
+
+
+def test_setting_an_agent_absent_removes_it(lab):
+    h = hosts(lab)
+    _rc, _out, recap = playbook(SITE, inventory(lab, h[1:4], {h[3]: "swarm_agent_state=absent"}))
+    assert recap[h[3]]["changed"] > 0
+    assert h[3] not in ready(lab, h[1])
+    state = lab.run(h[3], "docker info --format '{{.Swarm.LocalNodeState}}'").stdout.strip()
+    assert state == "inactive"
+
+
+def test_a_node_in_another_swarm_fails_untouched(lab):
+    h = hosts(lab)
+    lab.run(h[4], "docker swarm init --advertise-addr %s >/dev/null" % lab.ip(h[4]))
+    before = lab.run(h[4], "docker info --format '{{.Swarm.Cluster.ID}} {{.Swarm.NodeID}}'").stdout
+    rc, out, recap = playbook(SITE, inventory(lab, h[1:3] + [h[4]]), check=False)
+    assert rc != 0
+    assert recap[h[4]]["failed"] == 1
+    assert "another" in out.lower() and "force" in out
+    assert all(recap[host]["failed"] == 0 for host in h[:3]), recap
+    assert lab.run(h[4], "docker info --format '{{.Swarm.Cluster.ID}} {{.Swarm.NodeID}}'").stdout == before
