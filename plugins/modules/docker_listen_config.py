@@ -29,7 +29,7 @@ description:
     journal.
   - Needs systemd (C(systemctl), C(journalctl)). Does not need the Docker SDK for Python.
 author:
-  - dockercluster.swarm contributors
+  - dockercluster.swarm maintainers (@dockercluster)
 attributes:
   check_mode:
     support: full

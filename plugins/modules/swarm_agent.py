@@ -19,7 +19,7 @@ description:
   - A node in another cluster, or that is a manager, makes the module fail naming what it found,
     unless O(force=true). A node left C(pending) by an earlier join leaves (forced) and joins again.
 author:
-  - dockercluster.swarm maintainers
+  - dockercluster.swarm maintainers (@dockercluster)
 extends_documentation_fragment:
   - dockercluster.swarm.docker_api
   - dockercluster.swarm.backend
@@ -29,6 +29,7 @@ attributes:
     description: Reports the steps it would take (RV(actions)) without taking them.
   diff_mode:
     support: none
+    description: Membership is not a file; RV(actions) lists the steps taken instead of a diff.
 options:
   state:
     description:

@@ -19,7 +19,7 @@ description:
     polling every 2 seconds) and fails naming the nodes missing or not Ready, still returning the data.
   - Fails on a host that is not an active manager (workers cannot list the nodes).
 author:
-  - dockercluster.swarm maintainers
+  - dockercluster.swarm maintainers (@dockercluster)
 extends_documentation_fragment:
   - dockercluster.swarm.docker_api
   - dockercluster.swarm.backend
@@ -29,6 +29,7 @@ attributes:
     description: Read-only; runs the same in check mode.
   diff_mode:
     support: none
+    description: Read-only.
 options:
   expect_ready:
     description:

@@ -22,7 +22,7 @@ description:
   - The cluster is expected to be identified by O(cluster_id) (as returned by this module or
     M(dockercluster.swarm.swarm_token)) and/or by O(remote_addrs); with neither, an active manager is adopted.
 author:
-  - dockercluster.swarm maintainers
+  - dockercluster.swarm maintainers (@dockercluster)
 extends_documentation_fragment:
   - dockercluster.swarm.docker_api
   - dockercluster.swarm.backend
@@ -32,6 +32,7 @@ attributes:
     description: Reports the steps it would take (RV(actions)) without taking them.
   diff_mode:
     support: none
+    description: Membership is not a file; RV(actions) lists the steps taken instead of a diff.
 options:
   state:
     description:

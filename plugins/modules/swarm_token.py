@@ -18,7 +18,7 @@ description:
     the old tokens stop working for new joins.
   - Fails on a host that is not an active manager.
 author:
-  - dockercluster.swarm maintainers
+  - dockercluster.swarm maintainers (@dockercluster)
 extends_documentation_fragment:
   - dockercluster.swarm.docker_api
   - dockercluster.swarm.backend
@@ -28,6 +28,7 @@ attributes:
     description: With O(rotate), reports C(changed) without rotating; the tokens returned are the current ones.
   diff_mode:
     support: none
+    description: Tokens are secrets; RV(rotated) says which were rotated instead of a diff.
 options:
   rotate:
     description:
