@@ -6,7 +6,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
 ansible-galaxy collection build --force --output-path "$OUT" "$ROOT"
-ansible-galaxy collection install --offline --no-deps -p "$OUT/installed" "$OUT"/dockercluster-swarm-*.tar.gz
+ansible-galaxy collection install --force --offline --no-deps -p "$OUT/installed" "$OUT"/dockercluster-swarm-*.tar.gz
 for module in "$ROOT"/plugins/modules/*.py; do
   name="$(basename "$module" .py)"
   ANSIBLE_COLLECTIONS_PATH="$OUT/installed" ansible-doc "dockercluster.swarm.$name" > "$OUT/doc.txt"
