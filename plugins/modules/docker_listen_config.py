@@ -255,6 +255,7 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.listen_config 
     update_env_file,
     validate_listen,
 )
+from ansible_collections.dockercluster.swarm.plugins.module_utils.port_holders import port_holders
 
 
 class FileChange(object):
@@ -434,8 +435,26 @@ class DockerListenConfig(object):
 
     def present(self):
         changes, _left = self.plan('present')
+        if any(c.changed for c in changes):
+            self.check_ports_free()
         endpoints = [a for a in self.listen if parse_address(a).scheme != 'fd']
         self.converge(changes, endpoints)
+
+    def check_ports_free(self):
+        # A port held by another program makes dockerd refuse to start: say so before touching
+        # anything. Ports dockerd itself (or its socket unit, pid 1) holds are fine.
+        rc, out, _err = self.systemctl('show', self.service, '-p', 'MainPID')
+        main_pid = out.strip().partition('=')[2] if rc == 0 else ''
+        ours = set([int(main_pid)] if main_pid.isdigit() else []) | set([1])
+        for addr in self.listen:
+            parsed = parse_address(addr)
+            if parsed.scheme != 'tcp':
+                continue
+            others = dict((pid, name) for pid, name in port_holders(parsed.port).items() if pid not in ours)
+            if others:
+                self.fail('%s: port %s is already in use by %s; dockerd could not listen there. Free the '
+                          'port or choose another one.' % (addr, parsed.port, ', '.join(
+                              '%s (pid %s)' % (name, pid) for pid, name in sorted(others.items()))))
 
     def absent(self):
         changes, left = self.plan('absent')
