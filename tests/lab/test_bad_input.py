@@ -1,0 +1,96 @@
+"""Bad input: site.yml fails before anything on any host changes, naming the bad value."""
+
+import os
+
+import pytest
+
+from labkit import ROOT, Lab, playbook
+
+SITE = os.path.join(ROOT, "site.yml")
+FINGERPRINT = ("cat /etc/default/docker /etc/sysconfig/docker /etc/docker/daemon.json 2>/dev/null | sha256sum; "
+               "ls /etc/systemd/system/docker.service.d 2>/dev/null; systemctl show -p MainPID docker; "
+               "docker info --format '{{.Swarm.LocalNodeState}}'; docker ps -aq | sort")
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    lab = Lab("tbad", 3, kinds=["debian12", "el7-layout", "debian13"])
+    lab.tmp = tmp_path_factory.mktemp("bad")
+    yield lab
+    lab.down()
+
+
+def fingerprints(lab, hosts):
+    return {h: lab.run(h, FINGERPRINT).stdout for h in hosts}
+
+
+def run_bad(lab, managers, agents, *extra, watch=None):
+    """Run site.yml; the hosts in `watch` (default: all) must be exactly as before."""
+    inventory = lab.write_inventory(str(lab.tmp / "hosts"), managers, agents)
+    watch = watch or lab.names()
+    before = fingerprints(lab, watch)
+    rc, out, _recap = playbook(SITE, inventory, *extra, check=False)
+    assert rc != 0, out[-2000:]
+    assert fingerprints(lab, watch) == before, "a host changed although its input was bad"
+    return out
+
+
+def extra(**kw):
+    import json
+    return ["-e", json.dumps(kw)]
+
+
+CASES = [
+    # (id, inventory layout, extra vars, expected words in the output)
+    ("invalid-ip", "1+2", extra(docker_listen_addresses=["unix:///var/run/docker.sock", "tcp://300.1.2.3:2375"]),
+     ["300.1.2.3"]),
+    ("invalid-port", "1+2", extra(docker_listen_addresses=["unix:///var/run/docker.sock", "tcp://0.0.0.0:99999"]),
+     ["99999"]),
+    ("unknown-method", "1+2", extra(docker_listen_method="systemd-magic"), ["systemd-magic"]),
+    ("tls-file-missing", "1+2", extra(docker_listen_tls=True, docker_listen_tls_ca_cert="/etc/docker/nope/ca.pem"),
+     ["/etc/docker/nope/ca.pem", "does not exist"]),
+    ("no-managers", "0+3", [], ["'swarm_managers' is empty"]),
+    ("host-in-both-groups", "both", [], ["in both 'swarm_managers' and 'swarm_agents'"]),
+    ("even-managers", "2+1", [], ["2 managers", "swarm_allow_even_managers"]),
+    ("backend-misspelt", "1+2", extra(swarm_backend="swarmkitt"), ["swarmkitt"]),
+    ("port-setup-misspelt", "1+2", extra(swarm_port_setup="proxyy"), ["proxyy"]),
+]
+
+
+def layout(lab, shape):
+    h = lab.names()
+    return {"1+2": (h[:1], h[1:]), "0+3": ([], h), "2+1": (h[:2], h[2:]),
+            "both": (h[:1], h)}[shape]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_fails_before_any_change(lab, case):
+    _name, shape, extra_args, words = case
+    managers, agents = layout(lab, shape)
+    out = run_bad(lab, managers, agents, *extra_args)
+    for word in words:
+        assert word in out, "%r not in the output:\n%s" % (word, out[-2500:])
+
+
+def test_port_in_use_by_another_program(lab):
+    h = lab.names()
+    lab.run(h[1], "nohup python3 -m http.server 2375 --bind 0.0.0.0 >/dev/null 2>&1 & "
+                  "echo $! > /run/dcswarm-http.pid; sleep 1")
+    try:
+        # Only that host fails; the others go on and converge.
+        out = run_bad(lab, h[:1], h[1:], watch=[h[1]])
+        assert "port 2375 is already in use by python3" in out, out[-2500:]
+    finally:
+        lab.run(h[1], "kill $(cat /run/dcswarm-http.pid)", check=False)
+
+
+def test_options_file_that_cannot_be_parsed(lab):
+    h = lab.names()
+    el7 = h[1]
+    original = lab.run(el7, "cat /etc/sysconfig/docker").stdout
+    lab.run(el7, "sed -i \"s/^OPTIONS=.*/OPTIONS='--selinux-enabled --log-driver=journald/\" /etc/sysconfig/docker")
+    try:
+        out = run_bad(lab, h[:1], h[1:], watch=[el7])
+        assert "/etc/sysconfig/docker" in out and "OPTIONS" in out, out[-2500:]
+    finally:
+        lab.run(el7, "cat > /etc/sysconfig/docker <<'EOF'\n%sEOF" % original)
