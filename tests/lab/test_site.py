@@ -1,8 +1,10 @@
 """site.yml on real engines: a Swarm-mode cluster, idempotent, growing, shrinking, refusing."""
 
 import os
+import subprocess
 
 import pytest
+
 from labkit import ROOT, Lab, node_list, playbook
 
 SITE = os.path.join(ROOT, "site.yml")
@@ -56,6 +58,22 @@ def test_second_run_changes_nothing(lab):
     _rc, _out, recap = playbook(SITE, inventory(lab, h[1:3]))
     assert {host: counts["changed"] for host, counts in recap.items()} == \
         {host: 0 for host in ["localhost"] + h[:3]}
+
+
+def test_tokens_never_leave_the_cluster_even_at_vvv(lab):
+    """Neither -vvv output nor any file on the controller holds a join token."""
+    h = hosts(lab)
+    manager_token = lab.run(h[0], "docker swarm join-token -q manager").stdout.strip()
+    worker_token = lab.run(h[0], "docker swarm join-token -q worker").stdout.strip()
+    _rc, out, _recap = playbook(SITE, inventory(lab, h[1:3]), "-vvv")
+    assert "swarm_token" in out  # the output really covers the token task
+    for token in (manager_token, worker_token):
+        assert token not in out and token.split("-")[-1] not in out
+    places = [ROOT, os.path.expanduser("~/.ansible"), str(lab.tmp)]
+    found = subprocess.run(["grep", "-rlF", "--exclude-dir=.venv", "--exclude-dir=.git", "-e", worker_token,
+                            "-e", manager_token] + [p for p in places if os.path.exists(p)],
+                           stdout=subprocess.PIPE, text=True).stdout.split()
+    assert found == []
 
 
 def test_adding_an_agent_joins_it_and_changes_nothing_else(lab):
