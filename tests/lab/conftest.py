@@ -2,6 +2,7 @@ import os
 import shutil
 
 import pytest
+
 from labkit import ROOT, Lab, sh
 
 

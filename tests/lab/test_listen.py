@@ -3,6 +3,7 @@
 import os
 
 import pytest
+
 from labkit import dockerd_pid, playbook
 
 HERE = os.path.dirname(os.path.abspath(__file__))
