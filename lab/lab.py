@@ -75,18 +75,23 @@ def engine_answers():
     return shutil.which("docker") is not None and docker("info", check=False).returncode == 0
 
 
+def install_packages(packages):
+    """Debian packages the lab needs on this machine (as root)."""
+    if os.geteuid() != 0:
+        raise SystemExit("lab: %s missing and installing needs root" % ", ".join(packages))
+    log("installing %s from Debian" % ", ".join(packages))
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    run(["apt-get", "update", "-qq"], env=env)
+    run(["apt-get", "install", "-y", "-qq"] + packages, env=env)
+
+
 def ensure_engine():
     """Start a Docker engine when none answers; never touch one that already runs."""
     if engine_answers():
         log("docker engine answers; leaving it as it is")
         return
-    if os.geteuid() != 0:
-        raise SystemExit("lab: no Docker engine answers and installing one needs root")
-    if shutil.which("dockerd") is None or shutil.which("debootstrap") is None:
-        log("installing Debian's docker.io and debootstrap")
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        run(["apt-get", "update", "-qq"], env=env)
-        run(["apt-get", "install", "-y", "-qq", "docker.io", "debootstrap"], env=env)
+    if shutil.which("dockerd") is None:
+        install_packages(["docker.io"])
     os.makedirs(CACHE, exist_ok=True)
     logf = open(os.path.join(CACHE, "dockerd.log"), "ab")
     proc = subprocess.Popen(["dockerd"], stdout=logf, stderr=logf, start_new_session=True)
@@ -142,7 +147,7 @@ def build_base(suite, image):
     if image_id(image):
         return
     if shutil.which("debootstrap") is None:
-        ensure_engine()
+        install_packages(["debootstrap"])
     rootfs = os.path.join(CACHE, "rootfs-" + suite)
     if not os.path.isdir(os.path.join(rootfs, "etc")):
         log("debootstrap %s (about 40 s)" % suite)
