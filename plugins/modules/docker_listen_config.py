@@ -94,6 +94,14 @@ options:
       - With V(false) the files are written and the new settings apply at the next restart.
     type: bool
     default: true
+  restart_on_tls_change:
+    description:
+      - With O(tls=true) and O(restart=true), also restart the service (same restart, check and
+        rollback) when O(tls_ca_cert), O(tls_cert) or O(tls_key) changed after dockerd started,
+        e.g. a renewed certificate: dockerd reads them only at start.
+      - Compares the files' change times with the start time of the service's main process.
+    type: bool
+    default: true
   restart_timeout:
     description: Seconds to wait after the restart for C(/_ping) to answer on every address.
     type: int
@@ -199,6 +207,12 @@ endpoints_checked:
   type: list
   elements: str
   sample: [unix:///var/run/docker.sock, tcp://0.0.0.0:2375]
+tls_changed:
+  description: TLS files changed since dockerd started (the reason for a restart when no other file changed).
+  returned: always
+  type: list
+  elements: str
+  sample: [/etc/docker/certs/server-cert.pem]
 restarted:
   description: Whether the service was restarted.
   returned: always
@@ -256,6 +270,11 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.listen_config 
     validate_listen,
 )
 from ansible_collections.dockercluster.swarm.plugins.module_utils.port_holders import port_holders
+from ansible_collections.dockercluster.swarm.plugins.module_utils.tls_reload import (
+    changed_since,
+    main_pid,
+    process_start_time,
+)
 
 
 class FileChange(object):
@@ -297,7 +316,7 @@ class DockerListenConfig(object):
         self.unit = None
         self.created_dirs = []
         self.result = dict(changed=False, method=None, listen=[], provided_by_unit=[], files=[],
-                           backups=[], endpoints_checked=[], restarted=False, diff=[])
+                           backups=[], endpoints_checked=[], tls_changed=[], restarted=False, diff=[])
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -438,7 +457,19 @@ class DockerListenConfig(object):
         if any(c.changed for c in changes):
             self.check_ports_free()
         endpoints = [a for a in self.listen if parse_address(a).scheme != 'fd']
+        self.result['tls_changed'] = self.tls_changed()
         self.converge(changes, endpoints)
+
+    def tls_changed(self):
+        """TLS files replaced after dockerd started (it reads them only at start)."""
+        if not (self.params['tls'] and self.params['restart'] and self.params['restart_on_tls_change']):
+            return []
+        rc, out, _err = self.systemctl('show', self.service, '-p', 'MainPID')
+        pid = main_pid(out) if rc == 0 else None
+        started = process_start_time(pid) if pid else None
+        if started is None:
+            return []  # not running: the next start reads the files anyway
+        return changed_since(list(self.tls_paths()), started)
 
     def check_ports_free(self):
         # A port held by another program makes dockerd refuse to start: say so before touching
@@ -474,12 +505,13 @@ class DockerListenConfig(object):
 
     def converge(self, changes, endpoints):
         changes = [c for c in changes if c.changed]
-        self.result['changed'] = bool(changes)
+        reload_tls = bool(self.result['tls_changed'])
+        self.result['changed'] = bool(changes) or reload_tls
         self.result['files'] = [c.path for c in changes]
         self.result['diff'] = [c.diff() for c in changes]
         if self.module.check_mode:
             return
-        if not changes:
+        if not changes and not reload_tls:
             self.warn_if_silent(endpoints)
             return
         for change in changes:
@@ -614,8 +646,14 @@ class DockerListenConfig(object):
                 report['socket'] = details.get(DEFAULT_SOCKET)
             else:
                 report['errors'].append('restart with the old files failed: %s' % (err or out).strip())
-        msg = '%s. The previous files were restored%s.' % (
-            reason, ' and %s restarted' % self.service if report['restarted'] else '')
+        if changes:
+            msg = '%s. The previous files were restored%s.' % (
+                reason, ' and %s restarted' % self.service if report['restarted'] else '')
+        else:
+            # Only the TLS files (not ours to restore) had changed.
+            msg = '%s (restarted to load the changed %s). %s.' % (
+                reason, ', '.join(self.result['tls_changed']),
+                '%s restarted again' % self.service if report['restarted'] else 'The restart failed again')
         if restarted:
             msg += ' dockerd said: %s' % (' | '.join(journal[:5]) if journal else 'nothing in the journal')
         if report['errors']:
@@ -648,6 +686,7 @@ def main():
             tls_cert=dict(type='path'),
             tls_key=dict(type='path', no_log=False),
             restart=dict(type='bool', default=True),
+            restart_on_tls_change=dict(type='bool', default=True),
             restart_timeout=dict(type='int', default=60),
             service=dict(type='str', default='docker'),
             sysconfig_path=dict(type='path', default='/etc/sysconfig/docker'),

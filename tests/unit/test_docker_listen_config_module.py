@@ -3,6 +3,7 @@
 import json
 import os
 import stat
+import time
 
 import pytest
 from ansible.module_utils import basic
@@ -367,3 +368,52 @@ def test_invalid_daemon_json_fails(run, paths):
 def test_service_not_found(run):
     failed, result = run(FakeHost('LoadState=not-found\nExecStart=\n'), allow_insecure_tcp=True)
     assert failed and 'not found' in result['msg']
+
+
+def tls_files(tmp_path):
+    tls = {}
+    for name in ('tls_ca_cert', 'tls_cert', 'tls_key'):
+        tls[name] = str(tmp_path / (name + '.pem'))
+        write(tls[name], 'pem')
+    return tls
+
+
+@pytest.mark.parametrize('started, check_mode, restarts', [
+    (-60, False, 1),   # certificate replaced after dockerd started: restart to load it
+    (-60, True, 0),    # the plan says so, without restarting
+    (+60, False, 0),   # dockerd started after the files were written: nothing to do
+    (None, False, 0),  # dockerd not running: its next start reads them
+])
+def test_restart_when_tls_files_changed_after_start(run, paths, tmp_path, monkeypatch, started, check_mode, restarts):
+    tls = tls_files(tmp_path)
+    write(paths['sysconfig_path'], CENTOS7)
+    listen = ['unix:///var/run/docker.sock', 'tcp://0.0.0.0:2376']
+    failed, _result = run(FakeHost(CENTOS7_SHOW), listen=listen, tls=True, **tls)
+    assert not failed
+    now = time.time()
+    monkeypatch.setattr(module, 'main_pid', lambda out: 123)
+    monkeypatch.setattr(module, 'process_start_time', lambda pid: None if started is None else now + started)
+    host = FakeHost(CENTOS7_SHOW)
+    failed, result = run(host, check_mode=check_mode, listen=listen, tls=True, **tls)
+    assert not failed, result
+    assert result['files'] == []
+    assert result['changed'] == (started == -60)
+    assert result['tls_changed'] == ([tls['tls_ca_cert'], tls['tls_cert'], tls['tls_key']] if started == -60 else [])
+    assert len(host.restarts()) == restarts and result['restarted'] == bool(restarts)
+    # Switched off: never restarted for the files alone.
+    host = FakeHost(CENTOS7_SHOW)
+    failed, result = run(host, listen=listen, tls=True, restart_on_tls_change=False, **tls)
+    assert not failed and not result['changed'] and host.restarts() == []
+
+
+def test_tls_reload_that_fails_says_so(run, paths, tmp_path, monkeypatch):
+    tls = tls_files(tmp_path)
+    write(paths['sysconfig_path'], CENTOS7)
+    listen = ['unix:///var/run/docker.sock', 'tcp://0.0.0.0:2376']
+    assert not run(FakeHost(CENTOS7_SHOW), listen=listen, tls=True, **tls)[0]
+    monkeypatch.setattr(module, 'main_pid', lambda out: 123)
+    monkeypatch.setattr(module, 'process_start_time', lambda pid: time.time() - 60)
+    host = FakeHost(CENTOS7_SHOW, answers=lambda addr: not addr.startswith('tcp://'))
+    failed, result = run(host, listen=listen, tls=True, **tls)
+    assert failed and 'restarted to load the changed %s' % tls['tls_ca_cert'] in result['msg']
+    assert 'restored' not in result['msg'] and len(host.restarts()) == 2

@@ -1,0 +1,62 @@
+# -*- coding: utf-8 -*-
+# Copyright: dockercluster.swarm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Has dockerd loaded the TLS files it is configured with?
+
+dockerd reads its CA, certificate and key once, at start. A file replaced after the daemon
+started (a renewed certificate) is not served until the next restart. The check compares the
+files' change times (ctime: also moved by a rename into place, unlike mtime by ``cp -p``) with
+the start time of the daemon's process, read from ``/proc``: cheap, no network, any Python.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+
+def main_pid(show_output):
+    """The MainPID from ``systemctl show -p MainPID`` output; None when not running."""
+    for line in show_output.splitlines():
+        key, sep, value = line.strip().partition('=')
+        if sep and key == 'MainPID':
+            value = value.strip()
+            return int(value) if value.isdigit() and int(value) > 0 else None
+    return None
+
+
+def process_start_time(pid, proc='/proc'):
+    """Wall-clock start time (epoch seconds) of a process, None when it cannot be read."""
+    try:
+        with open(os.path.join(proc, str(pid), 'stat')) as handle:
+            stat = handle.read()
+        with open(os.path.join(proc, 'stat')) as handle:
+            boot = [line for line in handle if line.startswith('btime ')]
+    except (IOError, OSError):
+        return None
+    # The command name (field 2) is in parentheses and may hold spaces: split after it.
+    fields = stat[stat.rfind(')') + 2:].split()
+    if len(fields) < 20 or not boot:
+        return None
+    start_ticks = int(fields[19])  # field 22 of proc(5): starttime, in clock ticks since boot
+    return int(boot[0].split()[1]) + float(start_ticks) / os.sysconf('SC_CLK_TCK')
+
+
+def changed_since(paths, since, stat=None):
+    """The paths whose content (ctime or mtime) changed after ``since`` (epoch seconds).
+
+    ``since`` is rounded to clock ticks, so a file written in the same tick as the start
+    could be reported: a margin of a few ticks is still far below any real renewal.
+    """
+    stat = stat or os.stat
+    newer = []
+    for path in paths:
+        try:
+            st = stat(path)
+        except (IOError, OSError):
+            continue
+        if max(st.st_ctime, st.st_mtime) > since + 0.05:
+            newer.append(path)
+    return newer
