@@ -1,0 +1,321 @@
+#!/usr/bin/env python3
+"""How fast a cluster converges: site.yml against the bare docker CLI and community.docker.
+
+Runs on the lab (lab/lab.py), debian12 nodes only, one manager, fresh nodes for every fresh run:
+
+  floor        bench/floor.sh: port setup (-H tcp://0.0.0.0:2375 --tls=false, restart), swarm init,
+               token, joins in parallel, by `docker exec` from this machine
+  ours         site.yml on fresh nodes (the guide's plain-TCP opt-in, as the lab sets it)
+  rerun        site.yml again on the same nodes (idempotent re-run: changed=0 is checked)
+  ansible      bench/ping.yml: one ansible.builtin.ping task on the same hosts (the ansible floor)
+  peer         bench/peer.yml: docker_swarm init + joins, on nodes prepared by floor.sh --listen-only
+  formation    site.yml --tags formation (managers, agents, verify plays) on nodes prepared the same way
+  ours_tls / rerun_tls   the default TLS mode: n/a until it exists (see TLS_EXTRA_VARS)
+
+Every timing is the wall clock of the whole command (ansible-playbook start-up included): what a CI
+job pays. Ratios are taken within one run (same minute, same machine load), then the median of the
+runs is reported. Not part of the test command: `python3 bench/bench.py --sizes 3,10,20 --runs 3`.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import random
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "bench")
+LAB = os.path.join(ROOT, "lab", "lab.py")
+SITE = os.path.join(ROOT, "site.yml")
+KIND = "debian12"  # has the Docker SDK: no install step skews the comparison
+RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+# Hook for the default TLS mode (another issue). When a PKI setup exists, set the extra variables
+# that select it, e.g. {"swarm_insecure_tcp": False, "swarm_pki": True}, and bench.py measures
+# "ours_tls" and "rerun_tls" beside the plain-TCP runs. None: reported as "n/a (not built yet)".
+TLS_EXTRA_VARS = None
+TLS_NA = "n/a (not built yet)"
+
+FRESH_MODES = ["floor", "ours", "peer", "formation"] + (["ours_tls"] if TLS_EXTRA_VARS else [])
+
+
+def log(msg):
+    print("bench: " + msg, file=sys.stderr, flush=True)
+
+
+def sh(args, check=True, env=None):
+    res = subprocess.run(args, cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         env=env, check=False)
+    if check and res.returncode != 0:
+        raise RuntimeError("%s failed (%d):\n%s" % (" ".join(args), res.returncode, res.stdout[-4000:]))
+    return res
+
+
+def timed(args, env=None):
+    started = time.monotonic()
+    res = sh(args, check=False, env=env)
+    return time.monotonic() - started, res
+
+
+class BenchLab:
+    """A fresh lab of N debian12 nodes, one manager."""
+
+    def __init__(self, name, count):
+        self.name = name
+        sh(["python3", LAB, "up", str(count), "--managers", "1", "--kinds", KIND, "--name", name])
+        self.inventory = sh(["python3", LAB, "inventory", "--name", name]).stdout.strip()
+        self.hosts = []  # (name, ip), manager first
+        with open(self.inventory) as handle:
+            for line in handle:
+                fields = line.split()
+                if fields and fields[0].startswith("dcswarm-"):
+                    attrs = dict(f.split("=", 1) for f in fields[1:])
+                    self.hosts.append((fields[0], attrs["lab_ip"]))
+
+    def down(self):
+        sh(["python3", LAB, "down", "--name", self.name], check=False)
+
+    def specs(self):
+        return ["%s:%s" % h for h in self.hosts]
+
+    def swarm_size(self):
+        """Nodes the manager lists as Ready (the check that a run really built the cluster)."""
+        res = sh(["docker", "exec", self.hosts[0][0], "docker", "node", "ls", "--format", "{{.Status}}"],
+                 check=False)
+        return sum(1 for line in res.stdout.split() if line == "Ready") if res.returncode == 0 else 0
+
+    def wait_ready(self, timeout=60):
+        deadline = time.monotonic() + timeout
+        while self.swarm_size() < len(self.hosts) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        return self.swarm_size()
+
+
+def ansible_env():
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".cache", "collections"))
+    env["PATH"] = os.path.join(ROOT, ".venv", "bin") + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def playbook(path, inventory, *extra, profile_to=None):
+    env = ansible_env()
+    if profile_to:
+        env["ANSIBLE_CALLBACKS_ENABLED"] = "ansible.posix.profile_tasks"
+    seconds, res = timed(["ansible-playbook", path, "-i", inventory] + list(extra), env=env)
+    if profile_to:
+        with open(profile_to, "w") as handle:
+            handle.write(res.stdout)
+    recap = {m.group(1): int(m.group(3)) for m in RECAP.finditer(res.stdout)}
+    if res.returncode != 0:
+        raise RuntimeError("ansible-playbook %s failed (%d):\n%s" % (path, res.returncode, res.stdout[-4000:]))
+    return seconds, recap
+
+
+def tls_args():
+    args = []
+    for key, value in (TLS_EXTRA_VARS or {}).items():
+        args += ["-e", json.dumps({key: value})]
+    return args
+
+
+def fresh_run(mode, count, results, profile_dir=None):
+    """One fresh lab for one mode; records seconds in results[mode] (and rerun/ansible for ours)."""
+    lab = BenchLab("bench%d" % count, count)
+
+    def prof(tag):
+        return os.path.join(profile_dir, "%s-n%d-%d.txt" % (tag, count, int(time.time()))) if profile_dir else None
+
+    try:
+        if mode == "floor":
+            seconds, res = timed([os.path.join(BENCH, "floor.sh")] + lab.specs())
+            if res.returncode != 0:
+                raise RuntimeError("floor.sh failed:\n" + res.stdout[-4000:])
+            results["floor"] = seconds
+            built = lab.wait_ready()
+        elif mode in ("ours", "ours_tls"):
+            suffix = "" if mode == "ours" else "_tls"
+            extra = [] if mode == "ours" else tls_args()
+            results[mode], _ = playbook(SITE, lab.inventory, *extra, profile_to=prof(mode))
+            built = lab.swarm_size()
+            results["rerun" + suffix], recap = playbook(SITE, lab.inventory, *extra, profile_to=prof("rerun" + suffix))
+            if any(recap.values()):
+                raise RuntimeError("the re-run changed something: %s" % recap)
+            if mode == "ours":
+                results["ansible"], _ = playbook(os.path.join(BENCH, "ping.yml"), lab.inventory)
+        else:  # peer, formation: engines already listening, as floor.sh leaves them
+            sh([os.path.join(BENCH, "floor.sh"), "--listen-only"] + lab.specs())
+            if mode == "peer":
+                results["peer"], _ = playbook(os.path.join(BENCH, "peer.yml"), lab.inventory)
+                built = lab.wait_ready()
+            else:
+                results["formation"], _ = playbook(SITE, lab.inventory, "--tags", "formation",
+                                                   profile_to=prof("formation"))
+                built = lab.swarm_size()
+        if built != count:
+            raise RuntimeError("%s on %d nodes: %d Ready nodes afterwards" % (mode, count, built))
+    finally:
+        lab.down()
+
+
+def ratio(a, b):
+    return round(a / b, 2) if a is not None and b else None
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return round(statistics.median(values), 2) if values else None
+
+
+RATIOS = {
+    "formation/peer": ("formation", "peer"),
+    "ours/floor": ("ours", "floor"),
+    "ours/peer": ("ours", "peer"),
+    "rerun/ansible": ("rerun", "ansible"),
+    "formation/floor": ("formation", "floor"),
+}
+TIMES = ["floor", "ansible", "peer", "formation", "ours", "rerun", "ours_tls", "rerun_tls"]
+
+
+def summarize(runs):
+    """Medians per size and mode, per-run ratios (median), slopes between consecutive sizes."""
+    sizes = sorted({r["nodes"] for r in runs})
+    table = {}
+    for n in sizes:
+        rs = [r for r in runs if r["nodes"] == n]
+        row = {"runs": len(rs)}
+        for key in TIMES:
+            if key.endswith("_tls") and not TLS_EXTRA_VARS:
+                row[key] = TLS_NA
+            else:
+                row[key] = median([r["seconds"].get(key) for r in rs])
+        for name, (a, b) in RATIOS.items():
+            row[name] = median([ratio(r["seconds"].get(a), r["seconds"].get(b)) for r in rs])
+        table[n] = row
+    slopes = {}
+    for lo, hi in zip(sizes, sizes[1:]):
+        slopes["%d->%d" % (lo, hi)] = dict(
+            (key, round((table[hi][key] - table[lo][key]) / (hi - lo), 3))
+            for key in TIMES if isinstance(table[hi][key], (int, float)) and isinstance(table[lo][key], (int, float)))
+    return table, slopes
+
+
+TARGETS = [
+    ("formation, fresh, N=10: ours <= 0.8x peer", 10, "formation/peer", 0.8),
+    ("site.yml re-run, N=10: <= 1.6x ansible floor", 10, "rerun/ansible", 1.6),
+    ("site.yml fresh, N=10: <= 3x bare-CLI floor", 10, "ours/floor", 3.0),
+]
+
+
+def targets(table, slopes):
+    out = []
+    for label, n, key, limit in TARGETS:
+        value = table.get(n, {}).get(key)
+        out.append({"target": label, "value": value, "limit": limit,
+                    "met": None if value is None else value <= limit})
+    s = slopes.get("10->20")
+    if s and "formation" in s and "peer" in s:
+        out.append({"target": "slope N=10->20: formation below peer (s/node)",
+                    "value": s["formation"], "limit": s["peer"], "met": s["formation"] < s["peer"]})
+    return out
+
+
+def fmt(value):
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return value
+    return "%.2f" % value
+
+
+def render(table, slopes, checks):
+    cols = TIMES + list(RATIOS)
+    lines = ["| N | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for n, row in sorted(table.items()):
+        lines.append("| %d | %s |" % (n, " | ".join(fmt(row[c]) for c in cols)))
+    lines.append("")
+    lines.append("Seconds (medians of %s runs); ratios are per-run ratios, median." %
+                 "/".join(str(row["runs"]) for _n, row in sorted(table.items())))
+    for span, s in slopes.items():
+        lines.append("Slope %s (s per added node): %s" % (span, ", ".join("%s %.3f" % kv for kv in s.items())))
+    lines.append("")
+    for c in checks:
+        lines.append("- %s: %s (limit %s) -> %s" % (c["target"], fmt(c["value"]), fmt(c["limit"]),
+                                                    {True: "met", False: "NOT met", None: "not measured"}[c["met"]]))
+    return "\n".join(lines)
+
+
+def machine():
+    mem = ""
+    try:
+        with open("/proc/meminfo") as handle:
+            kb = int(handle.readline().split()[1])
+            mem = "%.1f GiB" % (kb / 1024.0 / 1024.0)
+    except (OSError, ValueError, IndexError):
+        pass
+    docker = sh(["docker", "version", "--format", "{{.Server.Version}}"], check=False).stdout.strip()
+    ansible = sh([os.path.join(ROOT, ".venv", "bin", "ansible"), "--version"], check=False).stdout.split("\n")[0]
+    return {"nproc": os.cpu_count(), "memory": mem, "docker": docker, "ansible": ansible,
+            "python": platform.python_version(), "kernel": platform.release(), "node_kind": KIND,
+            "forks": "from ansible.cfg"}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="3,10,20", help="comma-separated node counts (default 3,10,20)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per size (default 3)")
+    parser.add_argument("--out", default=os.path.join("bench", "results", "latest.json"))
+    parser.add_argument("--modes", default=",".join(FRESH_MODES),
+                        help="fresh runs to do (default all: %s)" % ",".join(FRESH_MODES))
+    parser.add_argument("--profile", action="store_true",
+                        help="keep profile_tasks output of site.yml runs in bench/results/profiles/")
+    parser.add_argument("--seed", type=int, default=None, help="seed for the order of modes within a run")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    modes = args.modes.split(",")
+    rng = random.Random(args.seed)
+    profile_dir = os.path.join(ROOT, "bench", "results", "profiles") if args.profile else None
+    if profile_dir:
+        os.makedirs(profile_dir, exist_ok=True)
+    started = datetime.datetime.now(datetime.timezone.utc)
+    runs = []
+    for count in sizes:
+        for index in range(args.runs):
+            order = list(modes)
+            rng.shuffle(order)  # no mode always runs first (or right after another engineer's test)
+            record = {"nodes": count, "run": index + 1, "order": order, "seconds": {}, "errors": []}
+            for mode in order:
+                log("N=%d run %d: %s" % (count, index + 1, mode))
+                try:
+                    fresh_run(mode, count, record["seconds"], profile_dir)
+                except RuntimeError as exc:
+                    log("N=%d run %d: %s FAILED: %s" % (count, index + 1, mode, exc))
+                    record["errors"].append("%s: %s" % (mode, str(exc)[:2000]))
+            log("N=%d run %d: %s" % (count, index + 1, json.dumps(
+                dict((k, round(v, 2)) for k, v in record["seconds"].items()))))
+            runs.append(record)
+    table, slopes = summarize(runs)
+    checks = targets(table, slopes)
+    text = render(table, slopes, checks)
+    print(text)
+    out = os.path.join(ROOT, args.out) if not os.path.isabs(args.out) else args.out
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as handle:
+        json.dump({"started": started.isoformat(), "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+                   "machine": machine(), "sizes": sizes, "runs_per_size": args.runs,
+                   "tls": "measured" if TLS_EXTRA_VARS else TLS_NA,
+                   "table": dict((str(k), v) for k, v in table.items()), "slopes": slopes,
+                   "targets": checks, "runs": runs, "markdown": text}, handle, indent=2)
+        handle.write("\n")
+    log("wrote %s" % out)
+    return 1 if any(r["errors"] for r in runs) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
