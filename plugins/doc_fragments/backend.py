@@ -14,8 +14,12 @@ options:
   backend:
     description:
       - How the cluster is built. V(swarmkit) is Docker's built-in Swarm mode (Docker 1.12 and later).
-      - The classic (standalone C(swarm) container) backend of the original guide is not available yet.
+      - V(classic) is the original guide's standalone classic Swarm (C(swarm) image 1.2.9, containers
+        C(shipyard-swarm-manager) and C(shipyard-swarm-agent), a discovery URL). Classic Swarm is archived
+        (last release 2018) and speaks Docker API 1.31 at most, so it cannot manage Docker 29 and later engines.
+      - Options marked "only with O(backend=classic)" (or swarmkit) fail the module, before anything is
+        touched, when given with the other backend.
     type: str
-    choices: [swarmkit]
+    choices: [swarmkit, classic]
     default: swarmkit
 '''

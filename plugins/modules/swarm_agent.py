@@ -9,9 +9,16 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 module: swarm_agent
-short_description: Make a Docker engine a Swarm worker, or make it leave
+short_description: Make a Docker engine a Swarm worker, or run the classic Swarm agent
 version_added: 0.1.0
 description:
+  - With O(backend=classic), ensures the classic Swarm agent container as the guide runs it
+    (C(docker run -ti -d --restart=always --name shipyard-swarm-agent swarm join --addr <node ip>:2375
+    <discovery>)), with O(heartbeat), O(ttl) and O(delay); recreated only when its spec differs, like the
+    manager (see M(dockercluster.swarm.swarm_manager)). With C(file://) or C(nodes://) discovery C(swarm join)
+    does nothing (the manager reads the static list), so no agent runs; an agent container of that name is
+    removed and RV(msg) says so. A warning says when the engine is too new for classic Swarm.
+    The rest of this description is about O(backend=swarmkit).
   - Makes the Docker engine of the managed host join a Swarm-mode cluster as a worker, using the
     managers at O(remote_addrs) and the worker O(join_token).
   - Idempotent by identity. A worker "belongs to the cluster" when one of the managers it knows
@@ -28,11 +35,13 @@ attributes:
     support: full
     description: Reports the steps it would take (RV(actions)) without taking them.
   diff_mode:
-    support: none
-    description: Membership is not a file; RV(actions) lists the steps taken instead of a diff.
+    support: partial
+    description: With O(backend=swarmkit) membership is not a file and RV(actions) lists the steps instead;
+      with O(backend=classic) the container's spec before and after is the diff.
 options:
   state:
     description:
+      - With O(backend=classic), V(present) ensures the agent container and V(absent) removes it.
       - V(present) makes the node a worker of the cluster; V(absent) makes it leave whatever swarm it is in.
       - A manager only leaves with O(force=true). A node in C(pending) state leaves (forced) without O(force);
         in C(locked) or C(error) state it needs O(force=true), since it may be a manager.
@@ -53,6 +62,9 @@ options:
     type: str
   advertise_addr:
     description:
+      - With O(backend=classic), the address the manager reaches this node's engine at (C(--addr)), an IP, to
+        which O(engine_port) is added, or C(ip:port). When neither this nor O(advertise_interface) is set, the
+        source address of the route towards 1.1.1.1 is used (read from C(ip route get); no packet is sent).
       - IP address (optionally with C(:port)) other nodes use to reach this node.
       - When neither this nor O(advertise_interface) is set, the engine takes the address it reaches the managers from.
     type: str
@@ -80,6 +92,39 @@ options:
       - Seconds to wait, after the join request, for the node to leave the C(pending) state.
     type: int
     default: 60
+  discovery:
+    description:
+      - Only with O(backend=classic), and required there. The discovery URL, as
+        RV(dockercluster.swarm.swarm_token#module:discovery) returns it. Not logged.
+    type: str
+  image:
+    description:
+      - Only with O(backend=classic). The classic Swarm image; pulled when it is not on the host.
+    type: str
+    default: swarm:1.2.9
+  container_name:
+    description:
+      - Only with O(backend=classic). Name of the agent container.
+    type: str
+    default: shipyard-swarm-agent
+  engine_port:
+    description:
+      - Only with O(backend=classic). The port of this node's engine TCP listener, added to an O(advertise_addr) without one.
+    type: int
+    default: 2375
+  heartbeat:
+    description:
+      - Only with O(backend=classic). How often the agent registers the node (C(--heartbeat)), a duration like V(60s).
+    type: str
+  ttl:
+    description:
+      - Only with O(backend=classic). How long a registration lives (C(--ttl)); must be longer than O(heartbeat).
+    type: str
+  delay:
+    description:
+      - Only with O(backend=classic). Longest random delay before the first registration (C(--delay)), to spread
+        the load of many nodes starting together.
+    type: str
 notes:
   - Leaving does not remove the node from the managers' node list; it stays there as C(down). The
     P(dockercluster.swarm.swarm_agent#role) role removes it with M(community.docker.docker_swarm)
@@ -140,6 +185,7 @@ membership:
   type: str
 actions:
   description: Steps taken (or that would be taken), in order; C(leave) is forced except for a healthy worker leaving.
+    With O(backend=classic), among C(pull), C(remove), C(create), C(start).
   returned: always
   type: list
   elements: str
@@ -148,9 +194,34 @@ local_node_state:
   description: The engine's LocalNodeState at the end.
   returned: always
   type: str
+container_id:
+  description: With O(backend=classic), the ID of the agent container (null when none runs).
+  returned: when O(backend=classic)
+  type: str
+command:
+  description: With O(backend=classic), the agent's command (the discovery URL in it is masked); null when no agent runs.
+  returned: when O(backend=classic)
+  type: list
+  elements: str
+  sample: [join, --addr, "10.0.11.151:2375", "token://********"]
+differences:
+  description: With O(backend=classic), the spec fields in which the existing container differed.
+  returned: when O(backend=classic)
+  type: list
+  elements: str
+msg:
+  description: With O(backend=classic) and static discovery, why no agent runs.
+  returned: when O(backend=classic) and the discovery is C(file://) or C(nodes://)
+  type: str
 '''
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.dockercluster.swarm.plugins.module_utils import (
+    classic_containers as cc,
+)
+from ansible_collections.dockercluster.swarm.plugins.module_utils import (
+    classic_discovery as disc,
+)
 from ansible_collections.dockercluster.swarm.plugins.module_utils import (
     swarm_logic as logic,
 )
@@ -162,6 +233,19 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_api imp
     get_api_client,
     resolve_host,
 )
+
+CLASSIC_ONLY = ('discovery', 'heartbeat', 'ttl', 'delay')
+SWARMKIT_ONLY = ('remote_addrs', 'join_token', 'data_path_addr', 'force')
+
+
+def backend_mismatch(params):
+    """A message when options of the other backend are given, else None."""
+    classic = params['backend'] == 'classic'
+    given = [name for name in (SWARMKIT_ONLY if classic else CLASSIC_ONLY) if params.get(name)]
+    if not given:
+        return None
+    return '%s only appl%s with backend=%s (this task has backend=%s)' % (
+        ', '.join(given), 'ies' if len(given) == 1 else 'y', 'swarmkit' if classic else 'classic', params['backend'])
 
 
 def validate(params):
@@ -302,9 +386,85 @@ class SwarmAgent(object):
         self.result.update(node_id=node_id, manager_addrs=[])
 
 
+class ClassicAgent(object):
+    """Classic Swarm: the guide's agent container (swarm join)."""
+
+    def __init__(self, module, containers):
+        self.module = module
+        self.params = module.params
+        self.containers = containers
+        self.doing = 'reading the engine version'
+        self.result = dict(changed=False, actions=[], container_id=None, command=None, differences=[],
+                           advertise_addr=None)
+
+    def _run_ip(self, argv):
+        ip = self.module.get_bin_path('ip')
+        if not ip:
+            return 127, '', 'ip (iproute2) not found'
+        return self.module.run_command([ip] + list(argv[1:]))
+
+    def addr(self):
+        params = self.params
+        addr = params['advertise_addr']
+        if addr and (addr.count(':') == 1 or addr.startswith('[')) and not addr.endswith(']'):
+            return addr
+        if not addr:
+            addr = logic.choose_advertise_addr(self._run_ip, None, params['advertise_interface'])[0]
+            if not addr:
+                raise ValueError('cannot tell this node\'s address (no route, no interface address): set '
+                                 'advertise_addr (swarm_agent_advertise_addr) to the IP the manager reaches it at')
+        if ':' in addr:
+            addr = '[%s]' % addr.strip('[]')
+        return '%s:%d' % (addr, params['engine_port'])
+
+    def wanted(self):
+        params = self.params
+        if not params['discovery']:
+            raise ValueError('discovery is required with backend=classic (the URL swarm_token returns)')
+        kind = disc.parse(params['discovery'])['kind']
+        if not disc.joins(kind):
+            return None
+        addr = self.addr()
+        self.result['advertise_addr'] = addr
+        command = cc.agent_command(params['discovery'], addr, heartbeat=params['heartbeat'], ttl=params['ttl'],
+                                   delay=params['delay'])
+        return cc.spec(params['container_name'], params['image'], command)
+
+    def run(self):
+        wanted = None
+        try:
+            if self.params['state'] == 'present':
+                wanted = self.wanted()
+        except ValueError as exc:
+            self.module.fail_json(msg=str(exc), **self.result)
+        static = self.params['state'] == 'present' and wanted is None
+        if static:
+            self.result['msg'] = ('%s:// discovery: swarm join does nothing with a static node list (the manager '
+                                  'reads it), so no agent runs on this node'
+                                  % disc.parse(self.params['discovery'])['kind'])
+        ensure = cc.Ensure(self.containers, self.module.check_mode, self.module._diff)
+        try:
+            warning = cc.engine_warning(self.containers.version())
+            if warning:
+                self.module.warn(warning)
+            if wanted is None:
+                self.doing = 'removing container %s' % self.params['container_name']
+                ensure.absent(self.params['container_name'], self.result)
+                if static and self.result['changed']:
+                    self.result['msg'] += '; the agent container %s was removed' % self.params['container_name']
+                self.result['container_id'] = None
+            else:
+                self.result['command'] = wanted['command']
+                self.doing = 'ensuring container %s (image %s)' % (wanted['name'], wanted['image'])
+                ensure.present(wanted, self.result)
+        except ENGINE_ERRORS as exc:
+            engine_error(self.module, exc, self.doing, **self.result)
+        self.module.exit_json(**self.result)
+
+
 def main():
     argument_spec = docker_api_argspec(
-        backend=dict(type='str', default='swarmkit', choices=['swarmkit']),
+        backend=dict(type='str', default='swarmkit', choices=['swarmkit', 'classic']),
         state=dict(type='str', default='present', choices=['present', 'absent']),
         remote_addrs=dict(type='list', elements='str', default=[]),
         join_token=dict(type='str', no_log=True),
@@ -314,9 +474,21 @@ def main():
         data_path_addr=dict(type='str'),
         force=dict(type='bool', default=False),
         join_timeout=dict(type='int', default=60),
+        discovery=dict(type='str', no_log=True),
+        image=dict(type='str', default=cc.DEFAULT_IMAGE),
+        container_name=dict(type='str', default=cc.AGENT_NAME),
+        engine_port=dict(type='int', default=cc.SWARM_PORT),
+        heartbeat=dict(type='str'),
+        ttl=dict(type='str'),
+        delay=dict(type='str'),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            mutually_exclusive=[('advertise_addr', 'advertise_interface')])
+    error = backend_mismatch(module.params)
+    if error:
+        module.fail_json(msg=error)
+    if module.params['backend'] == 'classic':
+        ClassicAgent(module, cc.ClassicContainers(get_api_client(module))).run()
     values, error = validate(module.params)
     if error:
         module.fail_json(msg=error)

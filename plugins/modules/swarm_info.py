@@ -9,9 +9,15 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 module: swarm_info
-short_description: The Swarm-mode cluster as data, with an optional "these nodes are Ready" check
+short_description: The cluster as data, with an optional "these nodes are Ready (Healthy)" check
 version_added: 0.1.0
 description:
+  - With O(backend=classic), reads the classic Swarm manager's C(/info) (what C(docker -H manager:2376 info)
+    shows) at O(docker_host) (by default C(tcp://127.0.0.1:2376), the manager container's published port)
+    and returns its nodes with their status (C(healthy), C(pending), C(unhealthy), C(disconnected)), the
+    strategy, filters and role (C(primary)/C(replica)); with O(discovery), also the discovery's node list
+    (what C(swarm list) prints) in RV(discovery_nodes). O(expect_ready) then names nodes that must be
+    C(Healthy). The rest of this description is about O(backend=swarmkit).
   - Run on a manager of the cluster. Returns the cluster, its nodes, and a text summary in the spirit of
     the guide's C(docker -H manager:2376 info) (C(Nodes N) first, then each node with its role, status,
     availability and engine version).
@@ -49,6 +55,21 @@ options:
       - Seconds to wait for the expectations to be met, polling every 2 seconds. V(0) checks once.
     type: int
     default: 0
+  discovery:
+    description:
+      - Only with O(backend=classic). The discovery URL whose node list is returned in RV(discovery_nodes)
+        (C(swarm list)), read from the hosted discovery for C(token://), from the file on the managed host for
+        C(file://), expanded for C(nodes://); not read for key-value stores. Not logged.
+    type: str
+  discovery_validate_certs:
+    description:
+      - Only with O(backend=classic) and C(token://) discovery. Verify the hosted discovery's certificate.
+    type: bool
+    default: true
+  discovery_ca_path:
+    description:
+      - Only with O(backend=classic) and C(token://) discovery. CA certificate (PEM) for the hosted discovery.
+    type: path
 seealso:
   - module: dockercluster.swarm.swarm_manager
   - module: dockercluster.swarm.swarm_agent
@@ -164,17 +185,56 @@ missing:
   type: list
   elements: str
 not_ready:
-  description: Names in O(expect_ready) whose nodes are not Ready, with their status.
+  description: Names in O(expect_ready) whose nodes are not Ready (with O(backend=classic), not Healthy), with their status.
   returned: always when the host is a manager
   type: dict
   sample: {node3: down}
+manager:
+  description: With O(backend=classic), the manager as its C(/info) describes it.
+  returned: when O(backend=classic)
+  type: dict
+  contains:
+    role:
+      description: V(primary) or V(replica).
+      type: str
+    primary:
+      description: For a replica, the primary's address.
+      type: str
+    strategy:
+      description: The scheduling strategy.
+      type: str
+    filters:
+      description: The scheduler filters.
+      type: list
+      elements: str
+    server_version:
+      description: Like C(swarm/1.2.9).
+      type: str
+discovery_nodes:
+  description: With O(backend=classic) and O(discovery), the discovery's node list (C(swarm list)); null for
+    key-value stores.
+  returned: when O(backend=classic)
+  type: list
+  elements: str
+  sample: [10.0.11.150:2375, 10.0.11.151:2375]
 '''
 
+import os
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.dockercluster.swarm.plugins.module_utils import (
+    classic_discovery as disc,
+)
+from ansible_collections.dockercluster.swarm.plugins.module_utils import (
+    classic_info as cinfo,
+)
+from ansible_collections.dockercluster.swarm.plugins.module_utils import (
     swarm_logic as logic,
+)
+from ansible_collections.dockercluster.swarm.plugins.module_utils.classic_hosted import (
+    HostedDiscovery,
+    HostedDiscoveryError,
 )
 from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_api import (
     ENGINE_ERRORS,
@@ -184,6 +244,7 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_api imp
     get_api_client,
 )
 
+# Freshly joined nodes turn Ready within a second or two: poll often, the call is cheap.
 POLL_INTERVAL = 2
 
 
@@ -235,18 +296,92 @@ class SwarmInfo(object):
         return result, check
 
 
+CLASSIC_MANAGER = 'tcp://127.0.0.1:2376'
+
+
+def discovery_nodes(params, hosted=None):
+    """What ``swarm list <discovery>`` prints, as a list (None for key-value stores)."""
+    parsed = disc.parse(params['discovery'])
+    if parsed['kind'] == 'nodes':
+        return parsed['nodes']
+    if parsed['kind'] == 'file':
+        if not os.path.exists(parsed['path']):
+            raise ValueError('file discovery: %s does not exist on this host' % parsed['path'])
+        with open(parsed['path']) as handle:
+            return disc.parse_file(handle.read())
+    if parsed['kind'] == 'token':
+        hosted = hosted or HostedDiscovery(parsed['base'], params['discovery_validate_certs'],
+                                           params['discovery_ca_path'], params['timeout'])
+        return hosted.list(parsed['token'])
+    return None
+
+
+class ClassicInfo(object):
+    """Classic Swarm: the manager's /info and the discovery's node list."""
+
+    def __init__(self, module, client, sleep=None, clock=None, hosted=None):
+        self.module = module
+        self.client = client
+        self.hosted = hosted
+        self.sleep = sleep or time.sleep
+        self.clock = clock or time.time
+        self.doing = 'reading the manager\'s /info'
+
+    def snapshot(self):
+        params = self.module.params
+        parsed = cinfo.parse_info(self.client.info())
+        check = cinfo.check_healthy(parsed, params['expect_ready'])
+        manager = dict((k, parsed[k]) for k in ('role', 'primary', 'strategy', 'filters', 'server_version'))
+        return dict(changed=False, manager=manager, nodes=parsed['nodes'], summary=cinfo.render(parsed),
+                    missing=check['missing'], not_ready=check['not_healthy']), check
+
+    def run(self):
+        params = self.module.params
+        result = dict(changed=False, discovery_nodes=None)
+        try:
+            if params['discovery']:
+                result['discovery_nodes'] = discovery_nodes(params, self.hosted)
+            deadline = self.clock() + params['wait_timeout']
+            while True:
+                found, check = self.snapshot()
+                result.update(found)
+                if check['ok'] or self.clock() >= deadline:
+                    break
+                self.sleep(POLL_INTERVAL)
+        except (ValueError, HostedDiscoveryError) as exc:
+            self.module.fail_json(msg=str(exc), **result)
+        except ENGINE_ERRORS as exc:
+            engine_error(self.module, exc, self.doing, **result)
+        if not check['ok']:
+            waited = ' after waiting %ss' % params['wait_timeout'] if params['wait_timeout'] else ''
+            self.module.fail_json(msg='classic Swarm nodes not as expected%s: %s'
+                                      % (waited, '; '.join(check['problems'])), **result)
+        self.module.exit_json(**result)
+
+
 def main():
     argument_spec = docker_api_argspec(
-        backend=dict(type='str', default='swarmkit', choices=['swarmkit']),
+        backend=dict(type='str', default='swarmkit', choices=['swarmkit', 'classic']),
         expect_ready=dict(type='list', elements='str', default=[]),
         expect_managers=dict(type='int'),
         wait_timeout=dict(type='int', default=0),
+        discovery=dict(type='str', no_log=True),
+        discovery_validate_certs=dict(type='bool', default=True),
+        discovery_ca_path=dict(type='path'),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     if module.params['wait_timeout'] < 0:
         module.fail_json(msg='wait_timeout: %r must not be negative' % (module.params['wait_timeout'],))
     if module.params['expect_managers'] is not None and module.params['expect_managers'] < 1:
         module.fail_json(msg='expect_managers: %r must be at least 1' % (module.params['expect_managers'],))
+    if module.params['backend'] == 'classic':
+        if module.params['expect_managers'] is not None:
+            module.fail_json(msg='expect_managers only applies with backend=swarmkit')
+        if not module.params['docker_host']:
+            module.params['docker_host'] = CLASSIC_MANAGER
+        ClassicInfo(module, get_api_client(module)).run()
+    if module.params['discovery']:
+        module.fail_json(msg='discovery only applies with backend=classic')
     SwarmInfo(module, SwarmkitEngine(get_api_client(module))).run()
 
 

@@ -9,9 +9,17 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 module: swarm_manager
-short_description: Make a Docker engine a Swarm manager (initialise or join), or make it leave
+short_description: Make a Docker engine a Swarm manager (initialise or join), or run the classic Swarm manager
 version_added: 0.1.0
 description:
+  - With O(backend=classic), ensures the classic Swarm manager container exactly as the guide runs it
+    (C(docker run -ti -d -p 2376:2375 --restart=always --name shipyard-swarm-manager swarm manage --host
+    tcp://0.0.0.0:2375 <discovery>)), with the options classic Swarm has (O(strategy), O(filters),
+    O(replication) with O(advertise_addr), O(cluster_tls_ca_cert) and friends, O(heartbeat)). The image is
+    pulled when absent. The container is recreated only when its image, command, published ports, mounts,
+    environment or restart policy differ; a stopped one with the right spec is started. A warning says when
+    the engine is too new for classic Swarm (minimum API above 1.31, Docker 29 and later).
+    The rest of this description is about O(backend=swarmkit).
   - Makes the Docker engine of the managed host a manager of a Swarm-mode cluster.
   - With an empty O(remote_addrs) this node initialises the cluster (the first manager);
     otherwise it joins the managers at O(remote_addrs) with a manager O(join_token).
@@ -31,11 +39,13 @@ attributes:
     support: full
     description: Reports the steps it would take (RV(actions)) without taking them.
   diff_mode:
-    support: none
-    description: Membership is not a file; RV(actions) lists the steps taken instead of a diff.
+    support: partial
+    description: With O(backend=swarmkit) membership is not a file and RV(actions) lists the steps instead;
+      with O(backend=classic) the container's spec before and after is the diff.
 options:
   state:
     description:
+      - With O(backend=classic), V(present) ensures the manager container and V(absent) removes it.
       - V(present) makes the node a manager of the cluster.
       - V(absent) makes the node leave whatever swarm it is in. A manager only leaves with O(force=true)
         (Docker refuses otherwise, because leaving managers can cost the cluster its quorum); the
@@ -65,6 +75,7 @@ options:
     type: str
   advertise_addr:
     description:
+      - With O(backend=classic) and O(replication), the C(ip:port) other managers reach this one at (C(--advertise)).
       - IP address (optionally with C(:port)) other nodes use to reach this manager.
       - When neither this nor O(advertise_interface) is set, initialising uses the source address of the
         route towards 1.1.1.1 (read from C(ip route get); no packet is sent), and joining lets the engine
@@ -105,6 +116,71 @@ options:
       - Seconds to wait, after the join request, for the node to leave the C(pending) state.
     type: int
     default: 60
+  discovery:
+    description:
+      - Only with O(backend=classic), and required there. The discovery URL (C(token://...), C(consul://...),
+        C(etcd://...), C(zk://...), C(file:///...), C(nodes://...)), as RV(dockercluster.swarm.swarm_token#module:discovery)
+        returns it. With C(file://), the file is mounted read-only into the container.
+      - With C(token://) it holds the cluster token, so it is not logged.
+    type: str
+  image:
+    description:
+      - Only with O(backend=classic). The classic Swarm image; pulled when it is not on the host.
+    type: str
+    default: swarm:1.2.9
+  container_name:
+    description:
+      - Only with O(backend=classic). Name of the manager container.
+    type: str
+    default: shipyard-swarm-manager
+  published_port:
+    description:
+      - Only with O(backend=classic). Host port the manager's API (2375 in the container) is published on,
+        the cluster endpoint C(docker -H manager:2376 info).
+    type: int
+    default: 2376
+  strategy:
+    description:
+      - Only with O(backend=classic). Scheduling strategy (C(--strategy)); unset leaves classic Swarm's default, V(spread).
+    type: str
+    choices: [spread, binpack, random]
+  filters:
+    description:
+      - Only with O(backend=classic). Scheduler filters (C(--filter), one each); empty leaves classic Swarm's
+        default set (health, port, containerslots, dependency, affinity, constraint, whitelist).
+    type: list
+    elements: str
+    default: []
+  heartbeat:
+    description:
+      - Only with O(backend=classic). Period of the manager's heartbeat with the nodes, a duration like V(60s).
+    type: str
+  replication:
+    description:
+      - Only with O(backend=classic). Run the manager replicated (one primary, replicas), which needs
+        C(consul://), C(etcd://) or C(zk://) discovery and O(advertise_addr) as C(ip:port).
+    type: bool
+    default: false
+  cluster_tls_ca_cert:
+    description:
+      - Only with O(backend=classic). CA certificate on the host for TLS between the manager and the nodes and
+        on its published port (C(--tlscacert)); mounted read-only into the container. Needs
+        O(cluster_tls_cert) and O(cluster_tls_key).
+    type: path
+  cluster_tls_cert:
+    description:
+      - Only with O(backend=classic). Certificate on the host (C(--tlscert)).
+    type: path
+  cluster_tls_key:
+    description:
+      - Only with O(backend=classic). Private key on the host (C(--tlskey)).
+    type: path
+  cluster_tls_verify:
+    description:
+      - Only with O(backend=classic) and the certificates above. V(true) verifies peers (C(--tlsverify)),
+        V(false) only encrypts (C(--tls)).
+    type: bool
+    default: true
 notes:
   - Open 2377/tcp (managers), 7946/tcp+udp and 4789/udp between the nodes.
   - Whether a worker token or a manager token was given cannot be seen from the token; joining with a
@@ -138,6 +214,13 @@ EXAMPLES = r'''
   dockercluster.swarm.swarm_manager:
     state: absent
     force: true
+
+- name: Classic Swarm, the guide's manager container (binpack scheduling)
+  dockercluster.swarm.swarm_manager:
+    backend: classic
+    discovery: "{{ classic.discovery }}"
+    image: registry.example.com/swarm:1.2.9
+    strategy: binpack
 '''
 
 RETURN = r'''
@@ -174,6 +257,7 @@ membership:
   sample: absent
 actions:
   description: Steps taken (or, in check mode, that would be taken), in order; C(leave) is always forced.
+    With O(backend=classic), among C(pull), C(remove), C(create), C(start).
   returned: always
   type: list
   elements: str
@@ -183,9 +267,33 @@ local_node_state:
   returned: always
   type: str
   sample: active
+container_id:
+  description: With O(backend=classic), the ID of the container (null in check mode before it is created).
+  returned: when O(backend=classic)
+  type: str
+command:
+  description: With O(backend=classic), the container's command (after the image's C(/swarm) entrypoint);
+    the discovery URL in it is masked.
+  returned: when O(backend=classic)
+  type: list
+  elements: str
+  sample: [manage, --host, "tcp://0.0.0.0:2375", "token://********"]
+differences:
+  description: With O(backend=classic), the spec fields (image, command, ports, binds, env, restart) in which
+    the existing container differed, which made it be recreated.
+  returned: when O(backend=classic)
+  type: list
+  elements: str
+  sample: [command]
 '''
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.dockercluster.swarm.plugins.module_utils import (
+    classic_containers as cc,
+)
+from ansible_collections.dockercluster.swarm.plugins.module_utils import (
+    classic_discovery as disc,
+)
 from ansible_collections.dockercluster.swarm.plugins.module_utils import (
     swarm_logic as logic,
 )
@@ -202,6 +310,23 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_api imp
 BACKENDS = {
     'swarmkit': SwarmkitEngine,
 }
+
+
+# Options each backend alone uses; given with the other backend, the module fails untouched.
+CLASSIC_ONLY = ('discovery', 'strategy', 'filters', 'heartbeat', 'replication', 'cluster_tls_ca_cert',
+                'cluster_tls_cert', 'cluster_tls_key')
+SWARMKIT_ONLY = ('remote_addrs', 'join_token', 'cluster_id', 'advertise_interface', 'data_path_addr',
+                 'default_addr_pool', 'subnet_size', 'force')
+
+
+def backend_mismatch(params, classic_only, swarmkit_only):
+    """A message when options of the other backend are given, else None."""
+    classic = params['backend'] == 'classic'
+    given = [name for name in (swarmkit_only if classic else classic_only) if params.get(name)]
+    if not given:
+        return None
+    return '%s only appl%s with backend=%s (this task has backend=%s)' % (
+        ', '.join(given), 'ies' if len(given) == 1 else 'y', 'swarmkit' if classic else 'classic', params['backend'])
 
 
 def validate(params):
@@ -385,9 +510,69 @@ class SwarmManager(object):
         self.result.update(node_id=node_id, cluster_id=None, manager_addrs=[])
 
 
+class ClassicManager(object):
+    """Classic Swarm: the guide's manager container."""
+
+    def __init__(self, module, containers):
+        self.module = module
+        self.params = module.params
+        self.containers = containers
+        self.doing = 'reading the engine version'
+        self.result = dict(changed=False, actions=[], container_id=None, command=None, differences=[])
+
+    def wanted(self):
+        """The container spec from the options; ValueError when they do not fit together."""
+        params = self.params
+        if not params['discovery']:
+            raise ValueError('discovery is required with backend=classic (the URL swarm_token returns)')
+        parsed = disc.parse(params['discovery'])
+        binds = []
+        if parsed['kind'] == 'file':
+            binds.append('%s:%s:ro' % (parsed['path'], parsed['path']))
+        tls = None
+        certs = [params['cluster_tls_ca_cert'], params['cluster_tls_cert'], params['cluster_tls_key']]
+        if any(certs):
+            if not all(certs):
+                raise ValueError('cluster_tls_ca_cert, cluster_tls_cert and cluster_tls_key go together')
+            tls_binds, tls = cc.tls_binds(*certs)
+            tls['verify'] = params['cluster_tls_verify']
+            binds.extend(tls_binds)
+        port = params['published_port']
+        if not 0 < port < 65536:
+            raise ValueError('published_port: %r is not a port number' % (port,))
+        command = cc.manager_command(params['discovery'], strategy=params['strategy'], filters=params['filters'],
+                                     heartbeat=params['heartbeat'], replication=params['replication'],
+                                     advertise=params['advertise_addr'], tls=tls)
+        if params['replication'] and ':' not in params['advertise_addr']:
+            raise ValueError('advertise_addr: with replication, give ip:port (like 10.0.11.150:%d)' % port)
+        return cc.spec(params['container_name'], params['image'], command, ports={cc.SWARM_PORT: port},
+                       binds=binds)
+
+    def run(self):
+        try:
+            wanted = self.wanted() if self.params['state'] == 'present' else None
+        except ValueError as exc:
+            self.module.fail_json(msg=str(exc), **self.result)
+        ensure = cc.Ensure(self.containers, self.module.check_mode, self.module._diff)
+        try:
+            warning = cc.engine_warning(self.containers.version())
+            if warning:
+                self.module.warn(warning)
+            if wanted is None:
+                self.doing = 'removing container %s' % self.params['container_name']
+                ensure.absent(self.params['container_name'], self.result)
+            else:
+                self.result['command'] = wanted['command']
+                self.doing = 'ensuring container %s (image %s)' % (wanted['name'], wanted['image'])
+                ensure.present(wanted, self.result)
+        except ENGINE_ERRORS as exc:
+            engine_error(self.module, exc, self.doing, **self.result)
+        self.module.exit_json(**self.result)
+
+
 def main():
     argument_spec = docker_api_argspec(
-        backend=dict(type='str', default='swarmkit', choices=sorted(BACKENDS)),
+        backend=dict(type='str', default='swarmkit', choices=sorted(BACKENDS) + ['classic']),
         state=dict(type='str', default='present', choices=['present', 'absent']),
         remote_addrs=dict(type='list', elements='str', default=[]),
         join_token=dict(type='str', no_log=True),
@@ -400,9 +585,26 @@ def main():
         subnet_size=dict(type='int'),
         force=dict(type='bool', default=False),
         join_timeout=dict(type='int', default=60),
+        discovery=dict(type='str', no_log=True),
+        image=dict(type='str', default=cc.DEFAULT_IMAGE),
+        container_name=dict(type='str', default=cc.MANAGER_NAME),
+        published_port=dict(type='int', default=cc.MANAGER_PUBLISHED_PORT),
+        strategy=dict(type='str', choices=list(cc.STRATEGIES)),
+        filters=dict(type='list', elements='str', default=[]),
+        heartbeat=dict(type='str'),
+        replication=dict(type='bool', default=False),
+        cluster_tls_ca_cert=dict(type='path'),
+        cluster_tls_cert=dict(type='path'),
+        cluster_tls_key=dict(type='path', no_log=False),
+        cluster_tls_verify=dict(type='bool', default=True),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            mutually_exclusive=[('advertise_addr', 'advertise_interface')])
+    error = backend_mismatch(module.params, CLASSIC_ONLY, SWARMKIT_ONLY)
+    if error:
+        module.fail_json(msg=error)
+    if module.params['backend'] == 'classic':
+        ClassicManager(module, cc.ClassicContainers(get_api_client(module))).run()
     values, error = validate(module.params)
     if error:
         module.fail_json(msg=error)

@@ -1,0 +1,131 @@
+# -*- coding: utf-8 -*-
+# Copyright: dockercluster.swarm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The classic Swarm manager's ``GET /info`` (``docker -H manager:2376 info``) as data.
+
+A classic manager answers ``ServerVersion: swarm/1.2.9`` and a ``SystemStatus`` list of
+``[key, value]`` pairs: ``Role`` (``primary``/``replica``, with ``Primary`` for a replica),
+``Strategy``, ``Filters``, ``Nodes``, then for each node ``[' name', 'ip:port']`` followed by
+``['  \u2514 ID', ...]``, ``Status``, ``Containers``, ``Reserved CPUs``, ``Reserved Memory``,
+``Labels``, ``Error``, ``UpdatedAt``, ``ServerVersion``. Pure functions only.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+MARK = u'\u2514'
+STATUSES = ('healthy', 'pending', 'unhealthy', 'disconnected')
+_FIELDS = {
+    'ID': 'id', 'Status': 'status', 'Containers': 'containers', 'Reserved CPUs': 'reserved_cpus',
+    'Reserved Memory': 'reserved_memory', 'Labels': 'labels', 'Error': 'error', 'UpdatedAt': 'updated_at',
+    'ServerVersion': 'server_version',
+}
+
+
+def _text(value):
+    if value is None:
+        return ''
+    if isinstance(value, bytes):
+        return value.decode('utf-8', 'replace')
+    return u'%s' % (value,)
+
+
+def _labels(text):
+    result = {}
+    for item in _text(text).split(','):
+        key, sep, value = item.strip().partition('=')
+        if sep and key:
+            result[key] = value
+    return result
+
+
+def parse_system_status(status):
+    """SystemStatus pairs -> dict(role, primary, strategy, filters, node_count, nodes)."""
+    result = dict(role=None, primary=None, strategy=None, filters=[], node_count=None, nodes=[])
+    node = None
+    for pair in status or []:
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            continue
+        key, value = _text(pair[0]), _text(pair[1]).strip()
+        name = key.strip()
+        if MARK in key:
+            field = name.replace(MARK, '').strip()
+            if node is not None and field in _FIELDS:
+                node[_FIELDS[field]] = value
+            continue
+        if key.startswith(' '):
+            node = dict(name=name, addr=value, id=None, status=None, containers=None, reserved_cpus=None,
+                        reserved_memory=None, labels=None, error=None, updated_at=None, server_version=None)
+            result['nodes'].append(node)
+            continue
+        node = None
+        if name == 'Role':
+            result['role'] = value.lower() or None
+        elif name == 'Primary':
+            result['primary'] = value or None
+        elif name == 'Strategy':
+            result['strategy'] = value or None
+        elif name == 'Filters':
+            result['filters'] = [f.strip() for f in value.split(',') if f.strip()]
+        elif name == 'Nodes':
+            result['node_count'] = int(value) if value.isdigit() else None
+    for item in result['nodes']:
+        item['status'] = (item['status'] or 'unknown').lower()
+        item['labels'] = _labels(item['labels'])
+        if item['error'] in ('', '(none)'):
+            item['error'] = None
+    return result
+
+
+def parse_info(info):
+    """The whole ``/info`` answer: the parsed SystemStatus plus the version; ValueError if not classic."""
+    info = info or {}
+    version = _text(info.get('ServerVersion'))
+    if not version.startswith('swarm/'):
+        raise ValueError('the endpoint is not a classic Swarm manager (ServerVersion %r, expected swarm/...): '
+                         'point docker_host at the manager container, like tcp://127.0.0.1:2376' % (version,))
+    result = parse_system_status(info.get('SystemStatus'))
+    result['server_version'] = version
+    result['containers'] = info.get('Containers')
+    result['images'] = info.get('Images')
+    return result
+
+
+def check_healthy(parsed, expect_healthy):
+    """dict(ok, missing, not_healthy {name: status}, problems); names match node name or address host."""
+    missing, not_healthy = [], {}
+    for want in expect_healthy or []:
+        want_l = want.lower()
+        matches = [n for n in parsed['nodes']
+                   if n['name'].lower() in (want_l, want_l.split('.')[0])
+                   or n['name'].lower().split('.')[0] == want_l
+                   or (n['addr'] or '').rsplit(':', 1)[0] == want]
+        if not matches:
+            missing.append(want)
+        elif not any(n['status'] == 'healthy' for n in matches):
+            not_healthy[want] = '/'.join(sorted({n['status'] for n in matches}))
+    problems = []
+    if missing:
+        problems.append('not in the cluster: %s' % ', '.join(missing))
+    if not_healthy:
+        problems.append('not Healthy: %s' % ', '.join('%s (%s)' % (k, not_healthy[k]) for k in sorted(not_healthy)))
+    return dict(ok=not problems, missing=missing, not_healthy=not_healthy, problems=problems)
+
+
+def render(parsed):
+    """Lines like the cluster section of ``docker -H manager:2376 info``."""
+    lines = ['Role: %s' % (parsed['role'] or 'unknown')]
+    if parsed.get('primary'):
+        lines.append('Primary: %s' % parsed['primary'])
+    lines.append('Strategy: %s' % (parsed['strategy'] or 'unknown'))
+    lines.append('Filters: %s' % ', '.join(parsed['filters']))
+    lines.append('Nodes: %d' % len(parsed['nodes']))
+    for node in parsed['nodes']:
+        lines.append(' %s: %s' % (node['name'], node['addr']))
+        lines.append(u'  \u2514 ID: %s' % (node['id'] or ''))
+        lines.append(u'  \u2514 Status: %s' % node['status'].capitalize())
+        if node['error']:
+            lines.append(u'  \u2514 Error: %s' % node['error'])
+        lines.append(u'  \u2514 ServerVersion: %s' % (node['server_version'] or ''))
+    return lines
