@@ -245,7 +245,7 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_api imp
 )
 
 # Freshly joined nodes turn Ready within a second or two: poll often, the call is cheap.
-POLL_INTERVAL = 2
+POLL_INTERVAL = 0.5
 
 
 class SwarmInfo(object):
