@@ -9,6 +9,8 @@ the `dcswarm-` prefix and the label `dcswarm.lab=<lab name>`, so `down` removes 
     lab.py build               build the node images (cached: a second build is a no-op)
     lab.py up N [--managers M] [--kinds k1,k2] [--name LAB]
     lab.py down [--name LAB]   remove the lab's containers, volumes and network
+    lab.py load IMAGE... [--name LAB]   copy local images into every node's engine
+                               (the test images below are built first when needed)
     lab.py inventory [--name LAB]   print the inventory path
     lab.py engine-stop         stop the dockerd that `engine` started, if it started one
 """
@@ -35,6 +37,13 @@ KINDS = {
     "debian12": "dcswarm-node:debian12-bare",
     "debian13": "dcswarm-base:trixie",
     "el7-layout": "dcswarm-node:debian12",
+}
+# Images the tests load into nodes (never used by the collection itself): image -> (dir, parent).
+TEST_IMAGES = {
+    # Stand-in for classic Swarm's `swarm` image: records its argv in /args and stays up.
+    "dcswarm-stub:swarm": ("stub-swarm", "dcswarm-base:bookworm"),
+    # Stand-in for shipyard/docker-proxy: socat from TCP $PORT to the docker socket.
+    "dcswarm-proxy:socat": ("proxy-socat", "dcswarm-base:bookworm"),
 }
 # `up N` cycles through these, so 3 nodes cover the three daemon layouts.
 DEFAULT_MIX = ["debian12", "el7-layout", "debian13", "debian12-bare"]
@@ -172,6 +181,50 @@ def context_hash(kind, parent):
     return digest.hexdigest()[:16]
 
 
+def build_image(image, folder, parent):
+    """Build ``image`` from lab/images/<folder> unless its context and parent are unchanged."""
+    digest = context_hash(folder, parent)
+    if image_label(image, PREFIX + ".context") == digest:
+        return
+    log("building %s" % image)
+    started = time.time()
+    docker("build", "-q", "--label", "%s.project=1" % PREFIX,
+           "--label", "%s.context=%s" % (PREFIX, digest),
+           "-t", image, os.path.join(IMAGES_DIR, folder))
+    log("built %s in %.0f s" % (image, time.time() - started))
+
+
+def build_test_images(images=None):
+    for image, (folder, parent) in TEST_IMAGES.items():
+        if images is None or image in images:
+            for suite, base in BASE_SUITES.items():
+                if base == parent:
+                    build_base(suite, base)
+            build_image(image, folder, parent)
+
+
+def load_images(name, images):
+    """docker save IMAGE | docker exec -i NODE docker load, into every node of the lab, in parallel."""
+    import concurrent.futures
+    build_test_images([i for i in images if i in TEST_IMAGES])
+    nodes = lab_containers(name)
+    if not nodes:
+        raise SystemExit("lab: lab %s has no nodes" % name)
+
+    def load(node, image):
+        save = subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE)
+        res = run(["docker", "exec", "-i", node, "docker", "load", "-q"], stdin=save.stdout, check=False)
+        save.stdout.close()
+        if save.wait() != 0 or res.returncode != 0:
+            raise SystemExit("lab: loading %s into %s failed: %s" % (image, node, (res.stderr or "").strip()))
+
+    started = time.time()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        for future in [pool.submit(load, n, i) for n in nodes for i in images]:
+            future.result()
+    log("loaded %s into %d nodes in %.0f s" % (", ".join(images), len(nodes), time.time() - started))
+
+
 def build_images(kinds=None):
     wanted = set(kinds or KINDS)
     for suite, image in BASE_SUITES.items():
@@ -298,7 +351,9 @@ def main(argv=None):
     up_p.add_argument("--managers", type=int, default=1)
     up_p.add_argument("--kinds", help="comma-separated kinds, cycled (default: %s)"
                       % ",".join(DEFAULT_MIX))
-    for p in (up_p, sub.add_parser("down"), sub.add_parser("inventory")):
+    load_p = sub.add_parser("load")
+    load_p.add_argument("images", nargs="+")
+    for p in (up_p, sub.add_parser("down"), sub.add_parser("inventory"), load_p):
         p.add_argument("--name", default=os.environ.get("DCSWARM_LAB", "lab"),
                        help="lab name, so several labs can coexist (env DCSWARM_LAB)")
     args = parser.parse_args(argv)
@@ -310,6 +365,10 @@ def main(argv=None):
     elif args.cmd == "build":
         ensure_engine()
         build_images(kinds)
+        if kinds is None:
+            build_test_images()
+    elif args.cmd == "load":
+        load_images(args.name, args.images)
     elif args.cmd == "up":
         up(args.count, args.managers, kinds, args.name)
     elif args.cmd == "down":
