@@ -94,3 +94,27 @@ def test_options_file_that_cannot_be_parsed(lab):
         assert "/etc/sysconfig/docker" in out and "OPTIONS" in out, out[-2500:]
     finally:
         lab.run(el7, "cat > /etc/sysconfig/docker <<'EOF'\n%sEOF" % original)
+
+
+CLASSIC_CASES = [
+    ("discovery-url-not-https", extra(swarm_backend="classic", swarm_classic_discovery_url="http://disc.example/v1"),
+     ["http://disc.example/v1", "https"]),
+    ("discovery-kind-unknown", extra(swarm_backend="classic", swarm_classic_discovery="consol"), ["consol"]),
+    ("kv-address-malformed", extra(swarm_backend="classic", swarm_classic_discovery="consul",
+                                   swarm_manager_classic_kv_hosts=["consul.example:notaport"]), ["notaport"]),
+    ("range-malformed", extra(swarm_backend="classic", swarm_classic_discovery="nodes",
+                              swarm_classic_node_addr="10.0.0.[9:2]:2375"), ["[9:2]"]),
+    ("token-wrong-shape", extra(swarm_backend="classic", swarm_classic_token="not-a-token"),
+     ["not a classic Swarm cluster token"]),
+    ("replication-with-nodes", extra(swarm_backend="classic", swarm_classic_discovery="nodes",
+                                     swarm_manager_classic_replication=True), ["replication", "consul, etcd or zk"]),
+]
+
+
+@pytest.mark.parametrize("case", CLASSIC_CASES, ids=[c[0] for c in CLASSIC_CASES])
+def test_bad_classic_input_fails_before_any_change(lab, case):
+    _name, extra_args, words = case
+    h = lab.names()
+    out = run_bad(lab, h[:1], h[1:], *extra_args)
+    for word in words:
+        assert word in out, "%r not in the output:\n%s" % (word, out[-2500:])
