@@ -68,7 +68,7 @@ options:
   allow_insecure_tcp:
     description:
       - Permit plain (unauthenticated) TCP on a non-loopback address, which gives root on the host
-        to anyone who can reach the port.
+        to anyone who can reach the port. The module then warns at every run.
       - 'When V(true) and O(tls=false), C(--tls=false) (C("tls": false) in daemon.json) is written
         explicitly; without it Docker 20.10-26 sleep 15 s at every start and Docker 27+ refuse to start.'
     type: bool
@@ -453,6 +453,11 @@ class DockerListenConfig(object):
             self.fail(str(exc))
 
     def present(self):
+        if self.insecure_tcp():
+            # Deduplicated by Ansible: one line per run, however many hosts.
+            self.module.warn('%s: plain, unauthenticated TCP on a non-loopback address (allow_insecure_tcp): '
+                             'anyone who reaches it is root on this host'
+                             % ', '.join(a for a in self.listen if is_plain_tcp_non_loopback(a)))
         changes, _left = self.plan('present')
         if any(c.changed for c in changes):
             self.check_ports_free()

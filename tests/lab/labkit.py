@@ -53,14 +53,19 @@ class Lab:
         """A shell command inside a node."""
         return sh(["docker", "exec", host, "sh", "-c", command], check=check)
 
-    def write_inventory(self, path, managers, agents, extra_vars=None, host_vars=None):
-        """An inventory for a subset of the lab's nodes, in another layout."""
+    def write_inventory(self, path, managers, agents, extra_vars=None, host_vars=None, insecure=True):
+        """An inventory for a subset of the lab's nodes, in another layout.
+
+        ``insecure``: the guide's plain TCP (swarm_insecure_tcp=true); False keeps the
+        collection's default, mutual TLS (the PKI then goes next to ``path``).
+        """
         host_vars = host_vars or {}
         lines = ["[swarm_managers]"]
         lines += ["%s %s" % (h, host_vars.get(h, "")) for h in managers]
         lines += ["", "[swarm_agents]"] + ["%s %s" % (h, host_vars.get(h, "")) for h in agents]
         lines += ["", "[all:vars]", "ansible_connection=community.docker.docker",
-                  "ansible_python_interpreter=/usr/bin/python3", "swarm_insecure_tcp=true"]
+                  "ansible_python_interpreter=/usr/bin/python3"]
+        lines += ["swarm_insecure_tcp=true"] if insecure else []
         lines += ["%s=%s" % kv for kv in (extra_vars or {}).items()]
         with open(path, "w") as f:
             f.write("\n".join(lines) + "\n")

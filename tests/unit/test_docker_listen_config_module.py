@@ -417,3 +417,13 @@ def test_tls_reload_that_fails_says_so(run, paths, tmp_path, monkeypatch):
     failed, result = run(host, listen=listen, tls=True, **tls)
     assert failed and 'restarted to load the changed %s' % tls['tls_ca_cert'] in result['msg']
     assert 'restored' not in result['msg'] and len(host.restarts()) == 2
+
+
+def test_plain_tcp_opt_in_warns_at_every_run(run, paths):
+    write(paths['sysconfig_path'], CENTOS7)
+    for _ in range(2):
+        failed, result = run(FakeHost(CENTOS7_SHOW), allow_insecure_tcp=True)
+        assert not failed
+        assert any(w.startswith('tcp://0.0.0.0:2375: plain, unauthenticated TCP') for w in result['warnings'])
+    failed, result = run(FakeHost(CENTOS7_SHOW), listen=['unix:///var/run/docker.sock', 'tcp://127.0.0.1:2375'])
+    assert not failed and not any('unauthenticated' in w for w in result['warnings'])
