@@ -98,7 +98,7 @@ options:
     description:
       - With O(tls=true) and O(restart=true), also restart the service (same restart, check and
         rollback) when O(tls_ca_cert), O(tls_cert) or O(tls_key) changed after dockerd started,
-        e.g. a renewed certificate: dockerd reads them only at start.
+        e.g. a renewed certificate (dockerd reads them only at start).
       - Compares the files' change times with the start time of the service's main process.
     type: bool
     default: true
