@@ -1,0 +1,260 @@
+"""Mutual TLS, the default: site.yml without the plain opt-in, on real engines.
+
+node1 manager (debian12: /etc/default/docker), node2 el7-layout (/etc/sysconfig/docker), node3
+debian13 (Docker 26).
+The tests run in order on one lab: build, use, refuse, re-run, renew, -vvv, then the opt-in.
+"""
+
+import json
+import os
+import ssl
+
+import pytest
+
+from labkit import ROOT, Lab, dockerd_pid, playbook, sh
+
+SITE = os.path.join(ROOT, "site.yml")
+CERTS = "/etc/docker/certs"
+OP = "/tmp/operator-certs"
+
+# Run inside a node: a plain-text HTTP request to host:port; prints what came back (or the error).
+PLAIN_PROBE = r"""
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+s.settimeout(5)
+try:
+    s.sendall(b'GET /_ping HTTP/1.0\r\nHost: x\r\n\r\n')
+    print(repr(s.recv(200)))
+except OSError as exc:
+    print('error: %s' % exc)
+"""
+
+# Run inside a node: the certificate an engine serves, as PEM (handshake with the operator's cert).
+SERVED_CERT = r"""
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.load_verify_locations(sys.argv[3] + '/ca.pem')
+ctx.load_cert_chain(sys.argv[3] + '/cert.pem', sys.argv[3] + '/key.pem')
+with socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5) as raw:
+    with ctx.wrap_socket(raw) as tls:
+        print(ssl.DER_cert_to_PEM_cert(tls.getpeercert(binary_form=True)))
+"""
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    lab = Lab("ptls", 3, kinds=["debian12", "el7-layout", "debian13"])
+    lab.tmp = tmp_path_factory.mktemp("tls")
+    lab.pki = str(lab.tmp / "docker-pki")  # the default: next to the inventory
+    yield lab
+    lab.down()
+
+
+def hosts(lab):
+    return lab.names()
+
+
+def inventory(lab, name="hosts", host_vars=None, **extra):
+    h = hosts(lab)
+    return lab.write_inventory(str(lab.tmp / name), h[:1], h[1:], extra_vars=extra, host_vars=host_vars,
+                               insecure=False)
+
+
+def docker_cli(lab, via, args, client_cert=True):
+    """The docker CLI on node ``via`` with the operator's CA (and client certificate)."""
+    flags = "--tlsverify --tlscacert %s/ca.pem" % OP
+    if client_cert:
+        flags += " --tlscert %s/cert.pem --tlskey %s/key.pem" % (OP, OP)
+    return lab.run(via, "docker %s %s" % (flags, args), check=False)
+
+
+def served_cert(lab, via, host, port=2375):
+    return lab.run(via, "python3 -c %s %s %s %s" % (shq(SERVED_CERT), lab.ip(host), port, OP)).stdout.strip()
+
+
+def shq(text):
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def controller_cert(lab, host):
+    with open(os.path.join(lab.pki, "nodes", host, "server-cert.pem")) as f:
+        return f.read()
+
+
+def same_cert(pem_a, pem_b):
+    return ssl.PEM_cert_to_DER_cert(pem_a) == ssl.PEM_cert_to_DER_cert(pem_b)
+
+
+def pids(lab):
+    return {h: dockerd_pid(lab, h) for h in hosts(lab)}
+
+
+def node_files(lab, host):
+    out = lab.run(host, "cd %s && stat -c '%%n %%a %%U %%Y' * && sha256sum *" % CERTS).stdout
+    return out
+
+
+def pki_tasks_run(out):
+    """docker_pki tasks that did something other than skip, from ansible-playbook's output."""
+    ran = []
+    for block in out.split("TASK [")[1:]:
+        title, _sep, body = block.partition("\n")
+        if title.startswith("dockercluster.swarm.docker_pki") and any(
+                line.startswith(("ok:", "changed:")) for line in body.splitlines()):
+            ran.append(title)
+    return ran
+
+
+def test_site_builds_the_cluster_with_mutual_tls(lab):
+    _rc, out, recap = playbook(SITE, inventory(lab), "-v")
+    assert all(c["failed"] == 0 and c["unreachable"] == 0 for c in recap.values())
+    assert "Nodes: 3" in out
+    assert "swarm_insecure_tcp is true" not in out and "unauthenticated TCP on" not in out
+    lab.first_output = out
+    # The operator's files, DOCKER_CERT_PATH layout; keys 0600, the directory 0700.
+    for name, mode in (("", 0o700), ("ca.pem", 0o644), ("cert.pem", 0o644), ("key.pem", 0o600),
+                       ("ca-key.pem", 0o600), ("nodes/%s/server-key.pem" % hosts(lab)[0], 0o600)):
+        assert os.stat(os.path.join(lab.pki, name)).st_mode & 0o777 == mode, name
+    for host in hosts(lab):
+        listing = lab.run(host, "stat -c '%%n %%a %%U' %s %s/*" % (CERTS, CERTS)).stdout.split("\n")
+        modes = dict(line.rsplit(" ", 2)[0:2] for line in listing if line)
+        assert modes[CERTS] == "700" and modes[CERTS + "/server-key.pem"] == "600"
+        assert all(line.endswith(" root") for line in listing if line)
+        assert ("%s/client-key.pem" % CERTS in modes) == (host == hosts(lab)[0])  # managers only
+    options = lab.run(hosts(lab)[1], "grep ^OPTIONS= /etc/sysconfig/docker").stdout
+    assert "-H tcp://0.0.0.0:2375 --tlsverify --tlscacert=%s/ca.pem" % CERTS in options
+    # Hand the operator's files to another node, as an operator's workstation.
+    via = hosts(lab)[1]
+    lab.run(via, "mkdir -p %s" % OP)
+    for name in ("ca.pem", "cert.pem", "key.pem"):
+        sh(["docker", "cp", os.path.join(lab.pki, name), "%s:%s/%s" % (via, OP, name)])
+
+
+def test_docker_cli_with_the_client_certificate_from_another_node(lab):
+    h = hosts(lab)
+    for target in h:
+        res = docker_cli(lab, h[1], "-H %s:2375 info --format '{{json .Name}}'" % lab.ip(target))
+        assert res.returncode == 0, res.stdout
+        assert json.loads(res.stdout.strip()) == target
+    # The cluster endpoint, the DOCKER_* way of the README.
+    res = lab.run(h[1], "DOCKER_CERT_PATH=%s DOCKER_TLS_VERIFY=1 DOCKER_HOST=tcp://%s:2376 "
+                  "docker node ls --format '{{.Hostname}}'" % (OP, lab.ip(h[0])), check=False)
+    assert res.returncode == 0, res.stdout
+    assert sorted(res.stdout.split()) == sorted(h)
+
+
+def test_without_a_client_certificate_it_is_refused(lab):
+    h = hosts(lab)
+    for port in (2375, 2376):
+        res = docker_cli(lab, h[1], "-H %s:%s version" % (lab.ip(h[0]), port), client_cert=False)
+        assert res.returncode != 0 and "Server:" not in res.stdout, res.stdout
+        assert "certificate" in res.stdout.lower() or "tls" in res.stdout.lower(), res.stdout
+        plain = lab.run(h[1], "docker -H tcp://%s:%s version" % (lab.ip(h[0]), port), check=False)
+        assert plain.returncode != 0 and "Server:" not in plain.stdout, plain.stdout
+
+
+def test_nothing_answers_in_plain_text_on_a_non_loopback_address(lab):
+    h = hosts(lab)
+    for host in h:
+        listeners = lab.run(host, "ss -ltnH").stdout.splitlines()
+        ports = set()
+        for line in listeners:
+            local = line.split()[3]
+            addr, port = local.rsplit(":", 1)
+            if not addr.startswith("127.") and addr not in ("[::1]", "::1"):
+                ports.add(int(port))
+        assert {2375, 7946} <= ports and (2376 in ports) == (host == h[0])
+        for port in sorted(ports):
+            probe = lab.run(h[(h.index(host) + 1) % 3], "python3 -c %s %s %s"
+                            % (shq(PLAIN_PROBE), lab.ip(host), port)).stdout
+            assert "200 OK" not in probe and "OK" != probe.strip(), (host, port, probe)
+            if port in (2375, 2376):
+                # Go's TLS server answers a plain request with this, and nothing else.
+                assert "HTTP request to an HTTPS server" in probe, (host, port, probe)
+
+
+def test_a_second_run_changes_nothing(lab):
+    before_pids = pids(lab)
+    before_files = {host: node_files(lab, host) for host in hosts(lab)}
+    with open(os.path.join(lab.pki, "ca.pem")) as f:
+        ca = f.read()
+    _rc, _out, recap = playbook(SITE, inventory(lab))
+    assert {host: c["changed"] for host, c in recap.items()} == {host: 0 for host in ["localhost"] + hosts(lab)}
+    assert pids(lab) == before_pids
+    assert {host: node_files(lab, host) for host in hosts(lab)} == before_files
+    with open(os.path.join(lab.pki, "ca.pem")) as f:
+        assert f.read() == ca
+
+
+def test_a_certificate_near_expiry_is_renewed_and_served(lab):
+    h = hosts(lab)
+    old = controller_cert(lab, h[2])
+    assert same_cert(served_cert(lab, h[1], h[2]), old)
+    before_pids = pids(lab)
+    # node3's certificate (365 days) expires within a 400-day window: renewed; the others are not.
+    _rc, out, recap = playbook(SITE, inventory(lab, "renew", host_vars={h[2]: "docker_pki_renew_days=400"}))
+    new = controller_cert(lab, h[2])
+    assert not same_cert(new, old)
+    assert same_cert(served_cert(lab, h[1], h[2]), new)  # the engine picked it up
+    after = pids(lab)
+    assert after[h[2]] != before_pids[h[2]]
+    assert {k: v for k, v in after.items() if k != h[2]} == {k: v for k, v in before_pids.items() if k != h[2]}
+    assert recap[h[0]]["changed"] == 0 and recap[h[1]]["changed"] == 0
+    assert lab.run(h[2], "cat %s/server-cert.pem" % CERTS).stdout.strip() == new.strip()
+    # And the renewed cluster is stable again.
+    _rc, _out, recap = playbook(SITE, inventory(lab))
+    assert all(c["changed"] == 0 for c in recap.values())
+    assert pids(lab) == after
+
+
+def key_bodies(lab):
+    """The base64 lines of every private key on the controller that hold secret material.
+
+    An EC key's PEM ends with its public key, which tasks may show: lines found in the
+    public key's own PEM are left out.
+    """
+    from cryptography.hazmat.primitives import serialization
+    bodies = []
+    for folder, _dirs, files in os.walk(lab.pki):
+        for name in files:
+            if name.endswith("key.pem"):
+                with open(os.path.join(folder, name), "rb") as f:
+                    data = f.read()
+                public = serialization.load_pem_private_key(data, None).public_key().public_bytes(
+                    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+                public = "".join(public.decode().splitlines()[1:-1])
+                bodies += [line for line in data.decode().splitlines()
+                           if line and "-----" not in line and line not in public]
+    return bodies
+
+
+def test_private_keys_never_in_output_even_at_vvv(lab):
+    h = hosts(lab)
+    # Make the run install keys: remove them from a node (the engine restarts with them again).
+    lab.run(h[0], "rm %s/server-key.pem %s/client-key.pem" % (CERTS, CERTS))
+    _rc, out, recap = playbook(SITE, inventory(lab), "-vvv", "--diff")
+    assert recap[h[0]]["changed"] > 0 and "Install the host's private keys" in out
+    bodies = key_bodies(lab)
+    assert len(bodies) >= 6
+    for text in (out, lab.first_output):
+        assert "PRIVATE KEY" not in text
+        for line in bodies:
+            assert line not in text
+    assert docker_cli(lab, h[1], "-H %s:2375 info" % lab.ip(h[0])).returncode == 0
+
+
+def test_the_plain_opt_in_reproduces_the_guide_and_warns(lab):
+    h = hosts(lab)
+    _rc, out, recap = playbook(SITE, inventory(lab, "insecure", swarm_insecure_tcp="true"))
+    assert "WARNING: swarm_insecure_tcp is true on %s" % ", ".join(h) in out
+    assert "[WARNING]: tcp://0.0.0.0:2375" in out and "unauthenticated TCP" in out
+    assert pki_tasks_run(out) == []  # no certificates with the opt-in
+    options = lab.run(h[1], "grep ^OPTIONS= /etc/sysconfig/docker").stdout
+    assert "-H tcp://0.0.0.0:2375 --tls=false" in options and "--tlsverify" not in options
+    for target in h:
+        res = lab.run(h[1], "docker -H tcp://%s:2375 info --format '{{json .Name}}'" % lab.ip(target))
+        assert json.loads(res.stdout.strip()) == target
+    res = lab.run(h[2], "docker -H tcp://%s:2376 node ls --format '{{.Hostname}}'" % lab.ip(h[0]))
+    assert sorted(res.stdout.split()) == sorted(h)
+
