@@ -409,6 +409,13 @@ def membership_facts(swarm_info):
     )
 
 
+def not_manager_message(swarm_info):
+    """Why a host that is not an active manager cannot answer for the cluster."""
+    facts = membership_facts(swarm_info)
+    return ('host is not a Swarm manager (LocalNodeState=%s, ControlAvailable=%s): run this on a manager of the '
+            'cluster' % (facts['local_node_state'], 'true' if facts['control_available'] else 'false'))
+
+
 def classify_membership(swarm_info, expected_manager_addrs=None, expected_cluster_id=None,
                         wanted_role='manager'):
     """Where the node stands relative to the cluster we want it in.

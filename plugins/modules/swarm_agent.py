@@ -30,14 +30,8 @@ author:
 extends_documentation_fragment:
   - dockercluster.swarm.docker_api
   - dockercluster.swarm.backend
-attributes:
-  check_mode:
-    support: full
-    description: Reports the steps it would take (RV(actions)) without taking them.
-  diff_mode:
-    support: partial
-    description: With O(backend=swarmkit) membership is not a file and RV(actions) lists the steps instead;
-      with O(backend=classic) the container's spec before and after is the diff.
+  - dockercluster.swarm.attributes
+  - dockercluster.swarm.attributes.membership
 options:
   state:
     description:
@@ -226,97 +220,49 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils import (
     swarm_logic as logic,
 )
 from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_api import (
-    ENGINE_ERRORS,
     SwarmkitEngine,
     docker_api_argspec,
-    engine_error,
     get_api_client,
-    resolve_host,
+)
+from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_member import (
+    ClassicMember,
+    SwarmMember,
+    check_backend,
+    validated,
 )
 
 CLASSIC_ONLY = ('discovery', 'heartbeat', 'ttl', 'delay')
 SWARMKIT_ONLY = ('remote_addrs', 'join_token', 'data_path_addr', 'force')
 
 
-def backend_mismatch(params):
-    """A message when options of the other backend are given, else None."""
-    classic = params['backend'] == 'classic'
-    given = [name for name in (SWARMKIT_ONLY if classic else CLASSIC_ONLY) if params.get(name)]
-    if not given:
-        return None
-    return '%s only appl%s with backend=%s (this task has backend=%s)' % (
-        ', '.join(given), 'ies' if len(given) == 1 else 'y', 'swarmkit' if classic else 'classic', params['backend'])
+def check_join(params, values):
+    """With state=present: the managers and the worker token."""
+    if not values['remote_addrs']:
+        return 'remote_addrs (the managers to join) is required with state=present'
+    if not params['join_token']:
+        return 'join_token (the worker token) is required with state=present'
+    logic.validate_join_token(params['join_token'])
+    return None
 
 
-def validate(params):
-    """Check and normalise the input before touching the engine; returns (values, error)."""
-    values = {}
-    try:
-        values['remote_addrs'] = logic.normalize_manager_addrs(params['remote_addrs'])
-        if params['state'] == 'present':
-            if not values['remote_addrs']:
-                return None, 'remote_addrs (the managers to join) is required with state=present'
-            if not params['join_token']:
-                return None, 'join_token (the worker token) is required with state=present'
-            logic.validate_join_token(params['join_token'])
-        if params['advertise_addr']:
-            logic.validate_advertise_addr(params['advertise_addr'])
-        if params['advertise_interface']:
-            logic.validate_interface(params['advertise_interface'])
-        logic.validate_listen_addr(params['listen_addr'])
-        if params['data_path_addr']:
-            logic.validate_data_path_addr(params['data_path_addr'])
-        if params['join_timeout'] < 0:
-            return None, 'join_timeout: %r must not be negative' % (params['join_timeout'],)
-    except ValueError as exc:
-        return None, str(exc)
-    return values, None
+class SwarmAgent(SwarmMember):
 
-
-class SwarmAgent(object):
+    ROLE = 'worker'
+    WRONG_ROLE = ('the node joined as a manager, not a worker: join_token is the manager token. '
+                  'Use the worker token (swarm_token worker_token), then rerun with force=true or demote the node.')
+    MANAGER_LEAVES = ('the node is a manager, not a worker (%s): it leaves only with force=true, which can cost '
+                      'the cluster its quorum. Demote it first from another manager ("docker node demote").')
 
     def __init__(self, module, engine, values):
-        self.module = module
-        self.engine = engine
-        self.params = module.params
-        self.remote_addrs = values['remote_addrs']
-        self.doing = 'reading the swarm state'
-        self.result = dict(changed=False, actions=[], node_id=None, joined=False, manager_addrs=[],
-                           advertise_addr=None, role=None, membership=None, local_node_state=None)
-
-    def run(self):
-        try:
-            if self.params['state'] == 'present':
-                self.present()
-            else:
-                self.absent()
-        except ENGINE_ERRORS as exc:
-            engine_error(self.module, exc, self.doing, **self.result)
-        self.module.exit_json(**self.result)
-
-    def _fail(self, msg):
-        self.module.fail_json(msg=msg, **self.result)
-
-    def _run_ip(self, argv):
-        ip = self.module.get_bin_path('ip')
-        if not ip:
-            return 127, '', 'ip (iproute2) not found'
-        return self.module.run_command([ip] + list(argv[1:]))
-
-    def _record(self, swarm):
-        facts = logic.membership_facts(swarm)
-        self.result.update(node_id=facts['node_id'], role=facts['role'], local_node_state=facts['local_node_state'],
-                           manager_addrs=facts['manager_addrs'])
-        if facts['node_addr']:
-            self.result['advertise_addr'] = facts['node_addr']
-        return facts
+        super(SwarmAgent, self).__init__(module, engine, values, dict(
+            changed=False, actions=[], node_id=None, joined=False, manager_addrs=[], advertise_addr=None, role=None,
+            membership=None, local_node_state=None))
 
     def present(self):
         params = self.params
         swarm = self.engine.swarm_info()
         facts = self._record(swarm)
-        membership = logic.classify_membership(
-            swarm, logic.expand_manager_addrs(self.remote_addrs, resolve_host), None, 'worker')
+        membership = self._membership(swarm)
         self.result['membership'] = membership
         steps, problem = logic.plan_membership(membership, 'worker', params['force'])
         if problem:
@@ -326,82 +272,23 @@ class SwarmAgent(object):
             return
         advertise = None
         if params['advertise_addr'] or params['advertise_interface']:
-            try:
-                advertise = logic.choose_advertise_addr(self._run_ip, params['advertise_addr'],
-                                                        params['advertise_interface'])[0]
-            except ValueError as exc:
-                self._fail(str(exc))
+            advertise = self._choose_advertise()
         self.result.update(changed=True, actions=list(steps))
         if self.module.check_mode:
             self.result.update(joined=True, role='worker', node_id=None, advertise_addr=advertise,
                                manager_addrs=list(self.remote_addrs), local_node_state='active')
             return
-        if logic.LEAVE in steps:
-            self.doing = 'leaving the current swarm (forced)'
-            self.engine.leave(force=True)
-        self.doing = 'joining the managers at %s' % ', '.join(self.remote_addrs)
-        swarm = self.engine.join(self.remote_addrs, params['join_token'], advertise_addr=advertise,
-                                 listen_addr=params['listen_addr'], data_path_addr=params['data_path_addr'],
-                                 timeout=params['join_timeout'])
-        facts = self._record(swarm)
-        state = facts['local_node_state']
-        if state == 'pending':
-            self._fail('the node is still pending %ss after asking to join the managers at %s: they could not be '
-                       'reached or did not accept it (check 2377/tcp from this host to them, 7946 and 4789 '
-                       'between the nodes, and the token). The engine keeps trying in the background; the next '
-                       'run makes it leave and join again.' % (params['join_timeout'], ', '.join(self.remote_addrs)))
-        if state != 'active':
-            self._fail('the node ended in state %s: %s' % (state, logic.describe_node(facts)))
-        if facts['control_available']:
-            self._fail('the node joined as a manager, not a worker: join_token is the manager token. '
-                       'Use the worker token (swarm_token worker_token), then rerun with force=true or demote the node.')
+        self._leave_if_planned(steps)
+        self._check_joined(self._record(self._join(advertise)))
         self.result['joined'] = True
 
-    def absent(self):
-        swarm = self.engine.swarm_info()
-        facts = self._record(swarm)
-        state = facts['local_node_state']
-        self.result['membership'] = logic.classify_membership(
-            swarm, logic.expand_manager_addrs(self.remote_addrs, resolve_host), None, 'worker')
-        if state in ('', 'inactive'):
-            return
-        manager = facts['control_available'] and state == 'active'
-        if state in ('locked', 'error') and not self.params['force']:
-            self._fail('the node\'s swarm is %s (%s); it may be a manager, so it leaves only with force=true%s.'
-                       % (state, logic.describe_node(facts),
-                          ' (or unlock it first with "docker swarm unlock")' if state == 'locked' else ''))
-        if manager and not self.params['force']:
-            self._fail('the node is a manager, not a worker (%s): it leaves only with force=true, which can cost '
-                       'the cluster its quorum. Demote it first from another manager ("docker node demote").'
-                       % logic.describe_node(facts))
-        force = manager or state != 'active'
-        self.result.update(changed=True, actions=[logic.LEAVE])
-        if self.module.check_mode:
-            return
-        self.doing = 'leaving the swarm' + (' (forced)' if force else '')
-        self.engine.leave(force=force)
-        node_id = self.result['node_id']
-        self._record(self.engine.swarm_info())
-        # Keep the ID the node had: the role removes that entry from the managers' list.
-        self.result.update(node_id=node_id, manager_addrs=[])
 
-
-class ClassicAgent(object):
+class ClassicAgent(ClassicMember):
     """Classic Swarm: the guide's agent container (swarm join)."""
 
     def __init__(self, module, containers):
-        self.module = module
-        self.params = module.params
-        self.containers = containers
-        self.doing = 'reading the engine version'
-        self.result = dict(changed=False, actions=[], container_id=None, command=None, differences=[],
-                           advertise_addr=None)
-
-    def _run_ip(self, argv):
-        ip = self.module.get_bin_path('ip')
-        if not ip:
-            return 127, '', 'ip (iproute2) not found'
-        return self.module.run_command([ip] + list(argv[1:]))
+        super(ClassicAgent, self).__init__(module, containers, advertise_addr=None)
+        self.static = False
 
     def addr(self):
         params = self.params
@@ -431,35 +318,18 @@ class ClassicAgent(object):
         return cc.spec(params['container_name'], params['image'], command)
 
     def run(self):
-        wanted = None
-        try:
-            if self.params['state'] == 'present':
-                wanted = self.wanted()
-        except ValueError as exc:
-            self.module.fail_json(msg=str(exc), **self.result)
-        static = self.params['state'] == 'present' and wanted is None
-        if static:
+        wanted = self.wanted_or_fail()
+        self.static = self.params['state'] == 'present' and wanted is None
+        if self.static:
             self.result['msg'] = ('%s:// discovery: swarm join does nothing with a static node list (the manager '
                                   'reads it), so no agent runs on this node'
                                   % disc.parse(self.params['discovery'])['kind'])
-        ensure = cc.Ensure(self.containers, self.module.check_mode, self.module._diff)
-        try:
-            warning = cc.engine_warning(self.containers.version())
-            if warning:
-                self.module.warn(warning)
-            if wanted is None:
-                self.doing = 'removing container %s' % self.params['container_name']
-                ensure.absent(self.params['container_name'], self.result)
-                if static and self.result['changed']:
-                    self.result['msg'] += '; the agent container %s was removed' % self.params['container_name']
-                self.result['container_id'] = None
-            else:
-                self.result['command'] = wanted['command']
-                self.doing = 'ensuring container %s (image %s)' % (wanted['name'], wanted['image'])
-                ensure.present(wanted, self.result)
-        except ENGINE_ERRORS as exc:
-            engine_error(self.module, exc, self.doing, **self.result)
-        self.module.exit_json(**self.result)
+        self.ensure(wanted)
+
+    def removed(self):
+        if self.static and self.result['changed']:
+            self.result['msg'] += '; the agent container %s was removed' % self.params['container_name']
+        self.result['container_id'] = None
 
 
 def main():
@@ -484,14 +354,9 @@ def main():
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            mutually_exclusive=[('advertise_addr', 'advertise_interface')])
-    error = backend_mismatch(module.params)
-    if error:
-        module.fail_json(msg=error)
-    if module.params['backend'] == 'classic':
+    if check_backend(module, CLASSIC_ONLY, SWARMKIT_ONLY):
         ClassicAgent(module, cc.ClassicContainers(get_api_client(module))).run()
-    values, error = validate(module.params)
-    if error:
-        module.fail_json(msg=error)
+    values = validated(module, check_join)
     SwarmAgent(module, SwarmkitEngine(get_api_client(module)), values).run()
 
 

@@ -29,13 +29,8 @@ author:
 extends_documentation_fragment:
   - dockercluster.swarm.docker_api
   - dockercluster.swarm.backend
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Read-only.
+  - dockercluster.swarm.attributes
+  - dockercluster.swarm.attributes.info_module
 options:
   expect_ready:
     description:
@@ -243,32 +238,27 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_api imp
     engine_error,
     get_api_client,
 )
+from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_cluster import (
+    ClusterReader,
+)
 
 # Freshly joined nodes turn Ready within a second or two: poll often, the call is cheap.
 POLL_INTERVAL = 0.5
 
 
-class SwarmInfo(object):
+class SwarmInfo(ClusterReader):
 
     def __init__(self, module, engine, sleep=None, clock=None):
-        self.module = module
-        self.engine = engine
+        super(SwarmInfo, self).__init__(module, engine)
         self.sleep = sleep or time.sleep
         self.clock = clock or time.time
-        self.doing = 'reading the swarm state'
 
     def run(self):
         params = self.module.params
         result = dict(changed=False)
         check = dict(ok=True, problems=[])
         try:
-            swarm = self.engine.swarm_info()
-            if not logic.is_manager(swarm):
-                facts = logic.membership_facts(swarm)
-                self.module.fail_json(
-                    msg='host is not a Swarm manager (LocalNodeState=%s, ControlAvailable=%s): run this on a '
-                        'manager of the cluster' % (facts['local_node_state'],
-                                                    'true' if facts['control_available'] else 'false'))
+            swarm = self.manager_swarm()
             deadline = self.clock() + params['wait_timeout']
             while True:
                 result, check = self.snapshot(swarm)
@@ -285,10 +275,8 @@ class SwarmInfo(object):
 
     def snapshot(self, swarm):
         params = self.module.params
-        self.doing = 'inspecting the swarm'
-        inspect = self.engine.inspect()
-        self.doing = 'listing the cluster nodes'
-        nodes = logic.summarize_nodes(self.engine.nodes())
+        inspect = self.inspect()
+        nodes = self.nodes()
         check = logic.check_expectations(nodes, params['expect_ready'], params['expect_managers'])
         result = dict(changed=False, cluster=logic.cluster_summary(inspect, nodes), nodes=nodes,
                       summary=logic.render_summary(nodes), manager_addrs=logic.manager_addrs_from(swarm, nodes),

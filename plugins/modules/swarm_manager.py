@@ -34,14 +34,8 @@ author:
 extends_documentation_fragment:
   - dockercluster.swarm.docker_api
   - dockercluster.swarm.backend
-attributes:
-  check_mode:
-    support: full
-    description: Reports the steps it would take (RV(actions)) without taking them.
-  diff_mode:
-    support: partial
-    description: With O(backend=swarmkit) membership is not a file and RV(actions) lists the steps instead;
-      with O(backend=classic) the container's spec before and after is the diff.
+  - dockercluster.swarm.attributes
+  - dockercluster.swarm.attributes.membership
 options:
   state:
     description:
@@ -298,12 +292,15 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils import (
     swarm_logic as logic,
 )
 from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_api import (
-    ENGINE_ERRORS,
     SwarmkitEngine,
     docker_api_argspec,
-    engine_error,
     get_api_client,
-    resolve_host,
+)
+from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_member import (
+    ClassicMember,
+    SwarmMember,
+    check_backend,
+    validated,
 )
 
 # Backends by name; each class offers swarm_info/leave/init/join/inspect/nodes.
@@ -319,78 +316,37 @@ SWARMKIT_ONLY = ('remote_addrs', 'join_token', 'cluster_id', 'advertise_interfac
                  'default_addr_pool', 'subnet_size', 'force')
 
 
-def backend_mismatch(params, classic_only, swarmkit_only):
-    """A message when options of the other backend are given, else None."""
-    classic = params['backend'] == 'classic'
-    given = [name for name in (swarmkit_only if classic else classic_only) if params.get(name)]
-    if not given:
-        return None
-    return '%s only appl%s with backend=%s (this task has backend=%s)' % (
-        ', '.join(given), 'ies' if len(given) == 1 else 'y', 'swarmkit' if classic else 'classic', params['backend'])
+def check_join(params, values):
+    """With state=present: a manager token to join with, unless initialising."""
+    if values['remote_addrs'] and not params['join_token']:
+        return 'join_token is required to join the managers at %s' % ', '.join(values['remote_addrs'])
+    if params['join_token']:
+        logic.validate_join_token(params['join_token'])
+    return None
 
 
-def validate(params):
-    """Check and normalise the input before touching the engine; returns (values, error)."""
-    values = {}
-    try:
-        values['remote_addrs'] = logic.normalize_manager_addrs(params['remote_addrs'])
-        if params['state'] == 'present':
-            if values['remote_addrs'] and not params['join_token']:
-                return None, 'join_token is required to join the managers at %s' % ', '.join(values['remote_addrs'])
-            if params['join_token']:
-                logic.validate_join_token(params['join_token'])
-        if params['advertise_addr']:
-            logic.validate_advertise_addr(params['advertise_addr'])
-        if params['advertise_interface']:
-            logic.validate_interface(params['advertise_interface'])
-        logic.validate_listen_addr(params['listen_addr'])
-        if params['data_path_addr']:
-            logic.validate_data_path_addr(params['data_path_addr'])
-        values['default_addr_pool'] = logic.validate_addr_pools(params['default_addr_pool'], params['subnet_size'])
-        if params['join_timeout'] < 0:
-            return None, 'join_timeout: %r must not be negative' % (params['join_timeout'],)
-    except ValueError as exc:
-        return None, str(exc)
-    return values, None
+def check_pools(params, values):
+    values['default_addr_pool'] = logic.validate_addr_pools(params['default_addr_pool'], params['subnet_size'])
 
 
-class SwarmManager(object):
+class SwarmManager(SwarmMember):
+
+    ROLE = 'manager'
+    WRONG_ROLE = ('the node joined as a worker, not a manager: join_token is the worker token. Use the '
+                  'manager token (swarm_token manager_token), then rerun with force=true or promote the node.')
+    MANAGER_LEAVES = ('the node is a Swarm manager (%s): it leaves only with force=true, which can cost the '
+                      'cluster its quorum. Demote it first from another manager ("docker node demote"), '
+                      'then it leaves as a worker.')
 
     def __init__(self, module, engine, values):
-        self.module = module
-        self.engine = engine
-        self.params = module.params
-        self.remote_addrs = values['remote_addrs']
+        super(SwarmManager, self).__init__(module, engine, values, dict(
+            changed=False, actions=[], cluster_id=None, node_id=None, manager_addrs=[], advertise_addr=None,
+            role=None, membership=None, local_node_state=None))
         self.pools = values['default_addr_pool']
-        self.doing = 'reading the swarm state'
-        self.result = dict(changed=False, actions=[], cluster_id=None, node_id=None, manager_addrs=[],
-                           advertise_addr=None, role=None, membership=None, local_node_state=None)
-
-    def run(self):
-        try:
-            if self.params['state'] == 'present':
-                self.present()
-            else:
-                self.absent()
-        except ENGINE_ERRORS as exc:
-            engine_error(self.module, exc, self.doing, **self.result)
-        self.module.exit_json(**self.result)
-
-    def _fail(self, msg):
-        self.module.fail_json(msg=msg, **self.result)
-
-    def _run_ip(self, argv):
-        ip = self.module.get_bin_path('ip')
-        if not ip:
-            return 127, '', 'ip (iproute2) not found'
-        return self.module.run_command([ip] + list(argv[1:]))
 
     def _record(self, swarm):
-        facts = logic.membership_facts(swarm)
-        self.result.update(node_id=facts['node_id'], role=facts['role'], local_node_state=facts['local_node_state'],
-                           cluster_id=facts['cluster_id'], manager_addrs=facts['manager_addrs'])
-        if facts['node_addr']:
-            self.result['advertise_addr'] = facts['node_addr']
+        facts = super(SwarmManager, self)._record(swarm)
+        self.result['cluster_id'] = facts['cluster_id']
         return facts
 
     def _manager_details(self):
@@ -411,20 +367,14 @@ class SwarmManager(object):
         if initialise and not (params['advertise_addr'] or params['advertise_interface']) \
                 and listen_ip is not None and not listen_ip.is_unspecified:
             return None  # the engine advertises the specific listen address
-        try:
-            addr = logic.choose_advertise_addr(self._run_ip, params['advertise_addr'],
-                                               params['advertise_interface'])[0]
-        except ValueError as exc:
-            self._fail(str(exc))
-        return addr
+        return self._choose_advertise()
 
     def present(self):
         params = self.params
         initialise = not self.remote_addrs
-        expected = logic.expand_manager_addrs(self.remote_addrs, resolve_host)
         swarm = self.engine.swarm_info()
         facts = self._record(swarm)
-        membership = logic.classify_membership(swarm, expected, params['cluster_id'], 'manager')
+        membership = self._membership(swarm)
         self.result['membership'] = membership
         steps, problem = logic.plan_membership(membership, 'manager', params['force'], initialise)
         if problem:
@@ -446,9 +396,7 @@ class SwarmManager(object):
             else:
                 self.result.update(cluster_id=params['cluster_id'], manager_addrs=list(self.remote_addrs))
             return
-        if logic.LEAVE in steps:
-            self.doing = 'leaving the current swarm (forced)'
-            self.engine.leave(force=True)
+        self._leave_if_planned(steps)
         if initialise:
             self.doing = 'initialising the swarm'
             self.engine.init(advertise_addr=advertise, listen_addr=params['listen_addr'],
@@ -456,10 +404,7 @@ class SwarmManager(object):
                              subnet_size=params['subnet_size'])
             swarm = self.engine.swarm_info()
         else:
-            self.doing = 'joining the managers at %s' % ', '.join(self.remote_addrs)
-            swarm = self.engine.join(self.remote_addrs, params['join_token'], advertise_addr=advertise,
-                                     listen_addr=params['listen_addr'], data_path_addr=params['data_path_addr'],
-                                     timeout=params['join_timeout'])
+            swarm = self._join(advertise)
         facts = self._record(swarm)
         self._check_joined(facts)
         self._manager_details()
@@ -468,57 +413,9 @@ class SwarmManager(object):
                        '(%s) belong to another cluster' % (self.result['cluster_id'], params['cluster_id'],
                                                            ', '.join(self.remote_addrs)))
 
-    def _check_joined(self, facts):
-        state = facts['local_node_state']
-        if state == 'pending':
-            self._fail('the node is still pending %ss after asking to join the managers at %s: they could not be '
-                       'reached or did not accept it (check 2377/tcp from this host to them, 7946 and 4789 '
-                       'between the nodes, and the token). The engine keeps trying in the background; the next '
-                       'run makes it leave and join again.' % (self.params['join_timeout'], ', '.join(self.remote_addrs)))
-        if state != 'active':
-            self._fail('the node ended in state %s: %s' % (state, logic.describe_node(facts)))
-        if not facts['control_available']:
-            self._fail('the node joined as a worker, not a manager: join_token is the worker token. Use the '
-                       'manager token (swarm_token manager_token), then rerun with force=true or promote the node.')
 
-    def absent(self):
-        swarm = self.engine.swarm_info()
-        facts = self._record(swarm)
-        state = facts['local_node_state']
-        self.result['membership'] = logic.classify_membership(
-            swarm, logic.expand_manager_addrs(self.remote_addrs, resolve_host), self.params['cluster_id'], 'manager')
-        if state in ('', 'inactive'):
-            return
-        manager = facts['control_available'] and state == 'active'
-        if state in ('locked', 'error') and not self.params['force']:
-            self._fail('the node\'s swarm is %s (%s); it may be a manager, so it leaves only with force=true%s.'
-                       % (state, logic.describe_node(facts),
-                          ' (or unlock it first with "docker swarm unlock")' if state == 'locked' else ''))
-        if manager and not self.params['force']:
-            self._fail('the node is a Swarm manager (%s): it leaves only with force=true, which can cost the '
-                       'cluster its quorum. Demote it first from another manager ("docker node demote"), '
-                       'then it leaves as a worker.' % logic.describe_node(facts))
-        force = manager or state != 'active'
-        self.result.update(changed=True, actions=[logic.LEAVE])
-        if self.module.check_mode:
-            return
-        self.doing = 'leaving the swarm' + (' (forced)' if force else '')
-        self.engine.leave(force=force)
-        node_id = self.result['node_id']
-        self._record(self.engine.swarm_info())
-        # Keep the ID the node had: its entry stays in the node list until removed from a manager.
-        self.result.update(node_id=node_id, cluster_id=None, manager_addrs=[])
-
-
-class ClassicManager(object):
+class ClassicManager(ClassicMember):
     """Classic Swarm: the guide's manager container."""
-
-    def __init__(self, module, containers):
-        self.module = module
-        self.params = module.params
-        self.containers = containers
-        self.doing = 'reading the engine version'
-        self.result = dict(changed=False, actions=[], container_id=None, command=None, differences=[])
 
     def wanted(self):
         """The container spec from the options; ValueError when they do not fit together."""
@@ -547,27 +444,6 @@ class ClassicManager(object):
             raise ValueError('advertise_addr: with replication, give ip:port (like 10.0.11.150:%d)' % port)
         return cc.spec(params['container_name'], params['image'], command, ports={cc.SWARM_PORT: port},
                        binds=binds)
-
-    def run(self):
-        try:
-            wanted = self.wanted() if self.params['state'] == 'present' else None
-        except ValueError as exc:
-            self.module.fail_json(msg=str(exc), **self.result)
-        ensure = cc.Ensure(self.containers, self.module.check_mode, self.module._diff)
-        try:
-            warning = cc.engine_warning(self.containers.version())
-            if warning:
-                self.module.warn(warning)
-            if wanted is None:
-                self.doing = 'removing container %s' % self.params['container_name']
-                ensure.absent(self.params['container_name'], self.result)
-            else:
-                self.result['command'] = wanted['command']
-                self.doing = 'ensuring container %s (image %s)' % (wanted['name'], wanted['image'])
-                ensure.present(wanted, self.result)
-        except ENGINE_ERRORS as exc:
-            engine_error(self.module, exc, self.doing, **self.result)
-        self.module.exit_json(**self.result)
 
 
 def main():
@@ -600,14 +476,9 @@ def main():
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            mutually_exclusive=[('advertise_addr', 'advertise_interface')])
-    error = backend_mismatch(module.params, CLASSIC_ONLY, SWARMKIT_ONLY)
-    if error:
-        module.fail_json(msg=error)
-    if module.params['backend'] == 'classic':
+    if check_backend(module, CLASSIC_ONLY, SWARMKIT_ONLY):
         ClassicManager(module, cc.ClassicContainers(get_api_client(module))).run()
-    values, error = validate(module.params)
-    if error:
-        module.fail_json(msg=error)
+    values = validated(module, check_join, check_pools)
     engine = BACKENDS[module.params['backend']](get_api_client(module))
     SwarmManager(module, engine, values).run()
 

@@ -29,9 +29,9 @@ author:
 extends_documentation_fragment:
   - dockercluster.swarm.docker_api
   - dockercluster.swarm.backend
+  - dockercluster.swarm.attributes
 attributes:
   check_mode:
-    support: full
     description: With O(rotate), reports C(changed) without rotating; the tokens returned are the current ones.
       With O(backend=classic), reports a token that would be created or deleted, or a node list file that would
       change, without doing it.
@@ -235,22 +235,14 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_api imp
     engine_error,
     get_api_client,
 )
+from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_cluster import (
+    ClusterReader,
+)
 
 CLASSIC_ONLY = ('token', 'kv_hosts', 'nodes')
 
 
-def not_manager_message(swarm):
-    facts = logic.membership_facts(swarm)
-    return ('host is not a Swarm manager (LocalNodeState=%s, ControlAvailable=%s): run this on a manager of the '
-            'cluster' % (facts['local_node_state'], 'true' if facts['control_available'] else 'false'))
-
-
-class SwarmToken(object):
-
-    def __init__(self, module, engine):
-        self.module = module
-        self.engine = engine
-        self.doing = 'reading the swarm state'
+class SwarmToken(ClusterReader):
 
     def run(self):
         try:
@@ -261,18 +253,13 @@ class SwarmToken(object):
 
     def tokens(self):
         rotate = sorted(set(self.module.params['rotate'] or []))
-        swarm = self.engine.swarm_info()
-        if not logic.is_manager(swarm):
-            self.module.fail_json(msg=not_manager_message(swarm))
-        self.doing = 'inspecting the swarm'
-        inspect = self.engine.inspect()
+        swarm = self.manager_swarm()
+        inspect = self.inspect()
         if rotate and not self.module.check_mode:
             self.doing = 'rotating the %s token%s' % (' and '.join(rotate), 's' if len(rotate) > 1 else '')
             self.engine.rotate_tokens(inspect, worker='worker' in rotate, manager='manager' in rotate)
-            self.doing = 'inspecting the swarm'
-            inspect = self.engine.inspect()
-        self.doing = 'listing the cluster nodes'
-        nodes = logic.summarize_nodes(self.engine.nodes())
+            inspect = self.inspect()
+        nodes = self.nodes()
         tokens = inspect.get('JoinTokens') or {}
         return dict(changed=bool(rotate), rotated=rotate, worker_token=tokens.get('Worker'),
                     manager_token=tokens.get('Manager'), cluster_id=inspect.get('ID'),
@@ -424,8 +411,8 @@ def check_backend_options(module):
     if params['discovery_kind'] != 'token':
         given.append('discovery_kind')
     if given:
-        module.fail_json(msg='%s only appl%s with backend=classic' % (', '.join(given), 'ies' if len(given) == 1
-                                                                       else 'y'))
+        module.fail_json(msg='%s only appl%s with backend=classic'
+                             % (', '.join(given), 'ies' if len(given) == 1 else 'y'))
 
 
 def main():

@@ -6,7 +6,7 @@ import json
 import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
-from ansible_collections.dockercluster.swarm.plugins.module_utils import docker_api
+from ansible_collections.dockercluster.swarm.plugins.module_utils import docker_api, swarm_member
 from ansible_collections.dockercluster.swarm.plugins.modules import (
     swarm_agent,
     swarm_info,
@@ -387,7 +387,7 @@ def test_agent_noop_when_worker_of_the_cluster(run):
 
 
 def test_agent_matches_managers_given_by_name(run, monkeypatch):
-    monkeypatch.setattr(swarm_agent, 'resolve_host', lambda host: ['10.0.0.1'] if host == 'mgr1' else [])
+    monkeypatch.setattr(swarm_member, 'resolve_host', lambda host: ['10.0.0.1'] if host == 'mgr1' else [])
     client = FakeClient(worker())
     result, failed = run(swarm_agent, {'remote_addrs': ['mgr1'], 'join_token': WORKER_TOKEN}, client)
     assert not failed and result['changed'] is False
