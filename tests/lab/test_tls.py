@@ -15,7 +15,7 @@ from labkit import ROOT, Lab, dockerd_pid, playbook, sh
 
 SITE = os.path.join(ROOT, "site.yml")
 CERTS = "/etc/docker/certs"
-OP = "/tmp/operator-certs"
+OP = "/root/operator-certs"  # not /tmp: a tmpfs on debian13, where docker cp cannot write
 
 # Run inside a node: a plain-text HTTP request to host:port; prints what came back (or the error).
 PLAIN_PROBE = r"""
@@ -257,4 +257,58 @@ def test_the_plain_opt_in_reproduces_the_guide_and_warns(lab):
         assert json.loads(res.stdout.strip()) == target
     res = lab.run(h[2], "docker -H tcp://%s:2376 node ls --format '{{.Hostname}}'" % lab.ip(h[0]))
     assert sorted(res.stdout.split()) == sorted(h)
+
+
+# ------------------------------------------------------------------ the proxy port setup, TLS too
+PROXY = "dcswarm-proxy:socat"  # stand-in for shipyard/docker-proxy, same SSL_* environment
+
+
+@pytest.fixture(scope="module")
+def proxy_lab(tmp_path_factory):
+    lab = Lab("ptlsproxy", 2, kinds=["debian12", "debian13"])
+    lab.tmp = tmp_path_factory.mktemp("tlsproxy")
+    lab.pki = str(lab.tmp / "docker-pki")
+    sh(["python3", os.path.join(ROOT, "lab", "lab.py"), "load", "--name", lab.name, PROXY])
+    yield lab
+    lab.down()
+
+
+def proxy_inventory(lab, name="hosts", host_vars=None):
+    h = lab.names()
+    return lab.write_inventory(str(lab.tmp / name), h[:1], h[1:], host_vars=host_vars, insecure=False,
+                               extra_vars=dict(swarm_port_setup="proxy", docker_proxy_image=PROXY))
+
+
+def test_the_proxy_terminates_tls_and_verifies_clients(proxy_lab):
+    lab = proxy_lab
+    h = lab.names()
+    _rc, out, _recap = playbook(SITE, proxy_inventory(lab))
+    for host in h:
+        env = json.loads(lab.run(host, "docker inspect --format '{{json .Config.Env}}' shipyard-proxy").stdout)
+        assert "SSL_CERT=/certs/server-cert.pem" in env and "SSL_CA=/certs/ca.pem" in env
+        assert "tcp://" not in lab.run(host, "ps -o args= -C dockerd").stdout  # dockerd: socket only
+    via = h[1]
+    lab.run(via, "mkdir -p %s" % OP)
+    for name in ("ca.pem", "cert.pem", "key.pem"):
+        sh(["docker", "cp", os.path.join(lab.pki, name), "%s:%s/%s" % (via, OP, name)])
+    for port in (2375, 2376):  # the manager's cluster endpoint goes through the proxy too
+        res = docker_cli(lab, via, "-H %s:%s info --format '{{json .Name}}'" % (lab.ip(h[0]), port))
+        assert res.returncode == 0 and json.loads(res.stdout.strip()) == h[0], res.stdout
+        res = docker_cli(lab, via, "-H %s:%s version" % (lab.ip(h[0]), port), client_cert=False)
+        assert res.returncode != 0 and "Server:" not in res.stdout, res.stdout
+        plain = lab.run(via, "docker -H tcp://%s:%s version" % (lab.ip(h[0]), port), check=False)
+        assert plain.returncode != 0 and "Server:" not in plain.stdout, plain.stdout
+    _rc, _out, recap = playbook(SITE, proxy_inventory(lab))
+    assert all(c["changed"] == 0 for c in recap.values())
+
+
+def test_the_proxy_serves_a_renewed_certificate(proxy_lab):
+    lab = proxy_lab
+    h = lab.names()
+    old = controller_cert(lab, h[0])
+    assert same_cert(served_cert(lab, h[1], h[0]), old)
+    playbook(SITE, proxy_inventory(lab, "renew", host_vars={h[0]: "docker_pki_renew_days=400"}))
+    new = controller_cert(lab, h[0])
+    assert not same_cert(new, old)
+    assert same_cert(served_cert(lab, h[1], h[0]), new)
 
