@@ -312,3 +312,44 @@ def test_the_proxy_serves_a_renewed_certificate(proxy_lab):
     assert not same_cert(new, old)
     assert same_cert(served_cert(lab, h[1], h[0]), new)
 
+
+# ------------------------------------------------------------------ the classic backend, TLS too
+STUB = "dcswarm-stub:swarm"  # stand-in for swarm:1.2.9 that records its argv
+TOKEN = "0123456789abcdef0123456789abcdef"
+
+
+@pytest.fixture(scope="module")
+def classic_lab(tmp_path_factory):
+    lab = Lab("ptlsclassic", 2, kinds=["debian12", "debian13"])
+    lab.tmp = tmp_path_factory.mktemp("tlsclassic")
+    lab.pki = str(lab.tmp / "docker-pki")
+    sh(["python3", os.path.join(ROOT, "lab", "lab.py"), "load", "--name", lab.name, STUB])
+    yield lab
+    lab.down()
+
+
+def test_classic_manage_uses_tlsverify_to_the_nodes_and_on_its_endpoint(classic_lab):
+    lab = classic_lab
+    h = lab.names()
+    inv = lab.write_inventory(str(lab.tmp / "hosts"), h[:1], h[1:], insecure=False, extra_vars=dict(
+        swarm_backend="classic", swarm_classic_image=STUB, swarm_classic_token=TOKEN, swarm_verify="false"))
+    playbook(SITE, inv)
+    info = json.loads(lab.run(h[0], "docker inspect shipyard-swarm-manager").stdout)[0]
+    cmd = info["Config"]["Cmd"]
+    assert cmd[:1] == ["manage"] and "--tlsverify" in cmd
+    assert cmd[cmd.index("--tlscacert") + 1] == "/etc/swarm-tls/ca.pem"
+    binds = info["HostConfig"]["Binds"]
+    assert "%s/server-cert.pem:/etc/swarm-tls/cert.pem:ro" % CERTS in binds
+    # swarm manage presents that one certificate to the engines too: issued for client use on
+    # the classic manager, and only there.
+    from cryptography import x509
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+    for host, client in ((h[0], True), (h[1], False)):
+        cert = x509.load_pem_x509_certificate(controller_cert(lab, host).encode())
+        usage = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+        assert (ExtendedKeyUsageOID.CLIENT_AUTH in usage) == client, host
+    # The engines the manager talks to require that certificate.
+    res = lab.run(h[0], "docker --tlsverify --tlscacert %s/ca.pem --tlscert %s/server-cert.pem --tlskey "
+                        "%s/server-key.pem -H %s:2375 info --format '{{json .Name}}'"
+                  % (CERTS, CERTS, CERTS, lab.ip(h[1])), check=False)
+    assert res.returncode == 0 and json.loads(res.stdout.strip()) == h[1], res.stdout
