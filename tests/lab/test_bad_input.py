@@ -8,7 +8,7 @@ from labkit import ROOT, Lab, playbook
 
 SITE = os.path.join(ROOT, "site.yml")
 FINGERPRINT = ("cat /etc/default/docker /etc/sysconfig/docker /etc/docker/daemon.json 2>/dev/null | sha256sum; "
-               "ls /etc/systemd/system/docker.service.d 2>/dev/null; systemctl show -p MainPID docker; "
+               "ls /etc/systemd/system/docker.service.d /etc/docker/certs 2>/dev/null; systemctl show -p MainPID docker; "
                "docker info --format '{{.Swarm.LocalNodeState}}'; docker ps -aq | sort")
 
 
@@ -24,9 +24,9 @@ def fingerprints(lab, hosts):
     return {h: lab.run(h, FINGERPRINT).stdout for h in hosts}
 
 
-def run_bad(lab, managers, agents, *extra, watch=None):
+def run_bad(lab, managers, agents, *extra, watch=None, insecure=True):
     """Run site.yml; the hosts in `watch` (default: all) must be exactly as before."""
-    inventory = lab.write_inventory(str(lab.tmp / "hosts"), managers, agents)
+    inventory = lab.write_inventory(str(lab.tmp / "hosts"), managers, agents, insecure=insecure)
     watch = watch or lab.names()
     before = fingerprints(lab, watch)
     rc, out, _recap = playbook(SITE, inventory, *extra, check=False)
@@ -70,6 +70,14 @@ def test_bad_input_fails_before_any_change(lab, case):
     out = run_bad(lab, managers, agents, *extra_args)
     for word in words:
         assert word in out, "%r not in the output:\n%s" % (word, out[-2500:])
+
+
+def test_bad_address_with_tls_fails_before_any_certificate_is_installed(lab):
+    """With the default (mutual TLS), the address check still comes before the PKI role."""
+    h = lab.names()
+    out = run_bad(lab, h[:1], h[1:], *extra(docker_listen_addresses=["tcp://0.0.0.0:2375", "tcp://1.2.3:2375"]),
+                  insecure=False)
+    assert "1.2.3" in out and "not an IPv4 address" in out, out[-2500:]
 
 
 def test_port_in_use_by_another_program(lab):
