@@ -2,6 +2,7 @@
 
 import copy
 import json
+import math
 
 import pytest
 from ansible.module_utils import basic
@@ -528,7 +529,8 @@ def test_info_waits_until_ready(run, monkeypatch):
     client.node_lists = [NODES, NODES, ready]
     result, failed = run(swarm_info, {'expect_ready': ['w2'], 'wait_timeout': 10}, client)
     assert not failed, result
-    assert sleeps == [2, 2]
+    # Two polls found w2 down, the third found it Ready.
+    assert sleeps == [swarm_info.POLL_INTERVAL] * 2
 
 
 def test_info_wait_times_out(run, monkeypatch):
@@ -540,7 +542,9 @@ def test_info_wait_times_out(run, monkeypatch):
     assert failed
     assert result['msg'] == ('cluster nodes not as expected after waiting 5s: not Ready: w2 (down); '
                              'expected 3 Ready and reachable managers, found 1')
-    assert len([c for c in client.calls if c[0] == 'nodes']) == 4   # t=0, 2, 4, 6
+    # A poll at t=0 and after every interval until the 5 s have passed.
+    polls = 1 + int(math.ceil(5 / swarm_info.POLL_INTERVAL))
+    assert len([c for c in client.calls if c[0] == 'nodes']) == polls
 
 
 def test_info_on_non_manager(run):
