@@ -66,9 +66,21 @@ def timed(args, env=None):
 class BenchLab:
     """A fresh lab of N debian12 nodes, one manager."""
 
-    def __init__(self, name, count):
+    def __init__(self, name, count, attempts=3):
         self.name = name
-        sh(["python3", LAB, "up", str(count), "--managers", "1", "--kinds", KIND, "--name", name])
+        for attempt in range(1, attempts + 1):
+            # On a shared machine a node's docker.service sometimes never starts (seen at N=20
+            # while other labs were up): a fresh lab is retried, the failure is logged.
+            try:
+                sh(["python3", LAB, "up", str(count), "--managers", "1", "--kinds", KIND, "--name", name])
+                break
+            except RuntimeError as exc:
+                log("lab up %d (attempt %d of %d) failed: %s" % (count, attempt, attempts,
+                                                                 str(exc).strip().splitlines()[-1]))
+                self.down()
+                if attempt == attempts:
+                    raise
+                time.sleep(20)
         self.inventory = sh(["python3", LAB, "inventory", "--name", name]).stdout.strip()
         self.hosts = []  # (name, ip), manager first
         with open(self.inventory) as handle:
@@ -189,7 +201,8 @@ def summarize(runs):
     table = {}
     for n in sizes:
         rs = [r for r in runs if r["nodes"] == n]
-        row = {"runs": len(rs)}
+        # Runs that produced at least one figure (a run whose labs never came up does not count).
+        row = {"runs": sum(1 for r in rs if r["seconds"])}
         for key in TIMES:
             if key.endswith("_tls") and not TLS_EXTRA_VARS:
                 row[key] = TLS_NA
