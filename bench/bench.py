@@ -10,7 +10,7 @@ Runs on the lab (lab/lab.py), debian12 nodes only, one manager, fresh nodes for 
   ansible      bench/ping.yml: one ansible.builtin.ping task on the same hosts (the ansible floor)
   peer         bench/peer.yml: docker_swarm init + joins, on nodes prepared by floor.sh --listen-only
   formation    site.yml --tags formation (managers, agents, verify plays) on nodes prepared the same way
-  ours_tls / rerun_tls   the default TLS mode: n/a until it exists (see TLS_EXTRA_VARS)
+  ours_tls / rerun_tls   the default, mutual TLS (TLS_EXTRA_VARS), beside the plain-TCP runs
 
 Every timing is the wall clock of the whole command (ansible-playbook start-up included): what a CI
 job pays. Ratios are taken within one run (same minute, same machine load), then the median of the
@@ -36,10 +36,10 @@ SITE = os.path.join(ROOT, "site.yml")
 KIND = "debian12"  # has the Docker SDK: no install step skews the comparison
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
-# Hook for the default TLS mode (another issue). When a PKI setup exists, set the extra variables
-# that select it, e.g. {"swarm_insecure_tcp": False, "swarm_pki": True}, and bench.py measures
-# "ours_tls" and "rerun_tls" beside the plain-TCP runs. None: reported as "n/a (not built yet)".
-TLS_EXTRA_VARS = None
+# The labs are opted into the guide's plain TCP (lab.py up --insecure) to compare like for like
+# with the floor; these extra variables select the collection's default, mutual TLS, for the
+# "ours_tls" and "rerun_tls" runs reported beside them.
+TLS_EXTRA_VARS = {"swarm_insecure_tcp": False}
 TLS_NA = "n/a (not built yet)"
 
 FRESH_MODES = ["floor", "ours", "peer", "formation"] + (["ours_tls"] if TLS_EXTRA_VARS else [])
@@ -72,7 +72,8 @@ class BenchLab:
             # On a shared machine a node's docker.service sometimes never starts (seen at N=20
             # while other labs were up): a fresh lab is retried, the failure is logged.
             try:
-                sh(["python3", LAB, "up", str(count), "--managers", "1", "--kinds", KIND, "--name", name])
+                sh(["python3", LAB, "up", str(count), "--managers", "1", "--kinds", KIND, "--name", name,
+                    "--insecure"])
                 break
             except RuntimeError as exc:
                 log("lab up %d (attempt %d of %d) failed: %s" % (count, attempt, attempts,

@@ -7,7 +7,7 @@ the `dcswarm-` prefix and the label `dcswarm.lab=<lab name>`, so `down` removes 
 
     lab.py engine              make sure a Docker engine answers here (installs/starts one if not)
     lab.py build               build the node images (cached: a second build is a no-op)
-    lab.py up N [--managers M] [--kinds k1,k2] [--name LAB]
+    lab.py up N [--managers M] [--kinds k1,k2] [--name LAB] [--insecure]
     lab.py down [--name LAB]   remove the lab's containers, volumes and network
     lab.py load IMAGE... [--name LAB]   copy local images into every node's engine
                                (the test images below are built first when needed)
@@ -294,7 +294,7 @@ def start_node(name, index, kind):
     return node
 
 
-def up(count, managers, kinds, name):
+def up(count, managers, kinds, name, insecure=False):
     if count < 1 or managers < 1 or managers > count:
         raise SystemExit("lab: need 1 <= managers <= nodes (got %d managers, %d nodes)"
                          % (managers, count))
@@ -313,11 +313,11 @@ def up(count, managers, kinds, name):
         wait_for_docker(node)
     log("%d nodes up with docker active in %.1f s" % (count, time.time() - started))
     hosts = [(node, kind, node_ip(node, network_name(name))) for node, kind in nodes]
-    path = write_inventory(name, hosts, managers)
+    path = write_inventory(name, hosts, managers, insecure)
     print(path)
 
 
-def write_inventory(name, hosts, managers):
+def write_inventory(name, hosts, managers, insecure=False):
     folder = os.path.join(STATE, name)
     os.makedirs(folder, exist_ok=True)
     lines = ["# Written by lab/lab.py: the lab's nodes, reached through their container names.",
@@ -331,11 +331,14 @@ def write_inventory(name, hosts, managers):
     path = os.path.join(folder, "inventory.ini")
     with open(path, "w") as f:
         f.write("\n".join(lines))
-    # The lab reproduces the guide's plain-TCP setup: an explicit, documented opt-in.
+    # --insecure: the guide's plain-TCP setup, an explicit, documented opt-in. Without it the
+    # collection's default applies: mutual TLS, with the PKI next to this inventory.
     os.makedirs(os.path.join(folder, "group_vars"), exist_ok=True)
     with open(os.path.join(folder, "group_vars", "all.yml"), "w") as f:
-        f.write("---\n# Lab only: the guide's unauthenticated TCP listener, opted into explicitly.\n"
-                "swarm_insecure_tcp: true\n")
+        f.write("---\n# Written by lab/lab.py.\n")
+        if insecure:
+            f.write("# The guide's unauthenticated TCP listener, opted into explicitly (lab.py up --insecure).\n"
+                    "swarm_insecure_tcp: true\n")
     return path
 
 
@@ -349,6 +352,8 @@ def main(argv=None):
     up_p = sub.add_parser("up")
     up_p.add_argument("count", type=int)
     up_p.add_argument("--managers", type=int, default=1)
+    up_p.add_argument("--insecure", action="store_true",
+                      help="opt the lab into the guide's plain TCP (default: mutual TLS)")
     up_p.add_argument("--kinds", help="comma-separated kinds, cycled (default: %s)"
                       % ",".join(DEFAULT_MIX))
     load_p = sub.add_parser("load")
@@ -370,7 +375,7 @@ def main(argv=None):
     elif args.cmd == "load":
         load_images(args.name, args.images)
     elif args.cmd == "up":
-        up(args.count, args.managers, kinds, args.name)
+        up(args.count, args.managers, kinds, args.name, args.insecure)
     elif args.cmd == "down":
         if engine_answers():
             down(args.name)

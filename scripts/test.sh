@@ -21,7 +21,7 @@ stage() {
   fi
 }
 stage yamllint  yamllint -s .
-stage ruff      ruff check plugins tests lab
+stage ruff      ruff check plugins tests lab bench molecule
 stage py36      scripts/check-py36.sh
 stage sanity    scripts/sanity.sh
 stage unit      pytest -q tests/unit

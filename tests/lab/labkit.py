@@ -21,9 +21,11 @@ def sh(args, check=True, **kwargs):
 class Lab:
     """A named lab of node containers (see lab/lab.py)."""
 
-    def __init__(self, name, count, managers=1, kinds=None):
+    def __init__(self, name, count, managers=1, kinds=None, insecure=True):
         self.name = name
         args = ["python3", LAB, "up", str(count), "--managers", str(managers), "--name", name]
+        if insecure:
+            args.append("--insecure")
         if kinds:
             args += ["--kinds", ",".join(kinds)]
         sh(args)
