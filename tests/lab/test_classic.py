@@ -78,9 +78,18 @@ def test_site_runs_the_guides_containers(lab):
 def test_second_run_changes_nothing(lab):
     h = lab.names()
     ids = {host: inspect(lab, host, "shipyard-swarm-agent")["Id"] for host in h}
-    _rc, _out, recap = playbook(SITE, inventory(lab))
+    _rc, out, recap = playbook(SITE, inventory(lab), "-vvv")
     assert {host: counts["changed"] for host, counts in recap.items()} == {host: 0 for host in ["localhost"] + h}
     assert ids == {host: inspect(lab, host, "shipyard-swarm-agent")["Id"] for host in h}
+    assert TOKEN not in out  # the cluster token stays hidden even at -vvv
+
+
+def test_node_reboot_brings_the_containers_back_by_their_restart_policy(lab):
+    h = lab.names()
+    sh(["docker", "restart", "-t", "5", h[0]])
+    wait = ("for i in $(seq 90); do docker inspect -f '{{.State.Running}}' shipyard-swarm-manager "
+            "shipyard-swarm-agent 2>/dev/null | grep -c true | grep -qx 2 && exit 0; sleep 1; done; exit 1")
+    lab.run(h[0], wait)
 
 
 def test_changing_the_strategy_recreates_only_the_manager(lab):
