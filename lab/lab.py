@@ -171,18 +171,22 @@ def build_base(suite, image):
 
 
 def context_hash(kind, parent):
-    """What the image is made of: its build context and the exact parent image."""
+    """What the image is made of: its folder, the shared files and the exact parent image."""
     digest = hashlib.sha256((image_id(parent) or "").encode())
-    folder = os.path.join(IMAGES_DIR, kind)
-    for name in sorted(os.listdir(folder)):
-        digest.update(name.encode())
-        with open(os.path.join(folder, name), "rb") as f:
-            digest.update(f.read())
+    for sub in (kind, "common"):
+        folder = os.path.join(IMAGES_DIR, sub)
+        for name in sorted(os.listdir(folder)):
+            digest.update(os.path.join(sub, name).encode())
+            with open(os.path.join(folder, name), "rb") as f:
+                digest.update(f.read())
     return digest.hexdigest()[:16]
 
 
 def build_image(image, folder, parent):
-    """Build ``image`` from lab/images/<folder> unless its context and parent are unchanged."""
+    """Build ``image`` from lab/images/<folder> unless its context and parent are unchanged.
+
+    The build context is lab/images itself, so that images share lab/images/common.
+    """
     digest = context_hash(folder, parent)
     if image_label(image, PREFIX + ".context") == digest:
         return
@@ -190,7 +194,7 @@ def build_image(image, folder, parent):
     started = time.time()
     docker("build", "-q", "--label", "%s.project=1" % PREFIX,
            "--label", "%s.context=%s" % (PREFIX, digest),
-           "-t", image, os.path.join(IMAGES_DIR, folder))
+           "-t", image, "-f", os.path.join(IMAGES_DIR, folder, "Dockerfile"), IMAGES_DIR)
     log("built %s in %.0f s" % (image, time.time() - started))
 
 
@@ -233,16 +237,7 @@ def build_images(kinds=None):
         # Parents of wanted kinds are built too (dict order lists parents first).
         if kind not in wanted and not any(KINDS[k] == "dcswarm-node:" + kind for k in wanted):
             continue
-        image = "dcswarm-node:" + kind
-        digest = context_hash(kind, parent)
-        if image_label(image, PREFIX + ".context") == digest:
-            continue
-        log("building %s" % image)
-        started = time.time()
-        docker("build", "-q", "--label", "%s.project=1" % PREFIX,
-               "--label", "%s.context=%s" % (PREFIX, digest),
-               "-t", image, os.path.join(IMAGES_DIR, kind))
-        log("built %s in %.0f s" % (image, time.time() - started))
+        build_image("dcswarm-node:" + kind, kind, parent)
 
 
 # ---------------------------------------------------------------- nodes
