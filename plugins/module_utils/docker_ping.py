@@ -2,11 +2,11 @@
 # Copyright: dockercluster.swarm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""``GET /_ping`` against dockerd without the Docker SDK.
+"""``GET /_ping`` (and other read-only GETs) against dockerd without the Docker SDK.
 
-docker_listen_config runs before the SDK is on the host (and on CentOS 7 hosts that may
-never get it), so this speaks just enough HTTP by hand: HTTP/1.0 over AF_UNIX, and
-http.client for TCP and TLS.
+docker_listen_config and docker_host_info run before the SDK is on the host (and on CentOS 7
+hosts that may never get it), so this speaks just enough HTTP by hand: HTTP/1.0 over AF_UNIX,
+and http.client for TCP and TLS.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -36,13 +36,15 @@ def endpoint(addr):
     return None
 
 
-def _ping_unix(path, timeout):
+def unix_get(path, url, timeout):
+    """``GET url`` on the unix socket ``path``: ``(status, body text)``; OSError when unreachable."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(timeout)
     try:
         sock.connect(path)
-        # HTTP/1.0: the server closes the connection after answering, so read to EOF.
-        sock.sendall(b'GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n')
+        # HTTP/1.0: the server closes the connection after answering (no chunked body), so
+        # read to EOF.
+        sock.sendall(('GET %s HTTP/1.0\r\nHost: docker\r\n\r\n' % url).encode('ascii'))
         chunks = []
         while True:
             data = sock.recv(4096)
@@ -101,7 +103,7 @@ def ping(addr, timeout=5.0, tls=None):
         return True, '%s: socket activation, checked through the unix socket' % addr
     try:
         if target[0] == 'unix':
-            status, body = _ping_unix(target[1], timeout)
+            status, body = unix_get(target[1], '/_ping', timeout)
         else:
             status, body = _ping_tcp(target[1], target[2], timeout, tls)
     except ssl.SSLError as exc:

@@ -1,0 +1,129 @@
+"""docker_host_info: /info over a real local unix socket, and the SDK lookup, without Docker."""
+
+import http.server
+import importlib.machinery
+import json
+
+import pytest
+from ansible.module_utils import basic
+from ansible.module_utils.common.text.converters import to_bytes
+from ansible_collections.dockercluster.swarm.plugins.module_utils import host_probe
+from ansible_collections.dockercluster.swarm.plugins.modules import docker_host_info
+from test_docker_ping import UnixHTTPServer, serve
+
+SWARM = {'LocalNodeState': 'active', 'NodeID': 'n1', 'ControlAvailable': False,
+         'RemoteManagers': [{'NodeID': 'm1', 'Addr': '10.0.0.1:2377'}]}
+
+
+class InfoHandler(http.server.BaseHTTPRequestHandler):
+    answer = (200, json.dumps({'ServerVersion': '24.0.5', 'Swarm': SWARM}))
+
+    def do_GET(self):
+        status, body = self.answer if self.path == '/info' else (404, 'page not found')
+        data = body.encode('utf-8')
+        self.send_response(status)
+        self.send_header('Content-Length', str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+    def address_string(self):
+        return 'local'
+
+
+@pytest.fixture
+def engine(tmp_path):
+    path = str(tmp_path / 'docker.sock')
+    server = serve(UnixHTTPServer(path, InfoHandler))
+    yield path
+    server.shutdown()
+    server.server_close()
+
+
+class Done(Exception):
+    pass
+
+
+@pytest.fixture
+def run(monkeypatch):
+    def finish(failed):
+        def _finish(self, msg=None, **kwargs):
+            if msg is not None:
+                kwargs['msg'] = msg
+            raise Done(kwargs, failed)
+        return _finish
+    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', finish(False))
+    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', finish(True))
+
+    def _run(args):
+        monkeypatch.setattr(basic, '_ANSIBLE_ARGS', to_bytes(json.dumps({'ANSIBLE_MODULE_ARGS': args})))
+        with pytest.raises(Done) as exc:
+            docker_host_info.main()
+        return exc.value.args
+    return _run
+
+
+def test_reads_the_swarm_section_over_the_socket(run, engine):
+    result, failed = run({'docker_socket': engine})
+    assert not failed
+    assert result['changed'] is False
+    assert result['swarm'] == SWARM
+    assert isinstance(result['docker_sdk']['present'], bool)
+
+
+def test_sdk_only_does_not_touch_the_engine(run, tmp_path):
+    result, failed = run({'docker_socket': str(tmp_path / 'nothing.sock'), 'gather_subset': ['docker_sdk']})
+    assert not failed
+    assert 'swarm' not in result
+    assert result['docker_sdk']['python']
+
+
+def test_engine_down_fails_naming_the_socket(run, tmp_path):
+    sock = str(tmp_path / 'nothing.sock')
+    result, failed = run({'docker_socket': sock, 'gather_subset': ['swarm']})
+    assert failed
+    assert sock in result['msg'] and 'is docker installed and running' in result['msg']
+
+
+def test_engine_error_answer_is_reported(run, engine, monkeypatch):
+    monkeypatch.setattr(InfoHandler, 'answer', (500, '{"message": "daemon is shutting down"}'))
+    result, failed = run({'docker_socket': engine, 'gather_subset': ['swarm']})
+    assert failed
+    assert 'HTTP 500' in result['msg'] and 'shutting down' in result['msg']
+
+
+@pytest.mark.parametrize('status, body, error', [
+    (200, 'not json', 'not JSON'),
+    (200, '{"ServerVersion": "1"}', 'no Swarm section'),
+    (200, '[]', 'no Swarm section'),
+    (404, 'page not found', 'HTTP 404'),
+])
+def test_swarm_from_info_refuses_what_is_not_info(status, body, error):
+    with pytest.raises(ValueError, match=error):
+        host_probe.swarm_from_info(status, body)
+
+
+def spec(origin, package=True):
+    found = importlib.machinery.ModuleSpec('docker', None, origin=origin, is_package=package)
+    if package and origin:
+        found.submodule_search_locations = [origin.rsplit('/', 1)[0]]
+    return found
+
+
+@pytest.mark.parametrize('found, present', [
+    (spec('/usr/lib/python3/dist-packages/docker/__init__.py'), True),
+    (None, False),
+    (spec(None), False),                                  # namespace package: a bare docker/ directory
+    (spec('namespace'), False),
+    (spec('/root/docker.py', package=False), False),      # a stray docker.py is not the SDK
+])
+def test_sdk_present_wants_the_real_package(found, present):
+    assert host_probe.sdk_present(lambda name: found) is present
+
+
+def test_sdk_present_survives_a_broken_lookup():
+    def broken(name):
+        raise ValueError('docker.__spec__ is None')
+    assert host_probe.sdk_present(broken) is False
