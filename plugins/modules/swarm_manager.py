@@ -110,6 +110,14 @@ options:
       - Seconds to wait, after the join request, for the node to leave the C(pending) state.
     type: int
     default: 60
+  return_tokens:
+    description:
+      - Also return the cluster's join tokens (RV(worker_token), RV(manager_token)) with O(state=present), read
+        in the same call, so that a playbook needs no M(dockercluster.swarm.swarm_token) task to join the others.
+      - The tokens are secrets. Set C(no_log) on the task that asks for them.
+      - Not in check mode when the node is not a manager yet (there are no tokens before the cluster exists).
+    type: bool
+    default: false
   discovery:
     description:
       - Only with O(backend=classic), and required there. The discovery URL (C(token://...), C(consul://...),
@@ -204,6 +212,13 @@ EXAMPLES = r'''
     join_token: "{{ tokens.manager_token }}"
     cluster_id: "{{ first_manager.cluster_id }}"
 
+- name: Initialise and get the join tokens in the same call (the result holds secrets)
+  dockercluster.swarm.swarm_manager:
+    advertise_interface: eth1
+    return_tokens: true
+  register: first_manager
+  no_log: true
+
 - name: Make a manager leave (after demoting it is better)
   dockercluster.swarm.swarm_manager:
     state: absent
@@ -261,6 +276,14 @@ local_node_state:
   returned: always
   type: str
   sample: active
+worker_token:
+  description: The token workers join with. A secret.
+  returned: with O(return_tokens) when the node is an active manager at the end
+  type: str
+manager_token:
+  description: The token managers join with. A secret.
+  returned: with O(return_tokens) when the node is an active manager at the end
+  type: str
 container_id:
   description: With O(backend=classic), the ID of the container (null in check mode before it is created).
   returned: when O(backend=classic)
@@ -313,7 +336,7 @@ BACKENDS = {
 CLASSIC_ONLY = ('discovery', 'strategy', 'filters', 'heartbeat', 'replication', 'cluster_tls_ca_cert',
                 'cluster_tls_cert', 'cluster_tls_key')
 SWARMKIT_ONLY = ('remote_addrs', 'join_token', 'cluster_id', 'advertise_interface', 'data_path_addr',
-                 'default_addr_pool', 'subnet_size', 'force')
+                 'default_addr_pool', 'subnet_size', 'force', 'return_tokens')
 
 
 def check_join(params, values):
@@ -355,6 +378,10 @@ class SwarmManager(SwarmMember):
         inspect = self.engine.inspect()
         if inspect.get('ID'):
             self.result['cluster_id'] = inspect['ID']
+        if self.params['return_tokens']:
+            # The same answer holds the join tokens: no second call for them.
+            tokens = inspect.get('JoinTokens') or {}
+            self.result.update(worker_token=tokens.get('Worker'), manager_token=tokens.get('Manager'))
         nodes = logic.summarize_nodes(self.engine.nodes())
         self.result['manager_addrs'] = logic.manager_addrs_from(None, nodes) or self.result['manager_addrs']
 
@@ -461,6 +488,7 @@ def main():
         subnet_size=dict(type='int'),
         force=dict(type='bool', default=False),
         join_timeout=dict(type='int', default=60),
+        return_tokens=dict(type='bool', default=False),
         discovery=dict(type='str', no_log=True),
         image=dict(type='str', default=cc.DEFAULT_IMAGE),
         container_name=dict(type='str', default=cc.MANAGER_NAME),

@@ -220,6 +220,31 @@ def test_manager_noop_on_same_cluster(run):
     assert client.mutations() == []
 
 
+def test_manager_returns_tokens_only_when_asked(run):
+    client = FakeClient(inactive())
+    result, failed = run(swarm_manager, {'advertise_addr': '10.0.0.1', 'return_tokens': True}, client)
+    assert not failed, result
+    assert result['worker_token'] == WORKER_TOKEN and result['manager_token'] == MANAGER_TOKEN
+    # Read from the inspect the module makes anyway: one call, no token module needed.
+    assert [c[0] for c in client.calls].count('inspect_swarm') == 1
+    result, failed = run(swarm_manager, {'cluster_id': CLUSTER}, FakeClient(manager()))
+    assert not failed and 'worker_token' not in result and 'manager_token' not in result
+
+
+def test_manager_return_tokens_in_check_mode_before_the_cluster_exists(run):
+    client = FakeClient(inactive())
+    result, failed = run(swarm_manager, {'advertise_addr': '10.0.0.1', 'return_tokens': True}, client,
+                         check_mode=True)
+    assert not failed and result['changed'] is True
+    assert 'worker_token' not in result and client.mutations() == []
+
+
+def test_manager_return_tokens_is_swarmkit_only(run):
+    result, failed = run(swarm_manager, {'backend': 'classic', 'discovery': 'nodes://10.0.0.1:2375',
+                                         'return_tokens': True}, None)
+    assert failed and 'return_tokens only applies with backend=swarmkit' in result['msg']
+
+
 def test_manager_join_noop_when_already_manager_of_those_managers(run):
     client = FakeClient(manager(managers=('10.0.0.1:2377', '10.0.0.2:2377'), node_id='node-m2', addr='10.0.0.2'))
     result, failed = run(swarm_manager, {'remote_addrs': ['10.0.0.1'], 'join_token': MANAGER_TOKEN}, client)

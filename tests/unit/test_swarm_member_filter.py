@@ -1,0 +1,56 @@
+"""swarm_member_settled: the controller's shortcut must agree with swarm_agent itself.
+
+Every state below goes through both the filter and the module (with a fake engine): the
+filter may say "settled" only where the module leaves the node alone and changes nothing.
+"""
+
+import pytest
+from ansible_collections.dockercluster.swarm.plugins.filter.swarm_member import swarm_member_settled
+from ansible_collections.dockercluster.swarm.plugins.modules import swarm_agent
+from test_swarm_modules import WORKER_TOKEN, FakeClient, inactive, manager, pending, run, worker  # noqa: F401
+
+MANAGERS = ['10.0.0.1:2377']
+
+
+def locked():
+    state = worker()
+    state['LocalNodeState'] = 'locked'
+    return state
+
+
+STATES = {
+    'worker of this cluster': (worker(), True),
+    'worker of this cluster, managers given without port': (worker(), True),
+    'worker of another cluster': (worker(managers=('10.9.9.9:2377',)), False),
+    'not in a swarm': (inactive(), False),
+    'pending join': (pending(), False),
+    'manager, not worker': (manager(), False),
+    'locked': (locked(), False),
+}
+
+
+@pytest.mark.parametrize('name', sorted(STATES))
+def test_filter_agrees_with_the_module(run, name):  # noqa: F811
+    swarm, settled = STATES[name]
+    managers = ['10.0.0.1'] if 'without port' in name else MANAGERS
+    assert swarm_member_settled(swarm, managers) is settled
+    client = FakeClient(swarm, after_join=worker())
+    result, failed = run(swarm_agent, {'remote_addrs': managers, 'join_token': WORKER_TOKEN}, client)
+    module_left_it_alone = not failed and not result['changed'] and not client.mutations()
+    assert module_left_it_alone is settled, result
+
+
+@pytest.mark.parametrize('swarm, managers', [
+    (None, MANAGERS),               # nothing read (--tags formation): the module decides
+    ('garbage', MANAGERS),
+    (worker(), []),                 # no managers known yet
+    (worker(), ['not an address:x:y']),
+    (worker(), ['manager1:2377']),  # a name the node knows only by IP: not resolved here
+])
+def test_filter_says_no_when_it_cannot_tell(swarm, managers):
+    assert swarm_member_settled(swarm, managers) is False
+
+
+def test_manager_role_and_cluster_id():
+    assert swarm_member_settled(manager(), MANAGERS, role='manager') is True
+    assert swarm_member_settled(manager(), MANAGERS, role='manager', cluster_id='someotherid') is False
