@@ -20,7 +20,7 @@ author: dockercluster.swarm maintainers (@dockercluster)
 description:
   - Takes the C(Swarm) section of a node's C(docker info) (RV(dockercluster.swarm.docker_host_info#module:swarm))
     and returns true when the node is an active member of the cluster whose managers are O(manager_addrs), in
-    the role O(role): the state in which M(dockercluster.swarm.swarm_agent) and
+    the role O(role), which is the state in which M(dockercluster.swarm.swarm_agent) and
     M(dockercluster.swarm.swarm_manager) change nothing.
   - Uses the modules' own comparison. Manager addresses are compared by host without resolving names, so a
     host name that the node only knows by IP gives false (the module then runs and decides).
