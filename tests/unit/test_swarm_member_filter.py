@@ -1,13 +1,16 @@
-"""swarm_member_settled: the controller's shortcut must agree with swarm_agent itself.
+"""The controller-side membership filters.
 
-Every state below goes through both the filter and the module (with a fake engine): the
-filter may say "settled" only where the module leaves the node alone and changes nothing.
+swarm_member_settled is a shortcut past swarm_agent, so it must agree with the module: every
+state goes through both the filter and the module (with a fake engine), and the filter may say
+"settled" only where the module leaves the node alone and changes nothing.
+swarm_membership_problem is swarm_preflight's verdict on each host before anything changes.
 """
 
 import pytest
 from ansible_collections.dockercluster.swarm.plugins.filter.swarm_member import swarm_member_settled
+from ansible_collections.dockercluster.swarm.plugins.filter.swarm_membership import swarm_membership_problem
 from ansible_collections.dockercluster.swarm.plugins.modules import swarm_agent
-from test_swarm_modules import WORKER_TOKEN, FakeClient, inactive, manager, pending, run, worker  # noqa: F401
+from test_swarm_modules import OTHER, WORKER_TOKEN, FakeClient, inactive, manager, pending, run, worker  # noqa: F401
 
 MANAGERS = ['10.0.0.1:2377']
 
@@ -54,3 +57,28 @@ def test_filter_says_no_when_it_cannot_tell(swarm, managers):
 def test_manager_role_and_cluster_id():
     assert swarm_member_settled(manager(), MANAGERS, role='manager') is True
     assert swarm_member_settled(manager(), MANAGERS, role='manager', cluster_id='someotherid') is False
+
+
+# ------------------------------------------------------------ swarm_membership_problem
+
+OURS = manager()    # the first manager: cluster CLUSTER, managers at 10.0.0.1:2377
+
+
+@pytest.mark.parametrize('mine, first, role, is_first, problem', [
+    (inactive(), OURS, 'worker', False, ''),
+    (pending(), OURS, 'worker', False, ''),                     # an unfinished join: the module redoes it
+    (worker(), OURS, 'worker', False, ''),
+    (worker(), OURS, 'manager', False, 'is a worker of this cluster, listed as a manager'),
+    (manager(node_id='m2'), OURS, 'manager', False, ''),
+    (manager(node_id='m2'), OURS, 'worker', False, 'is a manager of this cluster, listed as an agent'),
+    (manager(cluster=OTHER, node_id='x9', managers=('10.9.9.9:2377',)), OURS, 'manager', False,
+     'is already in another swarm (node x9, cluster %s, state active)' % OTHER),
+    (worker(node_id='w9', managers=('10.9.9.9:2377',)), OURS, 'worker', False,
+     'is already in another swarm (node w9, state active)'),
+    (locked(), OURS, 'worker', False, ''),                      # locked but a worker of ours
+    (worker(), inactive(), 'worker', False,                     # fresh first manager: any swarm is another
+     'is already in another swarm (node node-w1, state active)'),
+    (manager(cluster=OTHER), inactive(), 'manager', True, ''),  # the first manager itself is never refused
+])
+def test_membership_problem(mine, first, role, is_first, problem):
+    assert swarm_membership_problem(mine, first, role, is_first) == problem
