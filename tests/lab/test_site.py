@@ -60,6 +60,17 @@ def test_second_run_changes_nothing(lab):
         {host: 0 for host in ["localhost"] + h[:3]}
 
 
+def test_formation_plays_alone_change_nothing(lab):
+    """--tags formation (the benchmark's like-for-like run): no membership probe ran, so the agents'
+    role asks every host itself, and still changes nothing on a built cluster."""
+    h = hosts(lab)
+    _rc, out, recap = playbook(SITE, inventory(lab, h[1:3]), "--tags", "formation")
+    assert "Read the host's Swarm state" not in out  # the probe really was left out
+    assert set(h[:3]) <= set(recap)
+    assert all(counts["changed"] == 0 for counts in recap.values()), recap
+    assert set(ready(lab, h[1])) == set(h[:3])
+
+
 def test_tokens_never_leave_the_cluster_even_at_vvv(lab):
     """Neither -vvv output nor any file on the controller holds a join token."""
     h = hosts(lab)
