@@ -117,13 +117,14 @@ def ping(addr, timeout=5.0, tls=None):
     return False, '%s: HTTP %s %s' % (addr, status, body.strip()[:200])
 
 
-def wait_for(addrs, timeout, tls=None, interval=1.0, abort=None, probe=None, clock=None, sleep=None):
+def wait_for(addrs, timeout, tls=None, interval=0.25, abort=None, probe=None, clock=None, sleep=None):
     """Ping every address until all answer or ``timeout`` seconds pass.
 
     ``abort()`` returning a message stops early (e.g. systemd says the unit failed); the
     message is then in ``details['abort']``.
     Returns ``(answered, details)``: the addresses that answered, in ``addrs`` order, and
-    the last answer for each address.
+    the last answer for each address. The interval is short: dockerd usually answers right after
+    ``systemctl restart`` returns, and every wasted interval is paid by every restarted host.
     """
     # Looked up at call time so tests can replace them.
     probe, clock, sleep = probe or ping, clock or time.monotonic, sleep or time.sleep
