@@ -1,0 +1,134 @@
+"""docker_tls_files on a real directory: one call, all or nothing, nothing readable that should not be."""
+
+import json
+import os
+import stat
+
+import pytest
+from ansible.module_utils import basic
+from ansible.module_utils.common.text.converters import to_bytes
+from ansible_collections.dockercluster.swarm.plugins.modules import docker_tls_files
+
+KEY = '-----BEGIN EC PRIVATE KEY-----\nsecret-key-material\n-----END EC PRIVATE KEY-----\n'
+CERT = '-----BEGIN CERTIFICATE-----\ncert\n-----END CERTIFICATE-----\n'
+
+
+class Done(Exception):
+    pass
+
+
+@pytest.fixture
+def run(monkeypatch):
+    def finish(failed):
+        def _finish(self, msg=None, **kwargs):
+            if msg is not None:
+                kwargs['msg'] = msg
+            kwargs['_no_log_values'] = set(self.no_log_values)
+            raise Done(kwargs, failed)
+        return _finish
+    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', finish(False))
+    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', finish(True))
+
+    def _run(args, check=False, diff=False):
+        args = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
+        monkeypatch.setattr(basic, '_ANSIBLE_ARGS', to_bytes(json.dumps({'ANSIBLE_MODULE_ARGS': args})))
+        with pytest.raises(Done) as exc:
+            docker_tls_files.main()
+        return exc.value.args
+    return _run
+
+
+def files(cert=CERT, key=KEY):
+    return [{'name': 'ca.pem', 'content': CERT}, {'name': 'server-cert.pem', 'content': cert},
+            {'name': 'server-key.pem', 'content': key, 'mode': '0600'}]
+
+
+def mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def read(path):
+    with open(path) as handle:
+        return handle.read()
+
+
+def test_installs_every_file_with_its_mode_then_changes_nothing(run, tmp_path):
+    certs = str(tmp_path / 'certs')
+    result, failed = run({'path': certs, 'files': files()})
+    assert not failed and result['changed']
+    assert result['changed_files'] == ['ca.pem', 'server-cert.pem', 'server-key.pem']
+    assert mode(certs) == 0o700
+    assert mode(os.path.join(certs, 'server-key.pem')) == 0o600
+    assert mode(os.path.join(certs, 'ca.pem')) == 0o644
+    assert read(os.path.join(certs, 'server-key.pem')) == KEY
+    result, failed = run({'path': certs, 'files': files()})
+    assert not failed and not result['changed'] and result['changed_files'] == []
+    assert sorted(os.listdir(certs)) == ['ca.pem', 'server-cert.pem', 'server-key.pem']  # no temporary left
+
+
+def test_only_the_changed_file_is_rewritten(run, tmp_path):
+    certs = str(tmp_path / 'certs')
+    run({'path': certs, 'files': files()})
+    before = {name: os.stat(os.path.join(certs, name)).st_ino for name in os.listdir(certs)}
+    result, failed = run({'path': certs, 'files': files(cert=CERT.replace('cert', 'renewed'))}, diff=True)
+    assert not failed and result['changed_files'] == ['server-cert.pem']
+    assert 'renewed' in read(os.path.join(certs, 'server-cert.pem'))
+    after = {name: os.stat(os.path.join(certs, name)).st_ino for name in os.listdir(certs)}
+    assert after['ca.pem'] == before['ca.pem'] and after['server-key.pem'] == before['server-key.pem']
+    assert result['diff']['after'] == 'server-cert.pem\n'
+
+
+def test_a_loosened_key_mode_is_tightened(run, tmp_path):
+    certs = str(tmp_path / 'certs')
+    run({'path': certs, 'files': files()})
+    os.chmod(os.path.join(certs, 'server-key.pem'), 0o644)
+    result, failed = run({'path': certs, 'files': files()})
+    assert not failed and result['changed_files'] == ['server-key.pem']
+    assert mode(os.path.join(certs, 'server-key.pem')) == 0o600
+
+
+def test_check_mode_reports_and_writes_nothing(run, tmp_path):
+    certs = str(tmp_path / 'certs')
+    result, failed = run({'path': certs, 'files': files()}, check=True)
+    assert not failed and result['changed'] and len(result['changed_files']) == 3
+    assert not os.path.exists(certs)
+    run({'path': certs, 'files': files()})
+    result, _failed = run({'path': certs, 'files': files(key=KEY.replace('secret', 'other'))}, check=True)
+    assert result['changed_files'] == ['server-key.pem']
+    assert read(os.path.join(certs, 'server-key.pem')) == KEY
+
+
+@pytest.mark.parametrize('entries, problem', [
+    ([{'name': '../ca.pem', 'content': CERT}], 'not a plain file name'),
+    ([{'name': 'ca.pem', 'content': CERT}, {'name': 'ca.pem', 'content': CERT}], 'given twice'),
+    ([{'name': 'key.pem', 'content': KEY, 'mode': 'rw'}], 'not an octal number'),
+])
+def test_a_bad_file_list_fails_before_anything_is_made(run, tmp_path, entries, problem):
+    certs = str(tmp_path / 'certs')
+    result, failed = run({'path': certs, 'files': entries})
+    assert failed and problem in result['msg']
+    assert not os.path.exists(certs)
+
+
+def test_a_failed_write_leaves_every_old_file_in_place(run, tmp_path, monkeypatch):
+    certs = str(tmp_path / 'certs')
+    run({'path': certs, 'files': files()})
+    real_stage = docker_tls_files.DockerTlsFiles.stage
+
+    def stage(self, path, data, mode):
+        if path.endswith('server-key.pem'):
+            raise OSError(28, 'No space left on device')
+        return real_stage(self, path, data, mode)
+    monkeypatch.setattr(docker_tls_files.DockerTlsFiles, 'stage', stage)
+    result, failed = run({'path': certs, 'files': files(cert='new cert\n', key='new key\n')})
+    assert failed and 'nothing was changed' in result['msg'] and 'No space left' in result['msg']
+    assert read(os.path.join(certs, 'server-cert.pem')) == CERT  # staged, but never moved in
+    assert sorted(os.listdir(certs)) == ['ca.pem', 'server-cert.pem', 'server-key.pem']
+
+
+def test_contents_are_never_logged_or_returned(run, tmp_path):
+    result, failed = run({'path': str(tmp_path / 'certs'), 'files': files()}, diff=True)
+    assert not failed
+    assert KEY in result['_no_log_values']
+    shown = json.dumps({k: v for k, v in result.items() if k != '_no_log_values'})
+    assert 'secret-key-material' not in shown
