@@ -208,6 +208,29 @@ def test_a_certificate_near_expiry_is_renewed_and_served(lab):
     assert pids(lab) == after
 
 
+def dns_names(pem):
+    from cryptography import x509
+    cert = x509.load_pem_x509_certificate(pem.encode())
+    return cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
+        x509.DNSName)
+
+
+def test_a_new_name_reissues_that_host_certificate_only(lab):
+    """The names are part of what docker_pki checks before it skips community.crypto: a name added
+    for one host gets it a new certificate, served by its engine; taken away again, another one."""
+    h = hosts(lab)
+    before = {host: controller_cert(lab, host) for host in h}
+    _rc, _out, recap = playbook(SITE, inventory(lab, "names", host_vars={h[1]: "docker_pki_extra_sans='[\"extra.lab\"]'"}))
+    assert "extra.lab" in dns_names(controller_cert(lab, h[1]))
+    assert "extra.lab" in dns_names(served_cert(lab, h[1], h[1]))  # the operator's files are on h[1]
+    assert all(same_cert(controller_cert(lab, host), before[host]) for host in (h[0], h[2]))
+    assert recap[h[0]]["changed"] == 0 and recap[h[2]]["changed"] == 0
+    _rc, _out, recap = playbook(SITE, inventory(lab))
+    assert "extra.lab" not in dns_names(served_cert(lab, h[1], h[1]))
+    _rc, _out, recap = playbook(SITE, inventory(lab))
+    assert all(c["changed"] == 0 for c in recap.values())
+
+
 def key_bodies(lab):
     """The base64 lines of every private key on the controller that hold secret material.
 
