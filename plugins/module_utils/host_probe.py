@@ -13,6 +13,15 @@ __metaclass__ = type
 
 import importlib.util
 import json
+import socket
+import struct
+
+try:
+    import fcntl
+except ImportError:  # not a POSIX host: no addresses (docker_pki then gathers facts)
+    fcntl = None
+
+SIOCGIFADDR = 0x8915  # Linux: an interface's (primary) IPv4 address
 
 
 def sdk_present(find_spec=None):
@@ -46,3 +55,35 @@ def swarm_from_info(status, body):
     if not isinstance(swarm, dict):
         raise ValueError('the engine\'s GET /info answer has no Swarm section')
     return swarm
+
+
+def interface_ipv4(name):
+    """The interface's primary IPv4 address (the first ``ip addr`` lists for it), or None."""
+    if fcntl is None:
+        return None
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        request = struct.pack('256s', name[:15].encode('utf-8'))
+        answer = fcntl.ioctl(sock.fileno(), SIOCGIFADDR, request)
+    except (IOError, OSError):  # no IPv4 address on it, or gone meanwhile
+        return None
+    finally:
+        sock.close()
+    return socket.inet_ntoa(answer[20:24])
+
+
+def ipv4_addresses(names=None, lookup=None):
+    """Interface name -> primary IPv4 address, for the interfaces that have one.
+
+    The same as setup's network facts give (``ansible_facts[iface].ipv4.address`` for every
+    name in ``ansible_facts.interfaces``), without the facts' commands and parsing.
+    """
+    lookup = lookup or interface_ipv4
+    if names is None:
+        names = [name for _index, name in socket.if_nameindex()]
+    addresses = {}
+    for name in names:
+        address = lookup(name)
+        if address:
+            addresses[name] = address
+    return addresses

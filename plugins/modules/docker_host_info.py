@@ -16,11 +16,14 @@ description:
     with (the one the collection's other modules run with), and the local engine's Swarm state, that is
     the C(Swarm) section of C(GET /info) on the engine's unix socket (what C(docker info) shows
     under Swarm).
+  - With V(addresses) in O(gather_subset), also the host's IPv4 addresses, the primary one of each
+    network interface (what setup's network facts give as C(ansible_facts[iface].ipv4.address)).
   - Does not need the Docker SDK (it may not be installed yet) and does not import it; it only looks
     whether C(import docker) would find the SDK's package.
   - The site playbook runs it once per host before it changes anything. swarm_preflight refuses a host
     that is in another swarm, docker_sdk installs the SDK only where RV(docker_sdk.present) is false,
-    and docker_listen restarts the engines of hosts that are in no swarm yet without its throttle.
+    docker_listen restarts the engines of hosts that are in no swarm yet without its throttle, and
+    docker_pki names the host's addresses in its certificate without gathering facts.
 author:
   - dockercluster.swarm maintainers (@dockercluster)
 extends_documentation_fragment:
@@ -34,10 +37,11 @@ options:
     default: /var/run/docker.sock
   gather_subset:
     description:
-      - What to read. V(swarm) needs the engine to answer on O(docker_socket); V(docker_sdk) does not.
+      - What to read. V(swarm) needs the engine to answer on O(docker_socket); V(docker_sdk) and
+        V(addresses) do not.
     type: list
     elements: str
-    choices: [docker_sdk, swarm]
+    choices: [docker_sdk, swarm, addresses]
     default: [docker_sdk, swarm]
   timeout:
     description:
@@ -66,6 +70,11 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+addresses:
+  description: Interface name to its primary IPv4 address, for the interfaces that have one.
+  returned: when V(addresses) is in O(gather_subset)
+  type: dict
+  sample: {"lo": "127.0.0.1", "eth0": "10.0.0.5"}
 docker_sdk:
   description: The Docker SDK for Python, as seen by the Python this module ran with.
   returned: when V(docker_sdk) is in O(gather_subset)
@@ -93,6 +102,7 @@ import sys
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_ping import unix_get
 from ansible_collections.dockercluster.swarm.plugins.module_utils.host_probe import (
+    ipv4_addresses,
     sdk_present,
     swarm_from_info,
 )
@@ -120,6 +130,8 @@ class DockerHostInfo(object):
             result['docker_sdk'] = dict(present=sdk_present(), python=sys.executable)
         if 'swarm' in subset:
             result['swarm'] = self.swarm()
+        if 'addresses' in subset:
+            result['addresses'] = ipv4_addresses()
         self.module.exit_json(**result)
 
 
@@ -127,7 +139,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             docker_socket=dict(type='path', default='/var/run/docker.sock'),
-            gather_subset=dict(type='list', elements='str', choices=['docker_sdk', 'swarm'],
+            gather_subset=dict(type='list', elements='str', choices=['docker_sdk', 'swarm', 'addresses'],
                                default=['docker_sdk', 'swarm']),
             timeout=dict(type='int', default=30),
         ),

@@ -15,6 +15,7 @@ from labkit import ROOT, Lab, dockerd_pid, playbook, sh
 
 SITE = os.path.join(ROOT, "site.yml")
 CERTS = "/etc/docker/certs"
+ADDRESSES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks", "addresses.yml")
 OP = "/root/operator-certs"  # not /tmp: a tmpfs on debian13, where docker cp cannot write
 
 # Run inside a node: a plain-text HTTP request to host:port; prints what came back (or the error).
@@ -229,6 +230,13 @@ def test_a_new_name_reissues_that_host_certificate_only(lab):
     assert "extra.lab" not in dns_names(served_cert(lab, h[1], h[1]))
     _rc, _out, recap = playbook(SITE, inventory(lab))
     assert all(c["changed"] == 0 for c in recap.values())
+
+
+def test_the_probe_reads_the_addresses_the_network_facts_give(lab):
+    """docker_pki names the addresses docker_host_info read (site.yml) or setup gathered (the role
+    alone): on every distribution of the lab, the same ones."""
+    _rc, out, recap = playbook(ADDRESSES, inventory(lab))
+    assert set(recap) == set(hosts(lab)) and all(c["failed"] == 0 for c in recap.values()), out[-3000:]
 
 
 def key_bodies(lab):

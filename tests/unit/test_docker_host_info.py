@@ -127,3 +127,36 @@ def test_sdk_present_survives_a_broken_lookup():
     def broken(name):
         raise ValueError('docker.__spec__ is None')
     assert host_probe.sdk_present(broken) is False
+
+
+def first_ipv4_by_ip_command():
+    """Interface -> the first IPv4 address `ip -o -4 addr` lists for it (what setup's facts take)."""
+    import shutil
+    import subprocess
+    if not shutil.which('ip'):
+        pytest.skip('no ip command here')
+    firsts = {}
+    for line in subprocess.run(['ip', '-o', '-4', 'addr', 'show'], stdout=subprocess.PIPE, text=True,
+                               check=True).stdout.splitlines():
+        fields = line.split()
+        name, address = fields[1].split('@')[0], fields[3].split('/')[0]
+        if 'secondary' not in fields:
+            firsts.setdefault(name, address)
+    return firsts
+
+
+def test_addresses_are_each_interface_primary_ipv4():
+    assert host_probe.ipv4_addresses() == first_ipv4_by_ip_command()
+
+
+def test_addresses_leave_out_interfaces_without_ipv4():
+    found = host_probe.ipv4_addresses(['eth0', 'tun9'], lookup={'eth0': '10.0.0.5'}.get)
+    assert found == {'eth0': '10.0.0.5'}
+    assert host_probe.interface_ipv4('no-such-if0') is None
+
+
+def test_addresses_subset_needs_no_engine(run, tmp_path):
+    result, failed = run({'docker_socket': str(tmp_path / 'nothing.sock'), 'gather_subset': ['addresses']})
+    assert not failed
+    assert result['addresses'].get('lo') == '127.0.0.1'
+    assert 'swarm' not in result and 'docker_sdk' not in result
