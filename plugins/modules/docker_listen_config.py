@@ -589,6 +589,11 @@ class DockerListenConfig(object):
     def restart_and_wait(self, endpoints):
         # The journal is read from here on, so that older errors are not blamed on this change.
         self.restart_started = time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(time.time() - 1))
+        # docker.service allows 3 starts a minute (StartLimitBurst=3): two runs within a minute that
+        # change the listener and then the certificates would be refused with "start request
+        # repeated too quickly". These restarts are ours, not a crash loop (a dockerd that does
+        # not come up is caught below and rolled back), so the count starts afresh.
+        self.systemctl('reset-failed', self.service)
         rc, out, err = self.systemctl('restart', self.service)
         self.result['restarted'] = True
         if rc != 0:

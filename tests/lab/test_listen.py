@@ -64,6 +64,24 @@ def test_check_mode_changes_nothing(lab3, configured):
     assert {h: dockerd_pid(lab3, h) for h in lab3.names()} == pids
 
 
+def test_a_change_right_after_three_restarts_is_not_refused_by_systemd(lab3, configured):
+    """docker.service allows 3 starts a minute: a fourth, ours, must not fail the run (two runs
+    within a minute that change the listener, then the certificates, would)."""
+    # debian13's docker.service is Docker's own: StartLimitBurst=3, StartLimitIntervalSec=60.
+    host = [h for h, a in lab3.hosts.items() if a["lab_node_kind"] == "debian13"][0]
+    assert lab3.run(host, "systemctl show -p StartLimitBurst --value docker").stdout.strip() == "3"
+    lab3.run(host, "systemctl reset-failed docker; for i in 1 2 3; do systemctl restart docker; done")
+    assert "start-limit" not in lab3.run(host, "systemctl show -p Result --value docker").stdout
+    extra = '{"docker_listen_extra_addresses": ["tcp://0.0.0.0:2386"]}'
+    _rc, out, recap = playbook(LISTEN, lab3.inventory, "--limit", host, "-e", extra, check=False)
+    assert recap[host]["failed"] == 0 and recap[host]["changed"] >= 1, out[-3000:]
+    other = [h for h in lab3.names() if h != host][0]
+    lab3.run(other, "docker -H tcp://%s:2386 version >/dev/null" % lab3.ip(host))
+    # Back to the module's configuration for the tests that follow (a fifth start).
+    _rc, out, recap = playbook(LISTEN, lab3.inventory, "--limit", host, check=False)
+    assert recap[host]["failed"] == 0, out[-3000:]
+
+
 def test_refused_configuration_is_rolled_back(lab3, configured):
     """dockerd refuses to start on one host: its files come back byte for byte, docker runs
     again with its containers, the task fails with dockerd's message; the others converge."""

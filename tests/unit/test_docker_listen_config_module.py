@@ -199,6 +199,35 @@ def test_failed_restart_restores_byte_for_byte_and_reports_journal(run, paths):
     assert host.up
 
 
+class RateLimitedHost(FakeHost):
+    """systemd's start limit as docker.service sets it: 3 starts, then refusals until reset-failed."""
+
+    def __init__(self, show, starts_used):
+        FakeHost.__init__(self, show)
+        self.starts_used = starts_used
+
+    def run_command(self, args):
+        if args[:2] == ['systemctl', 'reset-failed']:
+            self.starts_used = 0
+        elif args[:2] == ['systemctl', 'restart']:
+            self.starts_used += 1
+            if self.starts_used > 3:
+                self.calls.append(' '.join(args))
+                return 1, '', ('Job for docker.service failed because start of the service was attempted too '
+                               'often.')
+        return FakeHost.run_command(self, args)
+
+
+def test_a_restart_right_after_others_is_not_refused_by_the_start_limit(run, paths):
+    """Three restarts in the last minute (earlier runs): the change still restarts dockerd."""
+    write(paths['sysconfig_path'], CENTOS7)
+    host = RateLimitedHost(CENTOS7_SHOW, starts_used=3)
+    failed, result = run(host, allow_insecure_tcp=True)
+    assert not failed, result.get('msg')
+    assert result['restarted'] and result['endpoints_checked'] == GUIDE
+    assert host.calls.index('systemctl reset-failed docker') < host.calls.index('systemctl restart docker')
+
+
 def test_no_answer_on_tcp_rolls_back(run, paths):
     write(paths['sysconfig_path'], CENTOS7)
     host = FakeHost(CENTOS7_SHOW, answers=lambda addr: not addr.startswith('tcp://'),
