@@ -10,6 +10,7 @@ Runs on the lab (lab/lab.py), debian12 nodes only, one manager, fresh nodes for 
   ansible      bench/ping.yml: one ansible.builtin.ping task on the same hosts (the ansible floor)
   peer         bench/peer.yml: docker_swarm init + joins, on nodes prepared by floor.sh --listen-only
   formation    site.yml --tags formation (managers, agents, verify plays) on nodes prepared the same way
+  formation_bare   the same without the verify play (-e swarm_verify=false): what the peer does
   ours_tls / rerun_tls   the default, mutual TLS (TLS_EXTRA_VARS), beside the plain-TCP runs
 
 Every timing is the wall clock of the whole command (ansible-playbook start-up included): what a CI
@@ -42,7 +43,7 @@ RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s
 TLS_EXTRA_VARS = {"swarm_insecure_tcp": False}
 TLS_NA = "n/a (not built yet)"
 
-FRESH_MODES = ["floor", "ours", "peer", "formation"] + (["ours_tls"] if TLS_EXTRA_VARS else [])
+FRESH_MODES = ["floor", "ours", "peer", "formation", "formation_bare"] + (["ours_tls"] if TLS_EXTRA_VARS else [])
 
 
 def log(msg):
@@ -168,9 +169,11 @@ def fresh_run(mode, count, results, profile_dir=None):
                 results["peer"], _ = playbook(os.path.join(BENCH, "peer.yml"), lab.inventory)
                 built = lab.wait_ready()
             else:
-                results["formation"], _ = playbook(SITE, lab.inventory, "--tags", "formation",
-                                                   profile_to=prof("formation"))
-                built = lab.swarm_size()
+                # formation_bare: without the verify play, which the peer has no counterpart for.
+                extra = ["-e", '{"swarm_verify": false}'] if mode == "formation_bare" else []
+                results[mode], _ = playbook(SITE, lab.inventory, "--tags", "formation", *extra,
+                                            profile_to=prof(mode))
+                built = lab.wait_ready()
         if built != count:
             raise RuntimeError("%s on %d nodes: %d Ready nodes afterwards" % (mode, count, built))
     finally:
@@ -188,12 +191,13 @@ def median(values):
 
 RATIOS = {
     "formation/peer": ("formation", "peer"),
+    "formation_bare/peer": ("formation_bare", "peer"),
     "ours/floor": ("ours", "floor"),
     "ours/peer": ("ours", "peer"),
     "rerun/ansible": ("rerun", "ansible"),
     "formation/floor": ("formation", "floor"),
 }
-TIMES = ["floor", "ansible", "peer", "formation", "ours", "rerun", "ours_tls", "rerun_tls"]
+TIMES = ["floor", "ansible", "peer", "formation", "formation_bare", "ours", "rerun", "ours_tls", "rerun_tls"]
 
 
 def summarize(runs):
