@@ -71,9 +71,6 @@ EXAMPLES = r'''
     provider: ownca
     ownca_path: pki/ca.pem
     ownca_privatekey_path: pki/ca-key.pem
-    force: >-
-      {{ lookup('file', 'pki/server-cert.pem', errors='ignore') | default('', true)
-         | dockercluster.swarm.tls_certificate_expiring(30) }}
   when: problem != ''
   vars:
     problem: >-

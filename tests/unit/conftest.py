@@ -6,10 +6,15 @@ root goes at the front of sys.path (namespace packages need no __init__.py).
 """
 
 import atexit
+import json
 import os
 import shutil
 import sys
 import tempfile
+
+import pytest
+from ansible.module_utils import basic
+from ansible.module_utils.common.text.converters import to_bytes
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -25,3 +30,32 @@ def _link_collection():
 
 
 COLLECTIONS_ROOT = _link_collection()
+
+
+class ModuleDone(Exception):
+    """Raised instead of exit_json / fail_json: args are (result, failed)."""
+
+
+@pytest.fixture
+def module_run(monkeypatch):
+    """Run a module's main() with ``args``; return (result, failed).
+
+    The result also holds ``_no_log_values``: what the module would mask in its output.
+    """
+    def finish(failed):
+        def _finish(self, msg=None, **kwargs):
+            if msg is not None:
+                kwargs['msg'] = msg
+            kwargs['_no_log_values'] = set(self.no_log_values)
+            raise ModuleDone(kwargs, failed)
+        return _finish
+    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', finish(False))
+    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', finish(True))
+
+    def _run(main, args, check=False, diff=False):
+        args = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
+        monkeypatch.setattr(basic, '_ANSIBLE_ARGS', to_bytes(json.dumps({'ANSIBLE_MODULE_ARGS': args})))
+        with pytest.raises(ModuleDone) as exc:
+            main()
+        return exc.value.args
+    return _run

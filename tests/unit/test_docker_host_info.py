@@ -5,8 +5,6 @@ import importlib.machinery
 import json
 
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
 from ansible_collections.dockercluster.swarm.plugins.module_utils import host_probe
 from ansible_collections.dockercluster.swarm.plugins.modules import docker_host_info
 from test_docker_ping import UnixHTTPServer, serve
@@ -42,27 +40,9 @@ def engine(tmp_path):
     server.server_close()
 
 
-class Done(Exception):
-    pass
-
-
 @pytest.fixture
-def run(monkeypatch):
-    def finish(failed):
-        def _finish(self, msg=None, **kwargs):
-            if msg is not None:
-                kwargs['msg'] = msg
-            raise Done(kwargs, failed)
-        return _finish
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', finish(False))
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', finish(True))
-
-    def _run(args):
-        monkeypatch.setattr(basic, '_ANSIBLE_ARGS', to_bytes(json.dumps({'ANSIBLE_MODULE_ARGS': args})))
-        with pytest.raises(Done) as exc:
-            docker_host_info.main()
-        return exc.value.args
-    return _run
+def run(module_run):
+    return lambda args: module_run(docker_host_info.main, args)
 
 
 def test_reads_the_swarm_section_over_the_socket(run, engine):

@@ -5,37 +5,15 @@ import os
 import stat
 
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
 from ansible_collections.dockercluster.swarm.plugins.modules import docker_tls_files
 
 KEY = '-----BEGIN EC PRIVATE KEY-----\nsecret-key-material\n-----END EC PRIVATE KEY-----\n'
 CERT = '-----BEGIN CERTIFICATE-----\ncert\n-----END CERTIFICATE-----\n'
 
 
-class Done(Exception):
-    pass
-
-
 @pytest.fixture
-def run(monkeypatch):
-    def finish(failed):
-        def _finish(self, msg=None, **kwargs):
-            if msg is not None:
-                kwargs['msg'] = msg
-            kwargs['_no_log_values'] = set(self.no_log_values)
-            raise Done(kwargs, failed)
-        return _finish
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', finish(False))
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', finish(True))
-
-    def _run(args, check=False, diff=False):
-        args = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
-        monkeypatch.setattr(basic, '_ANSIBLE_ARGS', to_bytes(json.dumps({'ANSIBLE_MODULE_ARGS': args})))
-        with pytest.raises(Done) as exc:
-            docker_tls_files.main()
-        return exc.value.args
-    return _run
+def run(module_run):
+    return lambda args, check=False, diff=False: module_run(docker_tls_files.main, args, check, diff)
 
 
 def files(cert=CERT, key=KEY):
