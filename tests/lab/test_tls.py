@@ -232,6 +232,28 @@ def test_a_new_name_reissues_that_host_certificate_only(lab):
     assert all(c["changed"] == 0 for c in recap.values())
 
 
+def test_a_changed_mode_on_the_controller_is_set_back_and_nothing_is_reissued(lab):
+    """The PKI directories and private keys are checked on the controller without a module run;
+    a mode changed by hand is still set back (0700, 0600), and the keys and certificates are kept."""
+    h = hosts(lab)
+    ca_key = os.path.join(lab.pki, "ca-key.pem")
+    host_dir = os.path.join(lab.pki, "nodes", h[1])
+    host_key = os.path.join(host_dir, "server-key.pem")
+    with open(ca_key) as f:
+        before_key = f.read()
+    before_cert, before_pids = controller_cert(lab, h[1]), pids(lab)
+    for path, mode in ((lab.pki, 0o755), (ca_key, 0o644), (host_dir, 0o750), (host_key, 0o640)):
+        os.chmod(path, mode)
+    _rc, out, _recap = playbook(SITE, inventory(lab))
+    modes = {path: oct(os.stat(path).st_mode & 0o777) for path in (lab.pki, ca_key, host_dir, host_key)}
+    assert modes == {lab.pki: "0o700", ca_key: "0o600", host_dir: "0o700", host_key: "0o600"}, modes
+    with open(ca_key) as f:
+        assert f.read() == before_key
+    assert same_cert(controller_cert(lab, h[1]), before_cert)
+    assert pids(lab) == before_pids
+    assert not any("CA certificate" in task or "server certificate" in task for task in pki_tasks_run(out)), out
+
+
 def test_the_probe_reads_the_addresses_the_network_facts_give(lab):
     """docker_pki names the addresses docker_host_info read (site.yml) or setup gathered (the role
     alone): on every distribution of the lab, the same ones."""
