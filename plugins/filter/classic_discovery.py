@@ -37,10 +37,11 @@ _value:
   type: str
 '''
 
-from ansible_collections.dockercluster.swarm.plugins.module_utils import classic_discovery
-
 
 def classic_discovery_problem(settings):
+    # Imported when called, not when the file loads: docs/architecture.md, "Filters load lazily".
+    from ansible_collections.dockercluster.swarm.plugins.module_utils import classic_discovery
+
     kind = settings.get('kind') or 'token'
     try:
         if kind == 'token':

@@ -38,10 +38,11 @@ _value:
   type: str
 '''
 
-from ansible_collections.dockercluster.swarm.plugins.module_utils.listen_config import validate_listen
-
 
 def listen_address_problem(addresses):
+    # Imported when called, not when the file loads: docs/architecture.md, "Filters load lazily".
+    from ansible_collections.dockercluster.swarm.plugins.module_utils.listen_config import validate_listen
+
     try:
         validate_listen(list(addresses or []))
     except ValueError as exc:

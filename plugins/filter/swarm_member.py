@@ -58,10 +58,11 @@ _value:
   type: bool
 '''
 
-from ansible_collections.dockercluster.swarm.plugins.module_utils import swarm_logic
-
 
 def swarm_member_settled(swarm, manager_addrs, role='worker', cluster_id=None):
+    # Imported when called, not when the file loads: docs/architecture.md, "Filters load lazily".
+    from ansible_collections.dockercluster.swarm.plugins.module_utils import swarm_logic
+
     if not isinstance(swarm, dict) or not manager_addrs:
         return False
     try:

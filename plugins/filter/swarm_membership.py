@@ -57,14 +57,15 @@ _value:
   type: str
 '''
 
-from ansible_collections.dockercluster.swarm.plugins.module_utils import swarm_logic
 
-
-def _manager_hosts(swarm):
+def _manager_hosts(swarm_logic, swarm):
     return {swarm_logic.addr_host(item.get('Addr')) for item in (swarm.get('RemoteManagers') or []) if item} - {''}
 
 
 def swarm_membership_problem(mine, first_manager, role, is_first=False):
+    # Imported when called, not when the file loads: docs/architecture.md, "Filters load lazily".
+    from ansible_collections.dockercluster.swarm.plugins.module_utils import swarm_logic
+
     mine = swarm_logic.swarm_section(mine if isinstance(mine, dict) else {})
     ours = swarm_logic.swarm_section(first_manager if isinstance(first_manager, dict) else {})
     state = swarm_logic.local_state(mine)
@@ -75,7 +76,7 @@ def swarm_membership_problem(mine, first_manager, role, is_first=False):
     is_manager = bool(mine.get('ControlAvailable'))
     if our_id and is_manager and (mine.get('Cluster') or {}).get('ID') == our_id:
         return '' if role == 'manager' else 'is a manager of this cluster, listed as an agent'
-    if our_id and not is_manager and _manager_hosts(mine) & _manager_hosts(ours):
+    if our_id and not is_manager and _manager_hosts(swarm_logic, mine) & _manager_hosts(swarm_logic, ours):
         return 'is a worker of this cluster, listed as a manager' if role == 'manager' else ''
     cluster = ', cluster %s' % (mine.get('Cluster') or {}).get('ID') if is_manager else ''
     return 'is already in another swarm (node %s%s, state %s)' % (mine.get('NodeID'), cluster, state)
