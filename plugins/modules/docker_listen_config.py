@@ -88,6 +88,14 @@ options:
   tls_key:
     description: Server private key on the managed host (C(--tlskey)); must exist and be readable.
     type: path
+  tls_files_pending:
+    description:
+      - The TLS files are installed by an earlier task of the same run, which check mode skipped. In
+        check mode, a missing O(tls_ca_cert), O(tls_cert) or O(tls_key) is then a warning instead of a
+        failure, and the plan is made as if it were there. No effect outside check mode.
+      - The docker_listen role sets it in check mode runs (C(--check)).
+    type: bool
+    default: false
   restart:
     description:
       - Restart the service when a file changed and verify the endpoints, rolling back on failure.
@@ -366,13 +374,18 @@ class DockerListenConfig(object):
         missing = [n for n in names if not self.params[n]]
         if missing:
             self.fail('tls: true needs %s' % ', '.join(missing))
+        pending = self.module.check_mode and self.params['tls_files_pending']
         for name in names:
             path = self.params[name]
-            if not os.path.isfile(path) or not os.access(path, os.R_OK):
-                self.fail('%s %s does not exist or is not readable' % (name, path))
             # systemd splits $OPTIONS/$DOCKER_OPTS at whitespace and ignores quotes in it.
             if re.search(r'[\s\'"\\$`]', path):
                 self.fail('%s %s contains whitespace, quotes or $: not usable as a dockerd flag' % (name, path))
+            if not os.path.isfile(path) or not os.access(path, os.R_OK):
+                if pending:
+                    self.module.warn('%s %s does not exist yet: check mode assumes the earlier task that installs '
+                                     'it (skipped in check mode) puts it there' % (name, path))
+                    continue
+                self.fail('%s %s does not exist or is not readable' % (name, path))
 
     def read_unit(self):
         rc, out, err = self.systemctl('show', self.service, '-p', 'ExecStart', '-p', 'EnvironmentFiles',
@@ -695,6 +708,7 @@ def main():
             tls_ca_cert=dict(type='path'),
             tls_cert=dict(type='path'),
             tls_key=dict(type='path', no_log=False),
+            tls_files_pending=dict(type='bool', default=False),
             restart=dict(type='bool', default=True),
             restart_on_tls_change=dict(type='bool', default=True),
             restart_timeout=dict(type='int', default=60),

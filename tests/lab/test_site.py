@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from labkit import ROOT, Lab, node_list, playbook
+from labkit import ROOT, Lab, dockerd_pid, node_list, playbook
 
 SITE = os.path.join(ROOT, "site.yml")
 
@@ -102,6 +102,22 @@ def test_setting_an_agent_absent_removes_it(lab):
     assert h[3] not in ready(lab, h[1])
     state = lab.run(h[3], "docker info --format '{{.Swarm.LocalNodeState}}'").stdout.strip()
     assert state == "inactive"
+
+
+def test_check_mode_predicts_adding_an_agent_and_changes_nothing(lab):
+    """After the removal above, the node has the SDK and listens already. --check --diff with it
+    back in the inventory: the whole run predicts its join (the verify play does not wait for a
+    join that only would happen), and nothing changes."""
+    h = hosts(lab)
+    before = dockerd_pid(lab, h[3])
+    rc, out, recap = playbook(SITE, inventory(lab, h[1:4]), "--check", "--diff", check=False)
+    assert rc == 0, out[-3000:]
+    assert recap[h[3]]["changed"] > 0 and all(recap[host]["changed"] == 0 for host in h[1:3]), recap
+    join = out.split("TASK [dockercluster.swarm.swarm_agent : Join the cluster as a worker]")[1].split("TASK [")[0]
+    assert "changed: [%s]" % h[3] in join, join
+    assert lab.run(h[3], "docker info --format '{{.Swarm.LocalNodeState}}'").stdout.strip() == "inactive"
+    assert dockerd_pid(lab, h[3]) == before
+    assert h[3] not in ready(lab, h[1])
 
 
 def test_a_node_in_another_swarm_fails_untouched(lab):

@@ -107,6 +107,25 @@ def pki_tasks_run(out):
     return ran
 
 
+def test_check_mode_on_fresh_hosts_predicts_and_changes_nothing(lab):
+    """--check before anything exists: no PKI directory, no host directories, no TLS files on the
+    hosts. Every host's listener is predicted as changing (docker_listen_config assumes the skipped
+    install), nothing is made, and the run stops where check mode must: the manager, which cannot
+    hand out join tokens of a cluster that does not exist yet."""
+    h = hosts(lab)
+    before = pids(lab)
+    options = lab.run(h[1], "cat /etc/sysconfig/docker").stdout
+    rc, out, recap = playbook(SITE, inventory(lab), "--check", check=False)
+    assert rc != 0 and "the cluster does not exist yet (check mode)" in out, out[-3000:]
+    assert recap[h[0]]["failed"] == 1 and recap[h[1]]["failed"] == 0 and recap[h[2]]["failed"] == 0, recap
+    listen = out.split("Apply it and restart docker")[1].split("TASK [")[0]
+    assert all("changed: [%s]" % host in listen for host in h), listen
+    assert not os.path.exists(lab.pki)
+    assert pids(lab) == before
+    assert lab.run(h[1], "cat /etc/sysconfig/docker").stdout == options
+    assert all(lab.run(host, "test -e %s" % CERTS, check=False).returncode != 0 for host in h)
+
+
 def test_site_builds_the_cluster_with_mutual_tls(lab):
     _rc, out, recap = playbook(SITE, inventory(lab), "-v")
     assert all(c["failed"] == 0 and c["unreachable"] == 0 for c in recap.values())

@@ -274,6 +274,23 @@ def test_tls_flags_and_tls_ping(run, paths, tmp_path):
     assert tcp_ping == {'ca_cert': tls['tls_ca_cert'], 'cert': tls['tls_cert'], 'key': tls['tls_key']}
 
 
+@pytest.mark.parametrize('check_mode, pending, fails', [
+    (True, True, False),    # --check: docker_pki's install was skipped, the plan goes on
+    (True, False, True),    # the planning pass of a real run: a missing file is an error
+    (False, True, True),    # outside check mode the option changes nothing
+])
+def test_tls_files_pending_only_in_check_mode(run, paths, tmp_path, check_mode, pending, fails):
+    tls = dict((name, str(tmp_path / 'certs' / (name + '.pem'))) for name in ('tls_ca_cert', 'tls_cert', 'tls_key'))
+    write(paths['sysconfig_path'], CENTOS7)
+    failed, result = run(FakeHost(CENTOS7_SHOW), check_mode=check_mode, tls=True, tls_files_pending=pending, **tls)
+    assert failed == fails, result
+    if fails:
+        assert 'does not exist or is not readable' in result['msg']
+    else:
+        assert result['changed'] and len(result['warnings']) == 3
+        assert read(paths['sysconfig_path']) == to_bytes(CENTOS7)  # check mode: nothing written
+
+
 # --------------------------------------------------------------------------- default_env (Debian docker.io)
 
 def test_default_env_leaves_the_socket_to_the_unit(run, paths):
