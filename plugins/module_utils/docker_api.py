@@ -15,6 +15,8 @@ __metaclass__ = type
 import traceback
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_ping import unix_get
+from ansible_collections.dockercluster.swarm.plugins.module_utils.host_probe import swarm_from_info
 
 try:
     import docker
@@ -257,3 +259,34 @@ class SwarmkitEngine(object):
 
     def nodes(self):
         return self.client.nodes() or []
+
+
+class SocketSwarmReader(object):
+    """Check mode on a host without the Docker SDK yet (its install was only predicted): the Swarm
+    state read through the engine's unix socket, as docker_host_info reads it. Read-only, which is
+    all check mode asks of an engine."""
+
+    name = 'swarmkit'
+
+    def __init__(self, module, path, get=None):
+        self.module = module
+        self.path = path
+        self.get = get or unix_get
+
+    def swarm_info(self):
+        try:
+            status, body = self.get(self.path, '/info', self.module.params.get('timeout') or DEFAULT_TIMEOUT)
+            return swarm_from_info(status, body)
+        except (OSError, ValueError) as exc:
+            self.module.fail_json(msg='reading the engine\'s state at unix://%s: %s' % (self.path, exc))
+
+
+def swarmkit_engine(module):
+    """The engine a Swarm-mode module works through: the SDK's client, or in check mode on a host
+    whose SDK is not installed yet (and the local socket), the read-only SocketSwarmReader."""
+    host = docker_host_of(module)
+    if not HAS_DOCKER_SDK and module.check_mode and host.startswith('unix://') and not module.params.get('tls'):
+        module.warn('the Docker SDK for Python is not on this host yet (check mode installed nothing): the Swarm '
+                    'state was read through %s without it' % host)
+        return SocketSwarmReader(module, host[len('unix://'):])
+    return SwarmkitEngine(get_api_client(module))

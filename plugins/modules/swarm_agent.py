@@ -25,6 +25,8 @@ description:
     (its C(RemoteManagers)) is one of O(remote_addrs), compared by host; a worker cannot see the cluster ID.
   - A node in another cluster, or that is a manager, makes the module fail naming what it found,
     unless O(force=true). A node left C(pending) by an earlier join leaves (forced) and joins again.
+  - In check mode on a host where the Docker SDK for Python is not installed yet (its install only
+    predicted), the Swarm state is read through the engine's unix socket, with a warning, instead of failing.
 author:
   - dockercluster.swarm maintainers (@dockercluster)
 extends_documentation_fragment:
@@ -220,9 +222,9 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils import (
     swarm_logic as logic,
 )
 from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_api import (
-    SwarmkitEngine,
     docker_api_argspec,
     get_api_client,
+    swarmkit_engine,
 )
 from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_member import (
     ClassicMember,
@@ -357,7 +359,7 @@ def main():
     if check_backend(module, CLASSIC_ONLY, SWARMKIT_ONLY):
         ClassicAgent(module, cc.ClassicContainers(get_api_client(module))).run()
     values = validated(module, check_join)
-    SwarmAgent(module, SwarmkitEngine(get_api_client(module)), values).run()
+    SwarmAgent(module, swarmkit_engine(module), values).run()
 
 
 if __name__ == '__main__':

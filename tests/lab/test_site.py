@@ -89,6 +89,17 @@ def test_tokens_never_leave_the_cluster_even_at_vvv(lab):
 
 def test_adding_an_agent_joins_it_and_changes_nothing_else(lab):
     h = hosts(lab)
+    # --check first, on a node without the Docker SDK: its install is only predicted, its Swarm
+    # state is read through the socket, its join is predicted; nothing changes anywhere.
+    before = dockerd_pid(lab, h[3])
+    rc, out, recap = playbook(SITE, inventory(lab, h[1:4]), "--check", "--diff", check=False)
+    assert rc == 0, out[-3000:]
+    assert recap[h[3]]["changed"] > 0 and all(recap[host]["changed"] == 0 for host in h[1:3]), recap
+    join = out.split("TASK [dockercluster.swarm.swarm_agent : Join the cluster as a worker]")[1].split("TASK [")[0]
+    assert "changed: [%s]" % h[3] in join, join
+    assert lab.run(h[3], "python3 -c 'import docker'", check=False).returncode != 0
+    assert lab.run(h[3], "docker info --format '{{.Swarm.LocalNodeState}}'").stdout.strip() == "inactive"
+    assert dockerd_pid(lab, h[3]) == before
     _rc, _out, recap = playbook(SITE, inventory(lab, h[1:4]))
     assert recap[h[3]]["changed"] > 0
     assert all(recap[host]["changed"] == 0 for host in h[:3]), recap

@@ -161,6 +161,8 @@ def run(monkeypatch):
                 raise AssertionError('the engine was contacted')
             return client
         monkeypatch.setattr(module, 'get_api_client', get_client)
+        # swarm_agent gets its engine through docker_api.swarmkit_engine.
+        monkeypatch.setattr(docker_api, 'get_api_client', get_client)
         with pytest.raises((ExitJson, FailJson)) as exc:
             module.main()
         return exc.value.args[0], isinstance(exc.value, FailJson)
@@ -456,6 +458,32 @@ def test_agent_check_mode(run):
                          check_mode=True)
     assert not failed and result['changed'] is True and result['joined'] is True
     assert client.mutations() == []
+
+
+@pytest.mark.parametrize('swarm, changed', [(inactive(), True), (worker(), False)])
+def test_agent_check_mode_without_the_sdk_reads_the_socket(run, monkeypatch, swarm, changed):
+    """--check on a host whose SDK install was only predicted: the state comes from the socket."""
+    asked = []
+
+    def unix_get(path, url, timeout):
+        asked.append((path, url))
+        return 200, json.dumps({'Swarm': swarm})
+    monkeypatch.setattr(docker_api, 'HAS_DOCKER_SDK', False)
+    monkeypatch.setattr(docker_api, 'unix_get', unix_get)
+    result, failed = run(swarm_agent, {'remote_addrs': ['10.0.0.1'], 'join_token': WORKER_TOKEN}, None,
+                         check_mode=True)
+    assert not failed, result
+    assert result['changed'] is changed and result['joined'] is True
+    assert asked == [('/var/run/docker.sock', '/info')]
+
+
+def test_agent_outside_check_mode_goes_through_the_sdk_client(run, monkeypatch):
+    """Without the SDK a real run fails in get_api_client (require_docker_sdk), never on the socket."""
+    monkeypatch.setattr(docker_api, 'HAS_DOCKER_SDK', False)
+    monkeypatch.setattr(docker_api, 'unix_get', lambda *a: pytest.fail('the socket was read'))
+    client = FakeClient(inactive(), after_join=worker())
+    result, failed = run(swarm_agent, {'remote_addrs': ['10.0.0.1'], 'join_token': WORKER_TOKEN}, client)
+    assert not failed and [call[0] for call in client.mutations()] == ['join_swarm'], result
 
 
 def test_agent_leave_keeps_node_id(run):
