@@ -45,10 +45,7 @@ _value:
 '''
 
 
-def tls_certificate_expiring(*args, **kwargs):
-    # Imported when called, not when the file loads: docs/architecture.md, "Filters load lazily".
-    from ansible_collections.dockercluster.swarm.plugins.plugin_utils import tls_check
-    return tls_check.tls_certificate_expiring(*args, **kwargs)
+from ansible_collections.dockercluster.swarm.plugins.plugin_utils.tls_check import tls_certificate_expiring
 
 
 class FilterModule(object):

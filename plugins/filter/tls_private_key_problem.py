@@ -52,10 +52,7 @@ _value:
 '''
 
 
-def tls_private_key_problem(*args, **kwargs):
-    # Imported when called, not when the file loads: docs/architecture.md, "Filters load lazily".
-    from ansible_collections.dockercluster.swarm.plugins.plugin_utils import tls_check
-    return tls_check.tls_private_key_problem(*args, **kwargs)
+from ansible_collections.dockercluster.swarm.plugins.plugin_utils.tls_check import tls_private_key_problem
 
 
 class FilterModule(object):

@@ -15,8 +15,7 @@ __metaclass__ = type
 import traceback
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
-from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_ping import unix_get
-from ansible_collections.dockercluster.swarm.plugins.module_utils.host_probe import swarm_from_info
+from ansible_collections.dockercluster.swarm.plugins.module_utils.host_probe import read_swarm, swarm_state_error
 
 try:
     import docker
@@ -268,17 +267,15 @@ class SocketSwarmReader(object):
 
     name = 'swarmkit'
 
-    def __init__(self, module, path, get=None):
+    def __init__(self, module, path):
         self.module = module
         self.path = path
-        self.get = get or unix_get
 
     def swarm_info(self):
         try:
-            status, body = self.get(self.path, '/info', self.module.params.get('timeout') or DEFAULT_TIMEOUT)
-            return swarm_from_info(status, body)
+            return read_swarm(self.path, self.module.params.get('timeout') or DEFAULT_TIMEOUT)
         except (OSError, ValueError) as exc:
-            self.module.fail_json(msg='reading the engine\'s state at unix://%s: %s' % (self.path, exc))
+            self.module.fail_json(msg=swarm_state_error('unix://' + self.path, exc))
 
 
 def swarmkit_engine(module):

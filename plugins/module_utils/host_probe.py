@@ -16,6 +16,8 @@ import json
 import socket
 import struct
 
+from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_ping import unix_get
+
 try:
     import fcntl
 except ImportError:  # not a POSIX host: no addresses (docker_pki then gathers facts)
@@ -55,6 +57,19 @@ def swarm_from_info(status, body):
     if not isinstance(swarm, dict):
         raise ValueError('the engine\'s GET /info answer has no Swarm section')
     return swarm
+
+
+def read_swarm(path, timeout, get=None):
+    """The Swarm section of ``GET /info`` on the engine's unix socket ``path``.
+
+    Raises OSError (unreachable) or ValueError (not the engine's info), for the caller to report.
+    """
+    status, body = (get or unix_get)(path, '/info', timeout)
+    return swarm_from_info(status, body)
+
+
+def swarm_state_error(path, exc):
+    return 'reading the engine\'s state at %s: %s (is docker installed and running?)' % (path, exc)
 
 
 def interface_ipv4(name):

@@ -100,11 +100,11 @@ swarm:
 import sys
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_ping import unix_get
 from ansible_collections.dockercluster.swarm.plugins.module_utils.host_probe import (
     ipv4_addresses,
+    read_swarm,
     sdk_present,
-    swarm_from_info,
+    swarm_state_error,
 )
 
 
@@ -112,16 +112,14 @@ class DockerHostInfo(object):
 
     def __init__(self, module, get=None):
         self.module = module
-        self.get = get or unix_get
+        self.get = get
 
     def swarm(self):
         params = self.module.params
         try:
-            status, body = self.get(params['docker_socket'], '/info', params['timeout'])
-            return swarm_from_info(status, body)
+            return read_swarm(params['docker_socket'], params['timeout'], self.get)
         except (OSError, ValueError) as exc:
-            self.module.fail_json(msg='reading the engine\'s state at %s: %s (is docker installed and running?)'
-                                      % (params['docker_socket'], exc))
+            self.module.fail_json(msg=swarm_state_error(params['docker_socket'], exc))
 
     def run(self):
         subset = self.module.params['gather_subset']

@@ -16,15 +16,29 @@ __metaclass__ = type
 import datetime
 import ipaddress
 
-try:
-    from cryptography import x509
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-    HAS_CRYPTOGRAPHY = True
-except ImportError:  # the filters then report a problem, and community.crypto decides
-    HAS_CRYPTOGRAPHY = False
+# cryptography is imported on the first check, not with this file: ansible-core loads every filter
+# file of the collection (and so this module) in each worker that uses any of them
+# (docs/architecture.md, "Filters load lazily").
+x509 = InvalidSignature = serialization = ec = padding = rsa = ExtendedKeyUsageOID = NameOID = None
+_HAS_CRYPTOGRAPHY = []
+
+
+def _cryptography():
+    """Whether cryptography imports (once); without it the checks report a problem, and
+    community.crypto decides."""
+    global x509, InvalidSignature, serialization, ec, padding, rsa, ExtendedKeyUsageOID, NameOID
+    if not _HAS_CRYPTOGRAPHY:
+        try:
+            from cryptography import x509
+            from cryptography.exceptions import InvalidSignature
+            from cryptography.hazmat.primitives import serialization
+            from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+            from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+            _HAS_CRYPTOGRAPHY.append(True)
+        except ImportError:
+            _HAS_CRYPTOGRAPHY.append(False)
+    return _HAS_CRYPTOGRAPHY[0]
+
 
 KEY_USAGES = {
     'digitalSignature': 'digital_signature', 'contentCommitment': 'content_commitment',
@@ -39,7 +53,7 @@ def _text(value):
 
 
 def _load_certificate(pem):
-    if not HAS_CRYPTOGRAPHY or not _text(pem).strip():
+    if not _cryptography() or not _text(pem).strip():
         return None
     try:
         return x509.load_pem_x509_certificate(_text(pem).encode('ascii'))
@@ -119,7 +133,7 @@ def _usage_problem(cert, extended_key_usage, key_usage):
 
 def tls_certificate_problem(cert_pem, key, issuer, common_name, subject_alt_name=None, extended_key_usage=None,
                             key_usage=None, ca=False, renew_days=30):
-    if not HAS_CRYPTOGRAPHY:
+    if not _cryptography():
         return 'the cryptography package is missing on the controller'
     cert = _load_certificate(cert_pem)
     if cert is None:
@@ -156,7 +170,7 @@ def tls_certificate_problem(cert_pem, key, issuer, common_name, subject_alt_name
 
 def tls_private_key_problem(key_pem, key_type=None, curve=None, size=None):
     """Why the key is not a readable, unencrypted ``key_type`` (ECC on ``curve``, RSA of ``size``)."""
-    if not HAS_CRYPTOGRAPHY:
+    if not _cryptography():
         return 'the cryptography package is missing on the controller'
     if not _text(key_pem).strip():
         return 'missing'

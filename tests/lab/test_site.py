@@ -87,19 +87,26 @@ def test_tokens_never_leave_the_cluster_even_at_vvv(lab):
     assert found == []
 
 
+def assert_check_mode_predicts_the_join(lab, members, newcomer):
+    """site.yml --check --diff with ``newcomer`` added: it predicts the newcomer's join, the members
+    change nothing, the run succeeds (the verify play does not wait for a join that only would
+    happen), and nothing changes on the newcomer."""
+    before = dockerd_pid(lab, newcomer)
+    rc, out, recap = playbook(SITE, inventory(lab, members + [newcomer]), "--check", "--diff", check=False)
+    assert rc == 0, out[-3000:]
+    assert recap[newcomer]["changed"] > 0 and all(recap[host]["changed"] == 0 for host in members), recap
+    join = out.split("TASK [dockercluster.swarm.swarm_agent : Join the cluster as a worker]")[1].split("TASK [")[0]
+    assert "changed: [%s]" % newcomer in join, join
+    assert lab.run(newcomer, "docker info --format '{{.Swarm.LocalNodeState}}'").stdout.strip() == "inactive"
+    assert dockerd_pid(lab, newcomer) == before
+
+
 def test_adding_an_agent_joins_it_and_changes_nothing_else(lab):
     h = hosts(lab)
     # --check first, on a node without the Docker SDK: its install is only predicted, its Swarm
     # state is read through the socket, its join is predicted; nothing changes anywhere.
-    before = dockerd_pid(lab, h[3])
-    rc, out, recap = playbook(SITE, inventory(lab, h[1:4]), "--check", "--diff", check=False)
-    assert rc == 0, out[-3000:]
-    assert recap[h[3]]["changed"] > 0 and all(recap[host]["changed"] == 0 for host in h[1:3]), recap
-    join = out.split("TASK [dockercluster.swarm.swarm_agent : Join the cluster as a worker]")[1].split("TASK [")[0]
-    assert "changed: [%s]" % h[3] in join, join
+    assert_check_mode_predicts_the_join(lab, h[1:3], h[3])
     assert lab.run(h[3], "python3 -c 'import docker'", check=False).returncode != 0
-    assert lab.run(h[3], "docker info --format '{{.Swarm.LocalNodeState}}'").stdout.strip() == "inactive"
-    assert dockerd_pid(lab, h[3]) == before
     _rc, _out, recap = playbook(SITE, inventory(lab, h[1:4]))
     assert recap[h[3]]["changed"] > 0
     assert all(recap[host]["changed"] == 0 for host in h[:3]), recap
@@ -116,18 +123,10 @@ def test_setting_an_agent_absent_removes_it(lab):
 
 
 def test_check_mode_predicts_adding_an_agent_and_changes_nothing(lab):
-    """After the removal above, the node has the SDK and listens already. --check --diff with it
-    back in the inventory: the whole run predicts its join (the verify play does not wait for a
-    join that only would happen), and nothing changes."""
+    """After the removal above, the node has the SDK and listens already: --check --diff with it
+    back in the inventory predicts its join and changes nothing."""
     h = hosts(lab)
-    before = dockerd_pid(lab, h[3])
-    rc, out, recap = playbook(SITE, inventory(lab, h[1:4]), "--check", "--diff", check=False)
-    assert rc == 0, out[-3000:]
-    assert recap[h[3]]["changed"] > 0 and all(recap[host]["changed"] == 0 for host in h[1:3]), recap
-    join = out.split("TASK [dockercluster.swarm.swarm_agent : Join the cluster as a worker]")[1].split("TASK [")[0]
-    assert "changed: [%s]" % h[3] in join, join
-    assert lab.run(h[3], "docker info --format '{{.Swarm.LocalNodeState}}'").stdout.strip() == "inactive"
-    assert dockerd_pid(lab, h[3]) == before
+    assert_check_mode_predicts_the_join(lab, h[1:3], h[3])
     assert h[3] not in ready(lab, h[1])
 
 

@@ -7,7 +7,7 @@ import math
 import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
-from ansible_collections.dockercluster.swarm.plugins.module_utils import docker_api, swarm_member
+from ansible_collections.dockercluster.swarm.plugins.module_utils import docker_api, host_probe, swarm_member
 from ansible_collections.dockercluster.swarm.plugins.modules import (
     swarm_agent,
     swarm_info,
@@ -469,7 +469,7 @@ def test_agent_check_mode_without_the_sdk_reads_the_socket(run, monkeypatch, swa
         asked.append((path, url))
         return 200, json.dumps({'Swarm': swarm})
     monkeypatch.setattr(docker_api, 'HAS_DOCKER_SDK', False)
-    monkeypatch.setattr(docker_api, 'unix_get', unix_get)
+    monkeypatch.setattr(host_probe, 'unix_get', unix_get)
     result, failed = run(swarm_agent, {'remote_addrs': ['10.0.0.1'], 'join_token': WORKER_TOKEN}, None,
                          check_mode=True)
     assert not failed, result
@@ -480,7 +480,7 @@ def test_agent_check_mode_without_the_sdk_reads_the_socket(run, monkeypatch, swa
 def test_agent_outside_check_mode_goes_through_the_sdk_client(run, monkeypatch):
     """Without the SDK a real run fails in get_api_client (require_docker_sdk), never on the socket."""
     monkeypatch.setattr(docker_api, 'HAS_DOCKER_SDK', False)
-    monkeypatch.setattr(docker_api, 'unix_get', lambda *a: pytest.fail('the socket was read'))
+    monkeypatch.setattr(host_probe, 'unix_get', lambda *a: pytest.fail('the socket was read'))
     client = FakeClient(inactive(), after_join=worker())
     result, failed = run(swarm_agent, {'remote_addrs': ['10.0.0.1'], 'join_token': WORKER_TOKEN}, client)
     assert not failed and [call[0] for call in client.mutations()] == ['join_swarm'], result
