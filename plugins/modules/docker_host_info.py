@@ -24,6 +24,11 @@ description:
     that is in another swarm, docker_sdk installs the SDK only where RV(docker_sdk.present) is false,
     docker_listen restarts the engines of hosts that are in no swarm yet without its throttle, and
     docker_pki names the host's addresses in its certificate without gathering facts.
+  - With O(listen_plan), also works out, in the same trip, whether M(dockercluster.swarm.docker_listen_config)
+    with those options would change the host's listen configuration (RV(listen_plan)). It writes
+    nothing, and returns the paths that would change, never their contents (they can hold
+    credentials, such as a proxy's in the unit's environment). The docker_listen role then applies only
+    where something changes, without a planning trip of its own.
 author:
   - dockercluster.swarm maintainers (@dockercluster)
 extends_documentation_fragment:
@@ -48,8 +53,17 @@ options:
       - Seconds to wait for the engine's answer.
     type: int
     default: 30
+  listen_plan:
+    description:
+      - Options of M(dockercluster.swarm.docker_listen_config) (the same names, types and defaults) to
+        plan with, as that module does in check mode. Bad options fail this module, on the host that has
+        them, before anything changed. A TLS file that is not there yet (the docker_pki role installs it
+        later in the run) leaves the plan undecided instead of failing (RV(listen_plan.changed) is null).
+    type: dict
 notes:
   - Fails when V(swarm) is asked for and the engine does not answer on O(docker_socket), naming the socket.
+  - Fails when O(listen_plan) is given and docker_listen_config would fail on its input or on the host's
+    files (an options file it cannot parse, C(hosts) in daemon.json beside C(-H)).
 seealso:
   - module: dockercluster.swarm.swarm_info
 '''
@@ -62,6 +76,13 @@ EXAMPLES = r'''
 - name: Stop when the host is already in a swarm
   ansible.builtin.assert:
     that: host.swarm.LocalNodeState == 'inactive'
+
+- name: Also whether dockerd's listen configuration would change (the docker_listen role's plan)
+  dockercluster.swarm.docker_host_info:
+    listen_plan:
+      listen: [unix:///var/run/docker.sock, tcp://0.0.0.0:2375]
+      allow_insecure_tcp: true
+  register: host
 
 - name: Only whether the SDK is there (the engine may be down)
   dockercluster.swarm.docker_host_info:
@@ -88,6 +109,33 @@ docker_sdk:
       description: The interpreter this module ran with.
       type: str
       sample: /usr/bin/python3
+listen_plan:
+  description: What docker_listen_config with O(listen_plan) would do here (nothing is written).
+  returned: when O(listen_plan) is given
+  type: dict
+  contains:
+    changed:
+      description: Whether it would change a file or restart dockerd; null when a TLS file is not there yet.
+      type: bool
+      sample: false
+    deferred:
+      description: Why the plan is undecided (the missing TLS file), else null.
+      type: str
+      sample: null
+    files:
+      description: The files it would change.
+      type: list
+      elements: str
+      sample: [/etc/default/docker]
+    tls_changed:
+      description: TLS files replaced after dockerd started, which it would restart dockerd to load.
+      type: list
+      elements: str
+      sample: []
+    method:
+      description: Where the listen addresses are configured (sysconfig, default_env, daemon_json).
+      type: str
+      sample: default_env
 swarm:
   description:
     - The C(Swarm) section of the engine's C(GET /info), as the engine returns it (C(LocalNodeState),
@@ -100,11 +148,17 @@ swarm:
 import sys
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.dockercluster.swarm.plugins.module_utils.host_probe import (
     ipv4_addresses,
     read_swarm,
     sdk_present,
     swarm_state_error,
+)
+from ansible_collections.dockercluster.swarm.plugins.module_utils.listen_plan import (
+    LISTEN_ARGUMENT_SPEC,
+    LISTEN_REQUIRED_IF,
+    ListenPlanner,
 )
 
 
@@ -121,6 +175,13 @@ class DockerHostInfo(object):
         except (OSError, ValueError) as exc:
             self.module.fail_json(msg=swarm_state_error(params['docker_socket'], exc))
 
+    def listen_plan(self):
+        checked = ArgumentSpecValidator(LISTEN_ARGUMENT_SPEC, required_if=LISTEN_REQUIRED_IF).validate(
+            self.module.params['listen_plan'])
+        if checked.error_messages:
+            self.module.fail_json(msg='listen_plan: %s' % '; '.join(checked.error_messages))
+        return ListenPlanner(self.module, checked.validated_parameters, defer_missing_tls=True).summary()
+
     def run(self):
         subset = self.module.params['gather_subset']
         result = dict(changed=False)
@@ -130,6 +191,8 @@ class DockerHostInfo(object):
             result['swarm'] = self.swarm()
         if 'addresses' in subset:
             result['addresses'] = ipv4_addresses()
+        if self.module.params['listen_plan'] is not None:
+            result['listen_plan'] = self.listen_plan()
         self.module.exit_json(**result)
 
 
@@ -140,6 +203,7 @@ def main():
             gather_subset=dict(type='list', elements='str', choices=['docker_sdk', 'swarm', 'addresses'],
                                default=['docker_sdk', 'swarm']),
             timeout=dict(type='int', default=30),
+            listen_plan=dict(type='dict'),
         ),
         supports_check_mode=True,
     )

@@ -59,3 +59,17 @@ def module_run(monkeypatch):
             main()
         return exc.value.args
     return _run
+
+
+@pytest.fixture
+def paths(tmp_path):
+    """Where docker_listen_config's files live for a test (a temp dir)."""
+    etc = tmp_path / 'etc'
+    (etc / 'sysconfig').mkdir(parents=True)
+    (etc / 'default').mkdir()
+    return {
+        'sysconfig_path': str(etc / 'sysconfig' / 'docker'),
+        'default_env_path': str(etc / 'default' / 'docker'),
+        'daemon_json_path': str(etc / 'docker' / 'daemon.json'),
+        'dropin_path': str(etc / 'systemd' / 'system' / 'docker.service.d' / '10-dockercluster-listen.conf'),
+    }

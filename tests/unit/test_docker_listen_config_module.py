@@ -8,7 +8,7 @@ import time
 import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
-from ansible_collections.dockercluster.swarm.plugins.module_utils import docker_ping
+from ansible_collections.dockercluster.swarm.plugins.module_utils import docker_ping, listen_plan
 from ansible_collections.dockercluster.swarm.plugins.modules import (
     docker_listen_config as module,
 )
@@ -67,19 +67,6 @@ class FakeHost(object):
 
     def restarts(self):
         return [c for c in self.calls if c.startswith('systemctl restart')]
-
-
-@pytest.fixture
-def paths(tmp_path):
-    etc = tmp_path / 'etc'
-    (etc / 'sysconfig').mkdir(parents=True)
-    (etc / 'default').mkdir()
-    return {
-        'sysconfig_path': str(etc / 'sysconfig' / 'docker'),
-        'default_env_path': str(etc / 'default' / 'docker'),
-        'daemon_json_path': str(etc / 'docker' / 'daemon.json'),
-        'dropin_path': str(etc / 'systemd' / 'system' / 'docker.service.d' / '10-dockercluster-listen.conf'),
-    }
 
 
 @pytest.fixture
@@ -437,8 +424,8 @@ def test_restart_when_tls_files_changed_after_start(run, paths, tmp_path, monkey
     failed, _result = run(FakeHost(CENTOS7_SHOW), listen=listen, tls=True, **tls)
     assert not failed
     now = time.time()
-    monkeypatch.setattr(module, 'main_pid', lambda out: 123)
-    monkeypatch.setattr(module, 'process_start_time', lambda pid: None if started is None else now + started)
+    monkeypatch.setattr(listen_plan, 'main_pid', lambda out: 123)
+    monkeypatch.setattr(listen_plan, 'process_start_time', lambda pid: None if started is None else now + started)
     host = FakeHost(CENTOS7_SHOW)
     failed, result = run(host, check_mode=check_mode, listen=listen, tls=True, **tls)
     assert not failed, result
@@ -457,8 +444,8 @@ def test_tls_reload_that_fails_says_so(run, paths, tmp_path, monkeypatch):
     write(paths['sysconfig_path'], CENTOS7)
     listen = ['unix:///var/run/docker.sock', 'tcp://0.0.0.0:2376']
     assert not run(FakeHost(CENTOS7_SHOW), listen=listen, tls=True, **tls)[0]
-    monkeypatch.setattr(module, 'main_pid', lambda out: 123)
-    monkeypatch.setattr(module, 'process_start_time', lambda pid: time.time() - 60)
+    monkeypatch.setattr(listen_plan, 'main_pid', lambda out: 123)
+    monkeypatch.setattr(listen_plan, 'process_start_time', lambda pid: time.time() - 60)
     host = FakeHost(CENTOS7_SHOW, answers=lambda addr: not addr.startswith('tcp://'))
     failed, result = run(host, listen=listen, tls=True, **tls)
     assert failed and 'restarted to load the changed %s' % tls['tls_ca_cert'] in result['msg']

@@ -1,0 +1,279 @@
+# -*- coding: utf-8 -*-
+# Copyright: dockercluster.swarm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What docker_listen_config would change on a host, worked out without writing anything.
+
+docker_listen_config applies the plan (and restarts, checks, rolls back); docker_host_info returns
+its summary (no file contents: they can hold proxy credentials) so that the site playbook learns in
+its one probe per host which hosts need a new listen configuration, instead of a second trip.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import re
+
+from ansible.module_utils.common.text.converters import to_native, to_text
+from ansible_collections.dockercluster.swarm.plugins.module_utils.listen_config import (
+    ENV_VARIABLES,
+    build_dropin,
+    daemon_json_has_hosts,
+    detect_method,
+    exec_start_hosts,
+    get_env_value,
+    is_plain_tcp_non_loopback,
+    load_daemon_json,
+    main_command,
+    merge_daemon_json,
+    parse_unit_show,
+    split_unit_provided,
+    tls_flags,
+    tls_settings,
+    update_env_file,
+    validate_listen,
+)
+from ansible_collections.dockercluster.swarm.plugins.module_utils.tls_reload import (
+    changed_since,
+    main_pid,
+    process_start_time,
+)
+
+# docker_listen_config's options; docker_host_info checks its listen_plan option against them.
+LISTEN_ARGUMENT_SPEC = dict(
+    listen=dict(type='list', elements='str', default=['unix:///var/run/docker.sock', 'tcp://0.0.0.0:2375']),
+    method=dict(type='str', default='auto', choices=['auto', 'sysconfig', 'default_env', 'daemon_json']),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+    allow_insecure_tcp=dict(type='bool', default=False),
+    tls=dict(type='bool', default=False),
+    tls_ca_cert=dict(type='path'),
+    tls_cert=dict(type='path'),
+    tls_key=dict(type='path', no_log=False),
+    tls_files_pending=dict(type='bool', default=False),
+    restart=dict(type='bool', default=True),
+    restart_on_tls_change=dict(type='bool', default=True),
+    restart_timeout=dict(type='int', default=60),
+    service=dict(type='str', default='docker'),
+    sysconfig_path=dict(type='path', default='/etc/sysconfig/docker'),
+    default_env_path=dict(type='path', default='/etc/default/docker'),
+    daemon_json_path=dict(type='path', default='/etc/docker/daemon.json'),
+    dropin_path=dict(type='path', default='/etc/systemd/system/docker.service.d/10-dockercluster-listen.conf'),
+)
+LISTEN_REQUIRED_IF = [('tls', True, ('tls_ca_cert', 'tls_cert', 'tls_key'))]
+
+
+class FileChange(object):
+    """One file's planned content. ``None`` means the file does not exist / is removed."""
+
+    def __init__(self, path, before, after):
+        self.path, self.before, self.after = path, before, after
+        self.backup = None
+        self.stat = None
+
+    @property
+    def changed(self):
+        return self.before != self.after
+
+    def diff(self):
+        return {'before_header': self.path, 'after_header': self.path,
+                'before': self.before or '', 'after': self.after or ''}
+
+
+def read_text(path):
+    """File content as text (bytes kept through surrogateescape), None when missing."""
+    try:
+        with open(path, 'rb') as handle:
+            return to_text(handle.read(), errors='surrogate_or_strict')
+    except OSError as exc:
+        if not os.path.exists(path):
+            return None
+        raise ValueError('cannot read %s: %s' % (path, to_native(exc))) from None
+
+
+class ListenPlanner(object):
+    """Reads the unit and the files and works out their new content; writes nothing.
+
+    ``params`` are docker_listen_config's (LISTEN_ARGUMENT_SPEC). With ``defer_missing_tls`` a TLS
+    file that is not there yet (docker_pki installs it later in the run) leaves the plan undecided
+    (``deferred``) instead of failing.
+    """
+
+    def __init__(self, module, params=None, defer_missing_tls=False):
+        self.module = module
+        self.params = module.params if params is None else params
+        self.defer_missing_tls = defer_missing_tls
+        self.deferred = None
+        self.service = self.params['service']
+        self.listen = []
+        self.method = None
+        self.unit = None
+        self.result = dict(changed=False, method=None, listen=[], provided_by_unit=[], files=[],
+                           backups=[], endpoints_checked=[], tls_changed=[], restarted=False, diff=[])
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def fail(self, msg, **extra):
+        extra.update(self.result)
+        self.module.fail_json(msg=msg, **extra)
+
+    def systemctl(self, *args):
+        return self.module.run_command(['systemctl'] + list(args))
+
+    def tls_paths(self):
+        if not self.params['tls']:
+            return None
+        return (self.params['tls_ca_cert'], self.params['tls_cert'], self.params['tls_key'])
+
+    def insecure_tcp(self):
+        return not self.params['tls'] and any(is_plain_tcp_non_loopback(a) for a in self.listen)
+
+    # -- input, before anything on the host changes ----------------------------------------
+
+    def validate(self):
+        try:
+            self.listen = validate_listen(self.params['listen'])
+        except ValueError as exc:
+            self.fail(str(exc))
+        self.result['listen'] = self.listen
+        if self.params['restart_timeout'] < 1:
+            self.fail('restart_timeout must be at least 1 second, got %s' % self.params['restart_timeout'])
+        if self.params['state'] == 'present':
+            self.validate_tls()
+
+    def validate_tls(self):
+        names = ('tls_ca_cert', 'tls_cert', 'tls_key')
+        if not self.params['tls']:
+            plain = [a for a in self.listen if is_plain_tcp_non_loopback(a)]
+            if plain and not self.params['allow_insecure_tcp']:
+                self.fail('%s would be plain TCP on a non-loopback address: anyone reaching it is root '
+                          'on this host. Set tls: true with tls_ca_cert/tls_cert/tls_key, or set '
+                          'allow_insecure_tcp: true.' % ', '.join(plain))
+            return
+        missing = [n for n in names if not self.params[n]]
+        if missing:
+            self.fail('tls: true needs %s' % ', '.join(missing))
+        pending = self.module.check_mode and self.params['tls_files_pending']
+        for name in names:
+            path = self.params[name]
+            # systemd splits $OPTIONS/$DOCKER_OPTS at whitespace and ignores quotes in it.
+            if re.search(r'[\s\'"\\$`]', path):
+                self.fail('%s %s contains whitespace, quotes or $: not usable as a dockerd flag' % (name, path))
+            if not os.path.isfile(path) or not os.access(path, os.R_OK):
+                if self.defer_missing_tls:
+                    self.deferred = self.deferred or '%s %s is not installed yet' % (name, path)
+                    continue
+                if pending:
+                    self.module.warn('%s %s does not exist yet: check mode assumes the earlier task that installs '
+                                     'it (skipped in check mode) puts it there' % (name, path))
+                    continue
+                self.fail('%s %s does not exist or is not readable' % (name, path))
+
+    def read_unit(self):
+        rc, out, err = self.systemctl('show', self.service, '-p', 'ExecStart', '-p', 'EnvironmentFiles',
+                                      '-p', 'DropInPaths', '-p', 'LoadState')
+        if rc != 0:
+            self.fail('systemctl show %s failed: %s' % (self.service, (err or out).strip()))
+        unit = parse_unit_show(out)
+        if unit['load_state'] == 'not-found':
+            self.fail('service %s not found (systemctl show: LoadState=not-found)' % self.service)
+        self.unit = unit
+        self.method = detect_method(unit['exec_start'], unit['environment_files'], self.params['method'],
+                                    self.params['sysconfig_path'], self.params['default_env_path'])
+        self.result['method'] = self.method
+
+    # -- planning: pure computation over the current files -----------------------------------
+
+    def plan_env(self, state):
+        path = self.params['%s_path' % self.method]
+        name = ENV_VARIABLES[self.method]
+        before = read_text(path)
+        unit_hosts = exec_start_hosts(main_command(self.unit['exec_start']))
+        write, provided = split_unit_provided(self.listen, unit_hosts)
+        if state == 'present':
+            self.result['provided_by_unit'] = provided
+            self.check_daemon_json_hosts()
+            flags = tls_flags(self.tls_paths(), self.insecure_tcp())
+        else:
+            flags = None
+        after, notes = update_env_file(before or '', name, write, self.listen, flags, state, path)
+        for note in notes:
+            self.module.warn(note)
+        if before is None and after == '':
+            after = None
+        left = exec_start_hosts(get_env_value(after or '', name, path) or '') + unit_hosts
+        return [FileChange(path, before, after)], left
+
+    def check_daemon_json_hosts(self):
+        # "hosts" in daemon.json plus any -H makes dockerd refuse to start.
+        try:
+            text = read_text(self.params['daemon_json_path'])
+            conflict = daemon_json_has_hosts(text, self.params['daemon_json_path'])
+        except ValueError:
+            return  # not ours to judge here; dockerd will say so itself
+        if conflict:
+            self.fail('%s sets "hosts", which conflicts with -H in %s: remove it or use method: daemon_json'
+                      % (self.params['daemon_json_path'], ENV_VARIABLES[self.method]))
+
+    def plan_daemon_json(self, state):
+        json_path, dropin_path = self.params['daemon_json_path'], self.params['dropin_path']
+        before = read_text(json_path)
+        if state == 'present':
+            settings = tls_settings(self.tls_paths(), self.insecure_tcp())
+            after = merge_daemon_json(before or '', self.listen, self.listen, settings, state, json_path)
+        else:
+            after = merge_daemon_json(before or '', [], self.listen, None, state, json_path)
+        if before is None and after == '':
+            after = None
+        changes = [FileChange(json_path, before, after)]
+        left = list(load_daemon_json(after, json_path).get('hosts', []))
+
+        dropin_before = read_text(dropin_path)
+        command = main_command(self.unit['exec_start'])
+        if left and (exec_start_hosts(command) or dropin_before is not None):
+            # Our drop-in already in effect shows up as the unit's command: rebuilding from it
+            # gives the same text, so this stays idempotent.
+            dropin_after = build_dropin(command, json_path)
+        else:
+            dropin_after = None
+        changes.append(FileChange(dropin_path, dropin_before, dropin_after))
+        return changes, left
+
+    def plan(self, state):
+        try:
+            if self.method == 'daemon_json':
+                return self.plan_daemon_json(state)
+            return self.plan_env(state)
+        except ValueError as exc:
+            self.fail(str(exc))
+
+    def tls_changed(self):
+        """TLS files replaced after dockerd started (it reads them only at start)."""
+        if not (self.params['tls'] and self.params['restart'] and self.params['restart_on_tls_change']):
+            return []
+        rc, out, _err = self.systemctl('show', self.service, '-p', 'MainPID')
+        pid = main_pid(out) if rc == 0 else None
+        started = process_start_time(pid) if pid else None
+        if started is None:
+            return []  # not running: the next start reads the files anyway
+        return changed_since(list(self.tls_paths()), started)
+
+    def warn_insecure(self):
+        if self.params['state'] == 'present' and self.insecure_tcp():
+            # Deduplicated by Ansible: one line per run, however many hosts.
+            self.module.warn('%s: plain, unauthenticated TCP on a non-loopback address (allow_insecure_tcp): '
+                             'anyone who reaches it is root on this host'
+                             % ', '.join(a for a in self.listen if is_plain_tcp_non_loopback(a)))
+
+    def summary(self):
+        """Whether applying would change anything here, and what (paths only, never contents)."""
+        self.validate()
+        if self.deferred:
+            return dict(changed=None, deferred=self.deferred, files=[], tls_changed=[], method=None)
+        self.read_unit()
+        self.warn_insecure()
+        changes, _left = self.plan(self.params['state'])
+        files = [c.path for c in changes if c.changed]
+        tls_changed = self.tls_changed() if self.params['state'] == 'present' else []
+        return dict(changed=bool(files or tls_changed), deferred=None, files=files, tls_changed=tls_changed,
+                    method=self.method)
