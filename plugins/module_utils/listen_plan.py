@@ -108,8 +108,8 @@ class ListenPlanner(object):
         self.listen = []
         self.method = None
         self.unit = None
-        self.result = dict(changed=False, method=None, listen=[], provided_by_unit=[], files=[],
-                           backups=[], endpoints_checked=[], tls_changed=[], restarted=False, diff=[])
+        # What the plan learns; docker_listen_config adds what applying did.
+        self.result = dict(changed=False, method=None, listen=[], provided_by_unit=[])
 
     # -- helpers ---------------------------------------------------------------------------
 

@@ -274,6 +274,7 @@ class DockerListenConfig(ListenPlanner):
     def __init__(self, module):
         super(DockerListenConfig, self).__init__(module)
         self.created_dirs = []
+        self.result.update(files=[], backups=[], endpoints_checked=[], tls_changed=[], restarted=False, diff=[])
 
     def ping_tls(self):
         if self.params['state'] != 'present' or not self.params['tls']:
