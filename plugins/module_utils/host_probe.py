@@ -11,9 +11,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
 import importlib.util
 import json
+import os
 import socket
+import stat
 import struct
 
 from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_ping import unix_get
@@ -102,3 +105,26 @@ def ipv4_addresses(names=None, lookup=None):
         if address:
             addresses[name] = address
     return addresses
+
+
+def path_state(path):
+    """What docker_host_info reports for one path: None when missing, else its type, permission
+    bits, owner and group, and a file's SHA-1 (what ansible.builtin.stat calls checksum). A link is
+    reported as a link, not followed."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    kinds = ((stat.S_ISREG, 'file'), (stat.S_ISDIR, 'directory'), (stat.S_ISLNK, 'link'))
+    kind = next((name for test, name in kinds if test(st.st_mode)), 'other')
+    state = dict(type=kind, mode='%04o' % stat.S_IMODE(st.st_mode), uid=st.st_uid, gid=st.st_gid)
+    if kind == 'file':
+        digest = hashlib.sha1()
+        try:
+            with open(path, 'rb') as handle:
+                for block in iter(lambda: handle.read(65536), b''):
+                    digest.update(block)
+        except (IOError, OSError):
+            return dict(state, type='unreadable')
+        state['sha1'] = digest.hexdigest()
+    return state

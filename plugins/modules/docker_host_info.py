@@ -53,6 +53,14 @@ options:
       - Seconds to wait for the engine's answer.
     type: int
     default: 30
+  stat_paths:
+    description:
+      - Paths whose state to return in RV(stat) (type, mode, owner, group and a file's SHA-1), read
+        without following links. The site playbook asks for the host's TLS files, and docker_pki installs
+        them only where something differs.
+    type: list
+    elements: path
+    default: []
   listen_plan:
     description:
       - Options of M(dockercluster.swarm.docker_listen_config) (the same names, types and defaults) to
@@ -136,6 +144,14 @@ listen_plan:
       description: Where the listen addresses are configured (sysconfig, default_env, daemon_json).
       type: str
       sample: default_env
+stat:
+  description: Each path of O(stat_paths) and its state, null when it does not exist.
+  returned: when O(stat_paths) is not empty
+  type: dict
+  sample:
+    /etc/docker/certs: {type: directory, mode: '0700', uid: 0, gid: 0}
+    /etc/docker/certs/ca.pem: {type: file, mode: '0644', uid: 0, gid: 0, sha1: 3c0c6e8d2f0c1e9a6b1c5a8f0e2d9b7c4a1e6f20}
+    /etc/docker/certs/server-key.pem: null
 swarm:
   description:
     - The C(Swarm) section of the engine's C(GET /info), as the engine returns it (C(LocalNodeState),
@@ -151,6 +167,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.dockercluster.swarm.plugins.module_utils.host_probe import (
     ipv4_addresses,
+    path_state,
     read_swarm,
     sdk_present,
     swarm_state_error,
@@ -191,6 +208,8 @@ class DockerHostInfo(object):
             result['swarm'] = self.swarm()
         if 'addresses' in subset:
             result['addresses'] = ipv4_addresses()
+        if self.module.params['stat_paths']:
+            result['stat'] = dict((path, path_state(path)) for path in self.module.params['stat_paths'])
         if self.module.params['listen_plan'] is not None:
             result['listen_plan'] = self.listen_plan()
         self.module.exit_json(**result)
@@ -203,6 +222,7 @@ def main():
             gather_subset=dict(type='list', elements='str', choices=['docker_sdk', 'swarm', 'addresses'],
                                default=['docker_sdk', 'swarm']),
             timeout=dict(type='int', default=30),
+            stat_paths=dict(type='list', elements='path', default=[]),
             listen_plan=dict(type='dict'),
         ),
         supports_check_mode=True,

@@ -207,6 +207,37 @@ def test_a_second_run_changes_nothing(lab):
         assert f.read() == ca
 
 
+def install_ran_on(out):
+    """The hosts docker_pki's install task ran on (ok or changed), from ansible-playbook's output."""
+    for block in out.split("TASK [")[1:]:
+        title, _sep, body = block.partition("\n")
+        if title.startswith("dockercluster.swarm.docker_pki : Install the CA"):
+            return sorted(line.split("[", 1)[1].split("]", 1)[0] for line in body.splitlines()
+                          if line.startswith(("ok:", "changed:")))
+    return []
+
+
+def test_the_install_runs_only_where_a_node_file_differs(lab):
+    """The probe reads the TLS files' state (mode, owner, SHA-1); docker_pki installs only on a host
+    where something differs, and sets that right: a key made readable, a CA file edited by hand."""
+    h = hosts(lab)
+    _rc, out, _recap = playbook(SITE, inventory(lab))
+    assert install_ran_on(out) == [], "a re-run sent the TLS files again"
+    before = {host: node_files(lab, host) for host in h}
+    lab.run(h[1], "chmod 0644 %s/server-key.pem" % CERTS)
+    lab.run(h[2], "echo '# edited' >> %s/ca.pem" % CERTS)
+    _rc, out, recap = playbook(SITE, inventory(lab))
+    assert install_ran_on(out) == sorted([h[1], h[2]]), out[-3000:]
+    assert recap[h[0]]["changed"] == 0
+    assert lab.run(h[1], "stat -c %%a %s/server-key.pem" % CERTS).stdout.strip() == "600"
+    with open(os.path.join(lab.pki, "ca.pem")) as f:
+        assert lab.run(h[2], "cat %s/ca.pem" % CERTS).stdout == f.read()
+    assert node_files(lab, h[0]) == before[h[0]]
+    # Set right, the next run changes nothing and installs nothing.
+    _rc, out, recap = playbook(SITE, inventory(lab))
+    assert all(c["changed"] == 0 for c in recap.values()) and install_ran_on(out) == []
+
+
 def test_a_certificate_near_expiry_is_renewed_and_served(lab):
     h = hosts(lab)
     old = controller_cert(lab, h[2])
