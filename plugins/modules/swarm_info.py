@@ -22,7 +22,7 @@ description:
     the guide's C(docker -H manager:2376 info) (C(Nodes N) first, then each node with its role, status,
     availability and engine version).
   - With O(expect_ready) and/or O(expect_managers), checks the nodes (waiting up to O(wait_timeout) seconds,
-    polling every 2 seconds) and fails naming the nodes missing or not Ready, still returning the data.
+    polling every quarter second) and fails naming the nodes missing or not Ready, still returning the data.
   - Fails on a host that is not an active manager (workers cannot list the nodes).
 author:
   - dockercluster.swarm maintainers (@dockercluster)
@@ -47,7 +47,7 @@ options:
     type: int
   wait_timeout:
     description:
-      - Seconds to wait for the expectations to be met, polling every 2 seconds. V(0) checks once.
+      - Seconds to wait for the expectations to be met, polling every quarter second. V(0) checks once.
     type: int
     default: 0
   discovery:

@@ -1,0 +1,89 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller-side check of the cluster's inventory: swarm_preflight's first play, in one task."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+name: swarm_inventory_problems
+short_description: What is wrong with a cluster's inventory, as a list of sentences
+version_added: 0.1.0
+author: dockercluster.swarm maintainers (@dockercluster)
+description:
+  - Checks the inventory groups and the cluster-wide settings before any host is touched, and returns one
+    sentence per problem (an empty list when there is none).
+  - No manager; a host in both groups; an even number of managers (unless C(swarm_allow_even_managers));
+    a C(swarm_backend) or C(swarm_port_setup) outside O(backends) or O(port_setups); with the proxy, a
+    C(docker_listen_addresses) entry on C(docker_proxy_port).
+options:
+  _input:
+    description:
+      - The cluster-wide variables as the first manager sees them; keys C(swarm_allow_even_managers),
+        C(swarm_backend), C(swarm_port_setup), C(docker_proxy_port), C(docker_listen_addresses). A missing
+        key takes the roles' default. A host's C(hostvars) will do, as only these keys are read.
+    type: dict
+    required: true
+  managers:
+    description: The manager group's hosts, the first one first.
+    type: list
+    elements: str
+    required: true
+  agents:
+    description: The agent group's hosts.
+    type: list
+    elements: str
+    required: true
+  manager_group:
+    description: The manager group's name, for the messages.
+    type: str
+    default: swarm_managers
+  agent_group:
+    description: The agent group's name, for the messages.
+    type: str
+    default: swarm_agents
+  backends:
+    description: The values C(swarm_backend) may take.
+    type: list
+    elements: str
+    default: [swarmkit, classic]
+  port_setups:
+    description: The values C(swarm_port_setup) may take.
+    type: list
+    elements: str
+    default: [daemon, proxy]
+'''
+
+EXAMPLES = r'''
+- name: Check the inventory
+  ansible.builtin.assert:
+    that: problems | length == 0
+    fail_msg: "{{ problems | join(' ') }}"
+  vars:
+    problems: >-
+      {{ hostvars[groups['swarm_managers'][0]]
+         | dockercluster.swarm.swarm_inventory_problems(groups['swarm_managers'], groups['swarm_agents']) }}
+'''
+
+RETURN = r'''
+_value:
+  description: One sentence per problem; empty when the inventory is fine.
+  type: list
+  elements: str
+'''
+
+
+def swarm_inventory_problems(settings, managers, agents, manager_group='swarm_managers', agent_group='swarm_agents',
+                             backends=None, port_setups=None):
+    # Imported when called, not when the file loads: docs/architecture.md, "Filters load lazily".
+    from ansible_collections.dockercluster.swarm.plugins.plugin_utils import inventory_checks
+
+    return inventory_checks.inventory_problems(
+        managers, agents, settings, manager_group, agent_group,
+        backends or inventory_checks.BACKENDS, port_setups or inventory_checks.PORT_SETUPS)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'swarm_inventory_problems': swarm_inventory_problems}

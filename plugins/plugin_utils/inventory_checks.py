@@ -1,0 +1,65 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller-side: what is wrong with a cluster's inventory, before any host is touched.
+
+swarm_preflight checks it all in one task (each task costs the run a worker), through the
+swarm_inventory_problems filter; the classic discovery check stays in classic_discovery.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+from collections.abc import Mapping
+
+BACKENDS = ('swarmkit', 'classic')
+PORT_SETUPS = ('daemon', 'proxy')
+
+
+def _truthy(value):
+    # As Ansible's bool filter reads it.
+    if isinstance(value, str):
+        return value.strip().lower() in ('1', 'true', 'yes', 'on')
+    return value is True or value == 1
+
+
+def inventory_problems(managers, agents, settings, manager_group='swarm_managers', agent_group='swarm_agents',
+                       backends=BACKENDS, port_setups=PORT_SETUPS):
+    """Sentences naming each problem, in the order a reader fixes them; empty when there is none.
+
+    ``settings`` are the cluster-wide variables as the first manager sees them (the inventory's
+    group_vars apply there): swarm_allow_even_managers, swarm_backend, swarm_port_setup,
+    docker_proxy_port, docker_listen_addresses; any mapping (a host's hostvars: only these keys are
+    read, so only these are templated). Missing ones take the roles' defaults.
+    """
+    managers, agents = list(managers or []), list(agents or [])
+    settings = settings if isinstance(settings, Mapping) else {}
+    problems = []
+    if not managers:
+        problems.append("The inventory group '%s' is empty or missing: the cluster needs at least one manager "
+                        "(the first one initialises it)." % manager_group)
+    both = [host for host in managers if host in agents]
+    if both:
+        problems.append("Hosts in both '%s' and '%s': %s. A node is a manager or an agent, not both."
+                        % (manager_group, agent_group, ', '.join(both)))
+    if len(managers) % 2 == 0 and managers and not _truthy(settings.get('swarm_allow_even_managers', False)):
+        problems.append("%d managers: Raft needs a majority, so an even number tolerates no more failures than "
+                        "one fewer, and a split into two halves cannot elect a leader. Use 1, 3 or 5 managers, "
+                        "or set swarm_allow_even_managers: true." % len(managers))
+    backend = settings.get('swarm_backend', 'swarmkit')
+    if backend not in backends:
+        problems.append("swarm_backend '%s' is not one of: %s." % (backend, ', '.join(backends)))
+    port_setup = settings.get('swarm_port_setup', 'daemon')
+    if port_setup not in port_setups:
+        problems.append("swarm_port_setup '%s' is not one of: %s." % (port_setup, ', '.join(port_setups)))
+    if port_setup == 'proxy':
+        port = settings.get('docker_proxy_port', 2375)
+        clash = [addr for addr in settings.get('docker_listen_addresses') or []
+                 if re.match(r'^tcp://.*:%s$' % re.escape(str(port)), str(addr))]
+        if clash:
+            problems.append("swarm_port_setup is proxy (the shipyard-proxy container on TCP %s), but "
+                            "docker_listen_addresses also asks dockerd to listen on %s. Both cannot hold the same "
+                            "port: use one method (swarm_port_setup: daemon, or proxy without that address), or "
+                            "move docker_proxy_port." % (port, ', '.join(clash)))
+    return problems

@@ -1,0 +1,89 @@
+"""swarm_preflight's inventory check (one task on the controller): every problem, each named once."""
+
+from collections.abc import Mapping
+
+import pytest
+from ansible_collections.dockercluster.swarm.plugins.filter.swarm_inventory import swarm_inventory_problems
+from ansible_collections.dockercluster.swarm.plugins.plugin_utils.inventory_checks import inventory_problems
+
+
+def test_a_sound_inventory_has_no_problem():
+    assert inventory_problems(['m1'], ['a1', 'a2'], {}) == []
+    assert inventory_problems(['m1', 'm2', 'm3'], [], {'swarm_backend': 'classic', 'swarm_port_setup': 'proxy'}) == []
+
+
+@pytest.mark.parametrize('managers, agents, settings, words', [
+    ([], ['a1'], {}, ["'swarm_managers' is empty or missing"]),
+    (['m1'], ['m1', 'a1'], {}, ["in both 'swarm_managers' and 'swarm_agents': m1."]),
+    (['m1', 'm2'], ['a1'], {}, ['2 managers', 'swarm_allow_even_managers: true']),
+    (['m1'], [], {'swarm_backend': 'swarmkitt'}, ["swarm_backend 'swarmkitt' is not one of: swarmkit, classic."]),
+    (['m1'], [], {'swarm_port_setup': 'proxyy'}, ["swarm_port_setup 'proxyy' is not one of: daemon, proxy."]),
+    (['m1'], [], {'swarm_port_setup': 'proxy', 'docker_listen_addresses': ['unix:///var/run/docker.sock',
+                                                                         'tcp://0.0.0.0:2375']},
+     ['TCP 2375', 'listen on tcp://0.0.0.0:2375.', 'Both cannot hold the same port']),
+    (['m1'], [], {'swarm_port_setup': 'proxy', 'docker_proxy_port': 2380,
+                  'docker_listen_addresses': ['tcp://0.0.0.0:2375', 'tcp://10.0.0.1:2380']},
+     ['TCP 2380', 'listen on tcp://10.0.0.1:2380.']),
+])
+def test_each_problem_is_named(managers, agents, settings, words):
+    problems = inventory_problems(managers, agents, settings)
+    assert len(problems) == 1, problems
+    for word in words:
+        assert word in problems[0]
+
+
+def test_every_problem_is_reported_at_once():
+    problems = inventory_problems(['m1', 'm2'], ['m2'], {'swarm_backend': 'x', 'swarm_port_setup': 'y'})
+    assert [p.split(' ')[0] for p in problems] == ['Hosts', '2', 'swarm_backend', 'swarm_port_setup']
+
+
+@pytest.mark.parametrize('value, allowed', [
+    (True, True), ('yes', True), ('True', True), ('1', True), (1, True),
+    (False, False), ('no', False), ('false', False), ('', False), (0, False),
+])
+def test_even_managers_opt_in_reads_like_the_bool_filter(value, allowed):
+    problems = inventory_problems(['m1', 'm2'], [], {'swarm_allow_even_managers': value})
+    assert (problems == []) is allowed
+
+
+def test_a_proxy_port_that_only_shares_digits_is_no_clash():
+    settings = {'swarm_port_setup': 'proxy', 'docker_listen_addresses': ['tcp://0.0.0.0:23750', 'tcp://0.0.0.0:12375']}
+    assert inventory_problems(['m1'], [], settings) == []
+
+
+def test_the_daemon_setup_never_clashes_with_the_proxy_port():
+    assert inventory_problems(['m1'], [], {'docker_listen_addresses': ['tcp://0.0.0.0:2375']}) == []
+
+
+class OnlyTheseKeys(Mapping):
+    """hostvars templates what is read: reading any other key fails the test."""
+
+    allowed = {'swarm_allow_even_managers', 'swarm_backend', 'swarm_port_setup', 'docker_proxy_port',
+               'docker_listen_addresses'}
+
+    def __init__(self, data):
+        self.data = data
+
+    def __getitem__(self, key):
+        assert key in self.allowed, 'read %s' % key
+        return self.data[key]
+
+    def __iter__(self):
+        raise AssertionError('iterated over every variable')
+
+    def __len__(self):
+        raise AssertionError('counted every variable')
+
+
+def test_the_filter_reads_only_the_settings_from_a_hostvars_like_mapping():
+    hv = OnlyTheseKeys({'swarm_backend': 'classic', 'swarm_port_setup': 'proxy', 'docker_proxy_port': 2375,
+                        'docker_listen_addresses': ['tcp://0.0.0.0:2375']})
+    problems = swarm_inventory_problems(hv, ['m1'], ['a1'])
+    assert len(problems) == 1 and 'Both cannot hold the same port' in problems[0]
+
+
+def test_the_filter_passes_the_role_s_group_names_and_allowed_values():
+    problems = swarm_inventory_problems({'swarm_backend': 'classic'}, [], [], 'ctl', 'workers', ['swarmkit'], ['daemon'])
+    assert problems == ["The inventory group 'ctl' is empty or missing: the cluster needs at least one manager "
+                        "(the first one initialises it).",
+                        "swarm_backend 'classic' is not one of: swarmkit."]
