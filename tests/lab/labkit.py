@@ -7,7 +7,7 @@ import subprocess
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LAB = os.path.join(ROOT, "lab", "lab.py")
-RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)", re.M)
 
 
 def sh(args, check=True, **kwargs):
@@ -81,7 +81,7 @@ def playbook(playbook_path, inventory, *extra, check=True):
     if check and res.returncode != 0:
         raise AssertionError("ansible-playbook failed (%d):\n%s" % (res.returncode, res.stdout[-6000:]))
     recap = {m.group(1): {"ok": int(m.group(2)), "changed": int(m.group(3)),
-                          "unreachable": int(m.group(4)), "failed": int(m.group(5))}
+                          "unreachable": int(m.group(4)), "failed": int(m.group(5)), "skipped": int(m.group(6))}
              for m in RECAP.finditer(res.stdout)}
     return res.returncode, res.stdout, recap
 

@@ -105,6 +105,44 @@ def test_tcp_refused():
     assert not ok and detail.startswith(addr)
 
 
+def test_tcp_listener_that_speaks_no_http():
+    """A port held by something that closes without an HTTP answer: a failed check, not a crash."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(('127.0.0.1', 0))
+    server.listen(1)
+
+    def close_at_once():
+        conn, _ = server.accept()
+        conn.recv(1024)
+        conn.close()
+
+    thread = threading.Thread(target=close_at_once)
+    thread.start()
+    try:
+        addr = 'tcp://127.0.0.1:%d' % server.getsockname()[1]
+        ok, detail = docker_ping.ping(addr, timeout=2)
+    finally:
+        thread.join(5)
+        server.close()
+    assert not ok and detail.startswith(addr + ': ') and 'TLS' not in detail
+
+
+def test_the_unix_check_loads_neither_http_client_nor_ssl(unix_server):
+    """The probe reads the unix socket on every host of every run: the TCP stack stays unloaded."""
+    import subprocess
+    import sys
+
+    code = ('import sys; from ansible_collections.dockercluster.swarm.plugins.module_utils import docker_ping; '
+            'ok, _ = docker_ping.ping(%r, timeout=2); '
+            'print(ok, "http.client" in sys.modules, "ssl" in sys.modules)' % ('unix://' + unix_server))
+    out = subprocess.run([sys.executable, '-c', code], stdout=subprocess.PIPE, check=True,
+                         env=dict(__import__('os').environ, PYTHONPATH=':'.join(sys.path))).stdout.decode()
+    assert out.split() == ['True', 'False', 'False']
+
+
 def test_wait_for_stops_on_abort_and_reports():
     calls = []
 
