@@ -65,6 +65,24 @@ def test_second_run_changes_nothing(lab):
     assert "Initialise the cluster" not in out and "Nodes: 3" in out
 
 
+def test_a_settled_host_whose_listener_drifted_is_set_back_alone(lab):
+    """A re-run takes the hosts with nothing to prepare out of the prepare play: a host whose dockerd
+    configuration changed behind our back is not one of them. It alone is set back and restarted."""
+    h = hosts(lab)
+    el7 = h[1]  # el7-layout: the guide's OPTIONS line in /etc/sysconfig/docker
+    lab.run(el7, "sed -i \"s/^OPTIONS=.*/OPTIONS='--selinux-enabled --log-driver=journald'/\" /etc/sysconfig/docker"
+                 " && systemctl restart docker")
+    assert "tcp://" not in lab.run(el7, "cat /etc/sysconfig/docker").stdout
+    pids = {host: dockerd_pid(lab, host) for host in h[:3]}
+    _rc, _out, recap = playbook(SITE, inventory(lab, h[1:3]))
+    assert recap[el7]["changed"] > 0
+    assert all(recap[host]["changed"] == 0 for host in (h[0], h[2])), recap
+    assert dockerd_pid(lab, el7) != pids[el7]
+    assert all(dockerd_pid(lab, host) == pids[host] for host in (h[0], h[2]))
+    assert "-H tcp://0.0.0.0:2375" in lab.run(el7, "grep ^OPTIONS= /etc/sysconfig/docker").stdout
+    assert ready(lab, h[2])[el7] == ("Ready", "worker")
+
+
 def test_formation_plays_alone_change_nothing(lab):
     """--tags formation (the benchmark's like-for-like run): no membership probe ran, so the agents'
     role asks every host itself, and still changes nothing on a built cluster."""
