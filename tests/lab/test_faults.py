@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from labkit import ROOT, Lab, node_list, playbook
+from labkit import ROOT, Lab, dockerd_pid, node_list, playbook
 
 SITE = os.path.join(ROOT, "site.yml")
 
@@ -125,5 +125,28 @@ def test_agent_reboot_is_ready_again_without_a_rerun(lab):
     subprocess.run(["docker", "restart", "-t", "5", agents[0]], check=True, stdout=subprocess.DEVNULL)
     wait_docker(lab, agents[0])
     assert wait_until(lambda: all_ready(lab, managers[0], managers + agents), timeout=120)
+    _rc, _out, recap = playbook(SITE, lab.inventory)
+    assert all(r["changed"] == 0 for r in recap.values()), recap
+
+
+def test_first_manager_unreachable_fails_every_host_untouched(lab):
+    """Every host in place, the first manager's node down: no membership can be judged, so no host
+    is taken for settled; each fails with a message that says why (no abort of the whole run), and
+    no engine restarts. Back up, a re-run changes nothing."""
+    managers, agents = lab.names("swarm_managers"), lab.names("swarm_agents")
+    others = managers[1:] + agents
+    pids = {h: dockerd_pid(lab, h) for h in others}
+    subprocess.run(["docker", "stop", "-t", "5", managers[0]], check=True, stdout=subprocess.DEVNULL)
+    try:
+        rc, out, recap = playbook(SITE, lab.inventory, check=False)
+        assert rc != 0 and "ERROR!" not in out, out[-3000:]
+        assert recap[managers[0]]["unreachable"] + recap[managers[0]]["failed"] == 1, recap
+        assert all(recap[h]["failed"] == 1 and recap[h]["changed"] == 0 for h in others), recap
+        assert out.count("the first manager, %s, could not be read" % managers[0]) == len(others)
+        assert {h: dockerd_pid(lab, h) for h in others} == pids
+    finally:
+        subprocess.run(["docker", "start", managers[0]], check=True, stdout=subprocess.DEVNULL)
+    wait_docker(lab, managers[0])
+    assert wait_until(lambda: all_ready(lab, managers[1], managers + agents), timeout=120)
     _rc, _out, recap = playbook(SITE, lab.inventory)
     assert all(r["changed"] == 0 for r in recap.values()), recap
