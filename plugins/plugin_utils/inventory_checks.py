@@ -13,15 +13,11 @@ __metaclass__ = type
 import re
 from collections.abc import Mapping
 
+# The bool filter itself: the opt-in reads as it did in the role's YAML (`| bool`).
+from ansible.plugins.filter.core import to_bool
+
 BACKENDS = ('swarmkit', 'classic')
 PORT_SETUPS = ('daemon', 'proxy')
-
-
-def _truthy(value):
-    # As Ansible's bool filter reads it.
-    if isinstance(value, str):
-        return value.strip().lower() in ('1', 'true', 'yes', 'on')
-    return value is True or value == 1
 
 
 def inventory_problems(managers, agents, settings, manager_group='swarm_managers', agent_group='swarm_agents',
@@ -43,7 +39,7 @@ def inventory_problems(managers, agents, settings, manager_group='swarm_managers
     if both:
         problems.append("Hosts in both '%s' and '%s': %s. A node is a manager or an agent, not both."
                         % (manager_group, agent_group, ', '.join(both)))
-    if len(managers) % 2 == 0 and managers and not _truthy(settings.get('swarm_allow_even_managers', False)):
+    if len(managers) % 2 == 0 and managers and not to_bool(settings.get('swarm_allow_even_managers', False)):
         problems.append("%d managers: Raft needs a majority, so an even number tolerates no more failures than "
                         "one fewer, and a split into two halves cannot elect a leader. Use 1, 3 or 5 managers, "
                         "or set swarm_allow_even_managers: true." % len(managers))
