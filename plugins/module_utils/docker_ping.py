@@ -74,8 +74,9 @@ def _tls_context(tls):
     return context
 
 
-def _ping_tcp(host, port, timeout, tls):
-    """``(status, body)``; OSError (ssl.SSLError among them) when no HTTP answer came."""
+def tcp_get(host, port, url, timeout, tls=None):
+    """``GET url`` over TCP, with TLS when ``tls`` is given: ``(status, body text)``; OSError
+    (ssl.SSLError among them) when no HTTP answer came."""
     import http.client as http_client
 
     if tls:
@@ -83,13 +84,26 @@ def _ping_tcp(host, port, timeout, tls):
     else:
         conn = http_client.HTTPConnection(host, port, timeout=timeout)
     try:
-        conn.request('GET', '/_ping')
+        conn.request('GET', url)
         response = conn.getresponse()
         return response.status, response.read().decode('utf-8', 'replace')
     except http_client.HTTPException as exc:
         raise OSError(str(exc) or type(exc).__name__)
     finally:
         conn.close()
+
+
+def get(addr, url, timeout, tls=None):
+    """``GET url`` on the daemon listening at ``addr`` (unix:// or tcp://): ``(status, body text)``.
+
+    Raises OSError when nothing answered, ValueError for an fd:// (or unparsable) address.
+    """
+    target = endpoint(addr)
+    if target is None:
+        raise ValueError('%s: socket activation has no address to connect to' % addr)
+    if target[0] == 'unix':
+        return unix_get(target[1], url, timeout)
+    return tcp_get(target[1], target[2], url, timeout, tls)
 
 
 def _is_ssl_error(exc):
@@ -115,10 +129,7 @@ def ping(addr, timeout=5.0, tls=None):
     if target is None:
         return True, '%s: socket activation, checked through the unix socket' % addr
     try:
-        if target[0] == 'unix':
-            status, body = unix_get(target[1], '/_ping', timeout)
-        else:
-            status, body = _ping_tcp(target[1], target[2], timeout, tls)
+        status, body = get(addr, '/_ping', timeout, tls)
     except OSError as exc:
         if not _is_ssl_error(exc):
             return False, '%s: %s' % (addr, exc)

@@ -19,6 +19,7 @@ import socket
 import stat
 import struct
 
+from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_ping import get as engine_get
 from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_ping import unix_get
 
 try:
@@ -69,6 +70,32 @@ def read_swarm(path, timeout, get=None):
     """
     status, body = (get or unix_get)(path, '/info', timeout)
     return swarm_from_info(status, body)
+
+
+def nodes_from_answer(status, body):
+    """The node list of an engine's ``GET /nodes`` answer (what ``docker node ls`` lists).
+
+    Raises ValueError with the engine's own words when it did not list them (e.g. not a manager).
+    """
+    if status != 200:
+        raise ValueError('the engine answered HTTP %s to GET /nodes: %s' % (status, body.strip()[:300]))
+    try:
+        nodes = json.loads(body)
+    except ValueError:
+        raise ValueError('the engine\'s GET /nodes answer is not JSON: %r' % body[:200])
+    if not isinstance(nodes, list):
+        raise ValueError('the engine\'s GET /nodes answer is not a list')
+    return nodes
+
+
+def read_nodes(addr, timeout, tls=None, get=None):
+    """The cluster's nodes, listed by the manager engine at ``addr`` (unix:// or tcp://, with
+    ``tls`` a dict of ca_cert, cert and key for a TLS endpoint).
+
+    Raises OSError (unreachable, TLS refused) or ValueError (no node list), for the caller to report.
+    """
+    status, body = (get or engine_get)(addr, '/nodes', timeout, tls)
+    return nodes_from_answer(status, body)
 
 
 def swarm_state_error(path, exc):

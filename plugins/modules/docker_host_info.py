@@ -24,6 +24,10 @@ description:
     that is in another swarm, docker_sdk installs the SDK only where RV(docker_sdk.present) is false,
     docker_listen restarts the engines of hosts that are in no swarm yet without its throttle, and
     docker_pki names the host's addresses in its certificate without gathering facts.
+  - With V(nodes) in O(gather_subset), on an active manager, also lists the cluster's nodes (what
+    C(docker node ls) lists), through O(cluster_endpoint) when given, such as the managers' cluster
+    endpoint the guide checks with C(docker -H manager:2376 info). A run that then changes nothing needs
+    no second look: the site playbook shows this list instead of asking the manager again.
   - With O(listen_plan), also works out, in the same trip, whether M(dockercluster.swarm.docker_listen_config)
     with those options would change the host's listen configuration (RV(listen_plan)). It writes
     nothing, and returns the paths that would change, never their contents (they can hold
@@ -44,9 +48,11 @@ options:
     description:
       - What to read. V(swarm) needs the engine to answer on O(docker_socket); V(docker_sdk) and
         V(addresses) do not.
+      - V(nodes) implies V(swarm). It never fails the module; where the nodes could not be listed (not an
+        active manager, the endpoint did not answer) RV(nodes) is null and RV(nodes_error) says why.
     type: list
     elements: str
-    choices: [docker_sdk, swarm, addresses]
+    choices: [docker_sdk, swarm, addresses, nodes]
     default: [docker_sdk, swarm]
   timeout:
     description:
@@ -61,6 +67,28 @@ options:
     type: list
     elements: path
     default: []
+  cluster_endpoint:
+    description:
+      - Where V(nodes) lists the nodes, instead of O(docker_socket).
+    type: dict
+    suboptions:
+      docker_host:
+        description:
+          - The engine API's address, C(tcp://host:port) or C(unix://path).
+        type: str
+        required: true
+      ca_path:
+        description:
+          - CA certificate to verify a TLS endpoint with. Without it the endpoint is spoken to in plain HTTP.
+        type: path
+      client_cert:
+        description:
+          - Client certificate to present to a TLS endpoint that asks for one.
+        type: path
+      client_key:
+        description:
+          - The client certificate's private key.
+        type: path
   listen_plan:
     description:
       - Options of M(dockercluster.swarm.docker_listen_config) (the same names, types and defaults) to
@@ -91,6 +119,16 @@ EXAMPLES = r'''
       listen: [unix:///var/run/docker.sock, tcp://0.0.0.0:2375]
       allow_insecure_tcp: true
   register: host
+
+- name: On a manager, also the cluster's nodes as its TLS cluster endpoint lists them
+  dockercluster.swarm.docker_host_info:
+    gather_subset: [swarm, nodes]
+    cluster_endpoint:
+      docker_host: tcp://127.0.0.1:2376
+      ca_path: /etc/docker/certs/ca.pem
+      client_cert: /etc/docker/certs/client-cert.pem
+      client_key: /etc/docker/certs/client-key.pem
+  register: manager
 
 - name: Only whether the SDK is there (the engine may be down)
   dockercluster.swarm.docker_host_info:
@@ -144,6 +182,25 @@ listen_plan:
       description: Where the listen addresses are configured (sysconfig, default_env, daemon_json).
       type: str
       sample: default_env
+nodes:
+  description:
+    - The cluster's nodes as M(dockercluster.swarm.swarm_info) returns them (RV(dockercluster.swarm.swarm_info#module:nodes)),
+      managers first. Null where they could not be listed.
+  returned: when V(nodes) is in O(gather_subset)
+  type: list
+  elements: dict
+  sample: [{"hostname": "node1", "role": "manager", "status": "ready", "availability": "active", "leader": true}]
+nodes_error:
+  description: Why RV(nodes) is null.
+  returned: when V(nodes) is in O(gather_subset) and the nodes could not be listed
+  type: str
+  sample: "this host is not an active manager (LocalNodeState: active, ControlAvailable: false)"
+nodes_summary:
+  description: RV(nodes) as lines, as M(dockercluster.swarm.swarm_info) shows them (RV(dockercluster.swarm.swarm_info#module:summary)).
+  returned: when RV(nodes) is not null
+  type: list
+  elements: str
+  sample: ["Nodes: 1", " node1: 10.0.0.5"]
 stat:
   description: Each path of O(stat_paths) and its state, null when it does not exist.
   returned: when O(stat_paths) is not empty
@@ -168,9 +225,16 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.dockercluster.swarm.plugins.module_utils.host_probe import (
     ipv4_addresses,
     path_state,
+    read_nodes,
     read_swarm,
     sdk_present,
     swarm_state_error,
+)
+from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_logic import (
+    is_manager,
+    not_manager_message,
+    render_summary,
+    summarize_nodes,
 )
 from ansible_collections.dockercluster.swarm.plugins.module_utils.listen_plan import (
     LISTEN_ARGUMENT_SPEC,
@@ -192,6 +256,20 @@ class DockerHostInfo(object):
         except (OSError, ValueError) as exc:
             self.module.fail_json(msg=swarm_state_error(params['docker_socket'], exc))
 
+    def nodes(self, swarm):
+        """(nodes, None) as listed through the cluster endpoint, or (None, why not)."""
+        if not is_manager(swarm):
+            return None, not_manager_message(swarm)
+        params = self.module.params
+        endpoint = params['cluster_endpoint'] or dict(docker_host='unix://' + params['docker_socket'])
+        tls = None
+        if endpoint.get('ca_path'):
+            tls = dict(ca_cert=endpoint['ca_path'], cert=endpoint.get('client_cert'), key=endpoint.get('client_key'))
+        try:
+            return summarize_nodes(read_nodes(endpoint['docker_host'], params['timeout'], tls)), None
+        except (OSError, ValueError) as exc:
+            return None, 'listing the nodes through %s: %s' % (endpoint['docker_host'], exc)
+
     def listen_plan(self):
         checked = ArgumentSpecValidator(LISTEN_ARGUMENT_SPEC, required_if=LISTEN_REQUIRED_IF).validate(
             self.module.params['listen_plan'])
@@ -204,8 +282,14 @@ class DockerHostInfo(object):
         result = dict(changed=False)
         if 'docker_sdk' in subset:
             result['docker_sdk'] = dict(present=sdk_present(), python=sys.executable)
-        if 'swarm' in subset:
+        if 'swarm' in subset or 'nodes' in subset:
             result['swarm'] = self.swarm()
+        if 'nodes' in subset:
+            result['nodes'], error = self.nodes(result['swarm'])
+            if error:
+                result['nodes_error'] = error
+            else:
+                result['nodes_summary'] = render_summary(result['nodes'])
         if 'addresses' in subset:
             result['addresses'] = ipv4_addresses()
         if self.module.params['stat_paths']:
@@ -219,8 +303,14 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             docker_socket=dict(type='path', default='/var/run/docker.sock'),
-            gather_subset=dict(type='list', elements='str', choices=['docker_sdk', 'swarm', 'addresses'],
+            gather_subset=dict(type='list', elements='str', choices=['docker_sdk', 'swarm', 'addresses', 'nodes'],
                                default=['docker_sdk', 'swarm']),
+            cluster_endpoint=dict(type='dict', options=dict(
+                docker_host=dict(type='str', required=True),
+                ca_path=dict(type='path'),
+                client_cert=dict(type='path'),
+                client_key=dict(type='path'),
+            )),
             timeout=dict(type='int', default=30),
             stat_paths=dict(type='list', elements='path', default=[]),
             listen_plan=dict(type='dict'),

@@ -140,3 +140,105 @@ def test_addresses_subset_needs_no_engine(run, tmp_path):
     assert not failed
     assert result['addresses'].get('lo') == '127.0.0.1'
     assert 'swarm' not in result and 'docker_sdk' not in result
+
+
+# --------------------------------------------------------------------------- nodes
+
+MANAGER = {'LocalNodeState': 'active', 'NodeID': 'm1', 'ControlAvailable': True,
+           'RemoteManagers': [{'NodeID': 'm1', 'Addr': '10.0.0.1:2377'}]}
+NODES = [
+    {'ID': 'w1', 'Spec': {'Role': 'worker', 'Availability': 'active'},
+     'Description': {'Hostname': 'node2', 'Engine': {'EngineVersion': '20.10.24'}},
+     'Status': {'State': 'down', 'Addr': '10.0.0.2'}},
+    {'ID': 'm1', 'Spec': {'Role': 'manager', 'Availability': 'active'},
+     'Description': {'Hostname': 'node1', 'Engine': {'EngineVersion': '20.10.24'}},
+     'Status': {'State': 'ready', 'Addr': '10.0.0.1'},
+     'ManagerStatus': {'Leader': True, 'Reachability': 'reachable', 'Addr': '10.0.0.1:2377'}},
+]
+
+
+class ManagerHandler(InfoHandler):
+    """A manager engine: /info with ControlAvailable, and /nodes."""
+    pages = {'/info': (200, json.dumps({'Swarm': MANAGER})), '/nodes': (200, json.dumps(NODES))}
+
+    def do_GET(self):
+        status, body = self.pages.get(self.path, (404, 'page not found'))
+        data = body.encode('utf-8')
+        self.send_response(status)
+        self.send_header('Content-Length', str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+@pytest.fixture
+def manager(tmp_path):
+    path = str(tmp_path / 'manager.sock')
+    server = serve(UnixHTTPServer(path, ManagerHandler))
+    yield path
+    server.shutdown()
+    server.server_close()
+
+
+def test_nodes_on_a_manager_are_listed_and_summarised(run, manager):
+    result, failed = run({'docker_socket': manager, 'gather_subset': ['nodes']})
+    assert not failed
+    assert result['swarm'] == MANAGER  # nodes implies swarm
+    assert [(n['hostname'], n['role'], n['status']) for n in result['nodes']] == [
+        ('node1', 'manager', 'ready'), ('node2', 'worker', 'down')]
+    assert result['nodes_summary'][0] == 'Nodes: 2'
+    assert '  \u2514 Status: Down' in result['nodes_summary']
+    assert 'nodes_error' not in result
+
+
+def test_nodes_on_a_worker_are_null_with_the_reason_and_do_not_fail(run, engine):
+    result, failed = run({'docker_socket': engine, 'gather_subset': ['nodes']})
+    assert not failed
+    assert result['nodes'] is None and 'nodes_summary' not in result
+    assert 'not a Swarm manager' in result['nodes_error']
+
+
+def test_nodes_through_an_endpoint_that_does_not_answer_are_null(run, manager):
+    import socket
+    with socket.socket() as sock:  # a port nothing listens on once closed
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    endpoint = 'tcp://127.0.0.1:%d' % port
+    result, failed = run({'docker_socket': manager, 'gather_subset': ['nodes'],
+                          'cluster_endpoint': {'docker_host': endpoint}})
+    assert not failed
+    assert result['nodes'] is None
+    assert result['nodes_error'].startswith('listing the nodes through %s: ' % endpoint)
+
+
+def test_nodes_through_a_tls_endpoint_with_the_client_certificate(run, manager, tmp_path):
+    import ssl
+
+    from test_docker_ping import make_certs
+    certs = make_certs(str(tmp_path))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certs['cert'], certs['key'])
+    context.load_verify_locations(certs['ca_cert'])
+    context.verify_mode = ssl.CERT_REQUIRED  # like dockerd --tlsverify: no client certificate, no answer
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), ManagerHandler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    serve(server)
+    endpoint = dict(docker_host='tcp://127.0.0.1:%d' % server.server_address[1], ca_path=certs['ca_cert'])
+    try:
+        with_cert, _ = run({'docker_socket': manager, 'gather_subset': ['nodes'],
+                            'cluster_endpoint': dict(endpoint, client_cert=certs['cert'], client_key=certs['key'])})
+        without, _ = run({'docker_socket': manager, 'gather_subset': ['nodes'], 'cluster_endpoint': endpoint})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [n['hostname'] for n in with_cert['nodes']] == ['node1', 'node2']
+    assert without['nodes'] is None and endpoint['docker_host'] in without['nodes_error']
+
+
+@pytest.mark.parametrize('status, body, error', [
+    (503, '{"message": "This node is not a swarm manager."}', 'HTTP 503.*not a swarm manager'),
+    (200, 'not json', 'not JSON'),
+    (200, '{"ID": "x"}', 'not a list'),
+])
+def test_nodes_from_answer_refuses_what_is_not_a_node_list(status, body, error):
+    with pytest.raises(ValueError, match=error):
+        host_probe.nodes_from_answer(status, body)
