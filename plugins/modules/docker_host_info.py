@@ -230,12 +230,6 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.host_probe imp
     sdk_present,
     swarm_state_error,
 )
-from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_logic import (
-    is_manager,
-    not_manager_message,
-    render_summary,
-    summarize_nodes,
-)
 from ansible_collections.dockercluster.swarm.plugins.module_utils.listen_plan import (
     LISTEN_ARGUMENT_SPEC,
     LISTEN_REQUIRED_IF,
@@ -257,18 +251,23 @@ class DockerHostInfo(object):
             self.module.fail_json(msg=swarm_state_error(params['docker_socket'], exc))
 
     def nodes(self, swarm):
-        """(nodes, None) as listed through the cluster endpoint, or (None, why not)."""
-        if not is_manager(swarm):
-            return None, not_manager_message(swarm)
+        """The result's nodes and nodes_summary, or nodes null and nodes_error saying why."""
+        # Imported here: only a manager asked for its nodes pays for loading it (every host
+        # runs this module on every run, and a module's imports are compiled anew each time).
+        from ansible_collections.dockercluster.swarm.plugins.module_utils import swarm_logic
+
+        if not swarm_logic.is_manager(swarm):
+            return dict(nodes=None, nodes_error=swarm_logic.not_manager_message(swarm))
         params = self.module.params
         endpoint = params['cluster_endpoint'] or dict(docker_host='unix://' + params['docker_socket'])
         tls = None
         if endpoint.get('ca_path'):
             tls = dict(ca_cert=endpoint['ca_path'], cert=endpoint.get('client_cert'), key=endpoint.get('client_key'))
         try:
-            return summarize_nodes(read_nodes(endpoint['docker_host'], params['timeout'], tls)), None
+            nodes = swarm_logic.summarize_nodes(read_nodes(endpoint['docker_host'], params['timeout'], tls))
         except (OSError, ValueError) as exc:
-            return None, 'listing the nodes through %s: %s' % (endpoint['docker_host'], exc)
+            return dict(nodes=None, nodes_error='listing the nodes through %s: %s' % (endpoint['docker_host'], exc))
+        return dict(nodes=nodes, nodes_summary=swarm_logic.render_summary(nodes))
 
     def listen_plan(self):
         checked = ArgumentSpecValidator(LISTEN_ARGUMENT_SPEC, required_if=LISTEN_REQUIRED_IF).validate(
@@ -285,11 +284,7 @@ class DockerHostInfo(object):
         if 'swarm' in subset or 'nodes' in subset:
             result['swarm'] = self.swarm()
         if 'nodes' in subset:
-            result['nodes'], error = self.nodes(result['swarm'])
-            if error:
-                result['nodes_error'] = error
-            else:
-                result['nodes_summary'] = render_summary(result['nodes'])
+            result.update(self.nodes(result['swarm']))
         if 'addresses' in subset:
             result['addresses'] = ipv4_addresses()
         if self.module.params['stat_paths']:

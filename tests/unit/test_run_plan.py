@@ -1,0 +1,111 @@
+"""swarm_run_plan: which hosts each play of site.yml acts on, from the probe of every host.
+
+A host left out of a play is never looked at again in the run, so each case checks that only a
+host every role would leave alone is left out.
+"""
+
+import pytest
+from ansible_collections.dockercluster.swarm.plugins.filter.swarm_run_plan import swarm_run_plan
+from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_logic import summarize_nodes
+from test_swarm_modules import OTHER, inactive, manager, node, worker
+
+MANAGERS = ['m1']
+AGENTS = ['w1', 'w2']
+
+
+def probe(swarm, listen_changed=False, sdk=True, nodes=None):
+    result = {'changed': False, 'swarm': swarm, 'docker_sdk': {'present': sdk},
+              'listen_plan': {'changed': listen_changed}}
+    if nodes is not None:
+        result['nodes'] = summarize_nodes(nodes)
+    return result
+
+
+def ready_nodes(*down):
+    return [node('m1', 'manager', leader=True)] + [node(h, state='down' if h in down else 'ready')
+                                                    for h in AGENTS]
+
+
+def settled_cluster(nodes=None):
+    """The plain-TCP cluster of m1, w1 and w2, every host in place (and Ready, unless ``nodes``)."""
+    return {
+        'm1': {'swarm_insecure_tcp': True, 'swarm_preflight_probe': probe(manager(), nodes=nodes or ready_nodes())},
+        'w1': {'swarm_insecure_tcp': 'true', 'swarm_preflight_probe': probe(worker('n-w1'))},
+        'w2': {'swarm_insecure_tcp': True, 'swarm_preflight_probe': probe(worker('n-w2'))},
+    }
+
+
+def plan(hostvars):
+    return swarm_run_plan(hostvars, MANAGERS, AGENTS)
+
+
+def test_a_settled_ready_cluster_has_nothing_to_do_and_is_verified_by_the_probe():
+    assert plan(settled_cluster()) == dict(prepare=[], form=False, join=[], seen_ready=True)
+
+
+def test_a_node_down_at_the_probe_leaves_the_check_to_the_verify_play():
+    hostvars = settled_cluster(nodes=ready_nodes('w2'))
+    assert plan(hostvars) == dict(prepare=[], form=False, join=[], seen_ready=False)
+
+
+def test_without_the_nodes_listed_the_verify_play_checks():
+    hostvars = settled_cluster()
+    del hostvars['m1']['swarm_preflight_probe']['nodes']
+    assert plan(hostvars)['seen_ready'] is False
+
+
+@pytest.mark.parametrize('change', [
+    {'swarm_preflight_probe': probe(worker('n-w1'), listen_changed=True)},   # a listener drifted
+    {'swarm_preflight_probe': probe(worker('n-w1'), listen_changed=None)},   # plan undecided
+    {'swarm_preflight_probe': probe(worker('n-w1'), sdk=False)},             # no Docker SDK
+    {'swarm_insecure_tcp': False},                                            # mutual TLS: docker_pki checks
+    {'swarm_port_setup': 'proxy'},                                            # the proxy role checks
+])
+def test_a_host_not_in_place_alone_is_prepared_and_nothing_is_taken_as_verified(change):
+    hostvars = settled_cluster()
+    hostvars['w1'].update(change)
+    assert plan(hostvars) == dict(prepare=['w1'], form=False, join=[], seen_ready=False)
+
+
+def test_a_host_in_another_swarm_goes_to_the_membership_check():
+    hostvars = settled_cluster()
+    hostvars['w2']['swarm_preflight_probe'] = probe(manager(cluster=OTHER, addr='10.0.0.9',
+                                                            managers=('10.0.0.9:2377',)))
+    result = plan(hostvars)
+    assert result['prepare'] == ['w2'] and result['join'] == ['w2'] and result['form'] is True
+
+
+def test_a_new_agent_joins_and_the_managers_play_runs():
+    hostvars = settled_cluster()
+    hostvars['w2']['swarm_preflight_probe'] = probe(inactive())
+    assert plan(hostvars) == dict(prepare=[], form=True, join=['w2'], seen_ready=False)
+
+
+def test_an_agent_set_to_leave_is_in_the_agents_play_alone():
+    hostvars = settled_cluster()
+    hostvars['w2']['swarm_agent_state'] = 'absent'
+    assert plan(hostvars) == dict(prepare=[], form=False, join=['w2'], seen_ready=False)
+
+
+def test_first_manager_unread_puts_every_host_in_every_play():
+    hostvars = settled_cluster()
+    hostvars['m1']['swarm_preflight_probe'] = {'failed': True, 'msg': 'unreachable'}
+    assert plan(hostvars) == dict(prepare=['m1', 'w1', 'w2'], form=True, join=['w1', 'w2'], seen_ready=False)
+
+
+def test_no_probe_at_all_puts_every_host_in_every_play():
+    hostvars = dict((host, {'swarm_insecure_tcp': True}) for host in MANAGERS + AGENTS)
+    assert plan(hostvars) == dict(prepare=['m1', 'w1', 'w2'], form=True, join=['w1', 'w2'], seen_ready=False)
+
+
+def test_the_classic_backend_always_forms_and_joins():
+    hostvars = settled_cluster()
+    hostvars['m1']['swarm_backend'] = 'classic'
+    result = plan(hostvars)
+    assert result['form'] is True and result['join'] == AGENTS and result['seen_ready'] is False
+
+
+def test_a_worker_of_this_cluster_listed_as_manager_is_checked_and_formed():
+    hostvars = settled_cluster()
+    result = swarm_run_plan(hostvars, ['m1', 'w1'], ['w2'])
+    assert result['prepare'] == ['w1'] and result['form'] is True
