@@ -35,12 +35,15 @@ options:
 '''
 
 EXAMPLES = r'''
-- name: Work out the run's plan once, on the controller
+- name: Work out the run's plan once (run_once sets the fact on every host of the play)
   ansible.builtin.set_fact:
-    swarm_run_plan: "{{ hostvars | dockercluster.swarm.swarm_run_plan(groups['swarm_managers'], groups['swarm_agents']) }}"
-  delegate_to: localhost
-  delegate_facts: true
+    swarm_run_plan: >-
+      {{ hostvars | dockercluster.swarm.swarm_run_plan(groups['swarm_managers'], groups['swarm_agents']) }}
   run_once: true
+
+- name: Leave the hosts with nothing to prepare
+  ansible.builtin.meta: end_host
+  when: inventory_hostname not in swarm_run_plan.prepare
 '''
 
 RETURN = r'''

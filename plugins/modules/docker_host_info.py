@@ -26,8 +26,8 @@ description:
     docker_pki names the host's addresses in its certificate without gathering facts.
   - With V(nodes) in O(gather_subset), on an active manager, also lists the cluster's nodes (what
     C(docker node ls) lists), through O(cluster_endpoint) when given, such as the managers' cluster
-    endpoint the guide checks with C(docker -H manager:2376 info). A run that then changes nothing needs
-    no second look: the site playbook shows this list instead of asking the manager again.
+    endpoint the guide checks with C(docker -H manager:2376 info). When the run then changes nothing,
+    the site playbook shows this list instead of asking the manager again.
   - With O(listen_plan), also works out, in the same trip, whether M(dockercluster.swarm.docker_listen_config)
     with those options would change the host's listen configuration (RV(listen_plan)). It writes
     nothing, and returns the paths that would change, never their contents (they can hold
