@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -87,6 +88,34 @@ def test_a_settled_host_whose_listener_drifted_is_set_back_alone(lab):
     assert all(dockerd_pid(lab, host) == pids[host] for host in (h[0], h[2]))
     assert "-H tcp://0.0.0.0:2375" in lab.run(el7, "grep ^OPTIONS= /etc/sysconfig/docker").stdout
     assert ready(lab, h[2])[el7] == ("Ready", "worker")
+
+
+def wait_for_status(lab, host, status, timeout=90):
+    """Poll the manager's node list (through the 2376 endpoint) until ``host`` has ``status``."""
+    deadline = time.monotonic() + timeout
+    while ready(lab, hosts(lab)[0]).get(host, ("?",))[0] != status:
+        assert time.monotonic() < deadline, "%s never became %s: %s" % (host, status, ready(lab, hosts(lab)[0]))
+        time.sleep(1)
+
+
+def test_a_node_the_manager_sees_down_is_waited_for_not_taken_from_the_probe(lab):
+    """The verify's wait is left out only when the probe's list shows every node Ready. A worker cut
+    off from the manager keeps its engine and its place in the swarm (in place for every other
+    step), but the manager lists it Down: the verify play waits for it, and fails naming it."""
+    h = hosts(lab)
+    worker = h[2]
+    cut = "OUTPUT -d %s -p tcp --dport 2377 -j DROP" % lab.ip(h[0])
+    lab.run(worker, "iptables -I " + cut)  # its heartbeats to the manager stop
+    try:
+        wait_for_status(lab, worker, "Down")
+        rc, out, recap = playbook(SITE, inventory(lab, h[1:3]), "-e", "swarm_verify_timeout=3", check=False)
+    finally:
+        lab.run(worker, "iptables -D " + cut)
+    assert rc != 0
+    assert all(counts["changed"] == 0 for counts in recap.values()), recap
+    assert "Listed through the cluster endpoint" not in out
+    assert "Wait through the cluster endpoint" in out and "not Ready: %s (down)" % worker in out, out[-2000:]
+    wait_for_status(lab, worker, "Ready")
 
 
 def test_formation_plays_alone_change_nothing(lab):
