@@ -15,8 +15,9 @@ description:
   - Takes C(hostvars) and returns, from what M(dockercluster.swarm.docker_host_info) found on every host before
     anything changed (each host's registered C(swarm_preflight_probe)), the hosts each play has to act on, by the
     same tests the roles make.
-  - Reads of each host C(swarm_preflight_probe), C(swarm_insecure_tcp), C(swarm_port_setup) and
-    C(swarm_agent_state), and C(swarm_backend) of the first manager, once each.
+  - Reads of each host C(swarm_preflight_probe), C(swarm_insecure_tcp), C(swarm_port_setup),
+    C(swarm_agent_state), C(swarm_manager_force) and C(swarm_agent_force), and C(swarm_backend) of the first
+    manager, once each.
 options:
   _input:
     description: C(hostvars).
@@ -51,6 +52,11 @@ _value:
   description: The plan.
   type: dict
   contains:
+    refused:
+      description:
+        - Host name to the message swarm_preflight's membership check fails it with
+          (P(dockercluster.swarm.swarm_membership_refusal#filter)), for each host it refuses.
+      type: dict
     prepare:
       description:
         - The hosts that are not in place (the Docker SDK missing, a listen configuration to change, mutual TLS or

@@ -15,11 +15,12 @@ __metaclass__ = type
 from ansible.plugins.filter.core import to_bool
 from ansible_collections.dockercluster.swarm.plugins.filter.swarm_member import swarm_member_settled
 from ansible_collections.dockercluster.swarm.plugins.filter.swarm_membership import swarm_membership_problem
+from ansible_collections.dockercluster.swarm.plugins.filter.swarm_membership_refusal import swarm_membership_refusal
 from ansible_collections.dockercluster.swarm.plugins.filter.swarm_nodes import swarm_nodes_problems
 
 # The variables read of each host, with the roles' defaults.
 HOST_SETTINGS = (('swarm_insecure_tcp', False), ('swarm_port_setup', 'daemon'), ('swarm_agent_state', 'present'),
-                 ('swarm_backend', 'swarmkit'))
+                 ('swarm_backend', 'swarmkit'), ('swarm_manager_force', False), ('swarm_agent_force', False))
 
 
 def _read(host_vars):
@@ -35,8 +36,10 @@ def _swarm(found):
 
 
 def run_plan(hostvars, managers, agents):
-    """dict(prepare, form, join, seen_ready) for the cluster of ``managers`` and ``agents``.
+    """dict(refused, prepare, form, join, seen_ready) for the cluster of ``managers`` and ``agents``.
 
+    - refused: host -> the message swarm_preflight's membership check fails it with
+      (swarm_membership_refusal), for the hosts it refuses.
     - prepare: the hosts not in place: without the Docker SDK, not on plain TCP with the daemon
       port setup (mutual TLS and the proxy are checked by their roles), whose listen plan changes
       something or is undecided, or which the membership check has something against. All of
@@ -71,6 +74,13 @@ def run_plan(hostvars, managers, agents):
         return swarm_member_settled(_swarm(found[host]), manager_addrs, role,
                                     cluster_id if role == 'manager' else None)
 
+    refused = {}
+    for host in list(managers) + list(agents):
+        item, is_manager = found[host], host in managers
+        message = swarm_membership_refusal(_swarm(item), host, first, first_swarm, is_manager,
+                                           item['swarm_manager_force' if is_manager else 'swarm_agent_force'])
+        if message:
+            refused[host] = message
     leaving = [host for host in agents if found[host]['swarm_agent_state'] == 'absent']
     staying = [host for host in agents if host not in leaving]
     swarmkit = backend == 'swarmkit'
@@ -80,4 +90,4 @@ def run_plan(hostvars, managers, agents):
     join = [host for host in agents if not (swarmkit and host in staying and settled(host, 'worker'))]
     seen_ready = bool(all_settled and not leaving and not prepare
                       and not swarm_nodes_problems(found[first]['probe'].get('nodes'), list(managers) + staying))
-    return dict(prepare=prepare, form=not all_settled, join=join, seen_ready=seen_ready)
+    return dict(refused=refused, prepare=prepare, form=not all_settled, join=join, seen_ready=seen_ready)

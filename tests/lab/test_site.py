@@ -9,6 +9,7 @@ import pytest
 from labkit import ROOT, Lab, dockerd_pid, node_list, playbook
 
 SITE = os.path.join(ROOT, "site.yml")
+PREFLIGHT_HOST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks", "preflight_host.yml")
 
 
 @pytest.fixture(scope="module")
@@ -202,3 +203,13 @@ def test_a_node_in_another_swarm_fails_untouched(lab):
     assert "Not converged (failed or unreachable in this run): %s" % h[4] in out
     assert all(recap[host]["failed"] == 0 for host in h[:3]), recap
     assert lab.run(h[4], "docker info --format '{{.Swarm.Cluster.ID}} {{.Swarm.NodeID}}'").stdout == before
+
+
+def test_the_preflight_role_alone_refuses_that_host_in_the_same_words(lab):
+    """swarm_preflight's `host` entry point, without site.yml's plan: the same host refused, with
+    the same message, and the others pass."""
+    h = hosts(lab)
+    rc, out, recap = playbook(PREFLIGHT_HOST, inventory(lab, h[1:3] + [h[4]]), check=False)
+    assert rc != 0
+    assert recap[h[4]]["failed"] == 1 and all(recap[host]["failed"] == 0 for host in h[:3]), recap
+    assert "%s is already in another swarm" % h[4] in out and "set swarm_agent_force: true" in out

@@ -36,7 +36,10 @@ def settled_cluster(nodes=None):
 
 
 def plan(hostvars):
-    return swarm_run_plan(hostvars, MANAGERS, AGENTS)
+    """The plan without the refusals (test_refusals checks those)."""
+    result = swarm_run_plan(hostvars, MANAGERS, AGENTS)
+    assert set(result['refused']) <= set(result['prepare'])  # a refused host is never left out
+    return dict((k, v) for k, v in result.items() if k != 'refused')
 
 
 def test_a_settled_ready_cluster_has_nothing_to_do_and_is_verified_by_the_probe():
@@ -109,3 +112,37 @@ def test_a_worker_of_this_cluster_listed_as_manager_is_checked_and_formed():
     hostvars = settled_cluster()
     result = swarm_run_plan(hostvars, ['m1', 'w1'], ['w2'])
     assert result['prepare'] == ['w1'] and result['form'] is True
+
+
+def test_refusals_name_the_host_in_another_swarm_and_the_force_variable():
+    hostvars = settled_cluster()
+    hostvars['w2']['swarm_preflight_probe'] = probe(manager(cluster=OTHER, addr='10.0.0.9',
+                                                            managers=('10.0.0.9:2377',)))
+    refused = swarm_run_plan(hostvars, MANAGERS, AGENTS)['refused']
+    assert list(refused) == ['w2']
+    assert refused['w2'].startswith('w2 is already in another swarm (node ')
+    assert refused['w2'].endswith('or set swarm_agent_force: true for it to leave and join this cluster.')
+
+
+def test_force_lifts_the_refusal_but_the_host_is_still_prepared():
+    hostvars = settled_cluster()
+    hostvars['w2']['swarm_preflight_probe'] = probe(manager(cluster=OTHER, addr='10.0.0.9',
+                                                            managers=('10.0.0.9:2377',)))
+    hostvars['w2']['swarm_agent_force'] = 'yes'
+    result = swarm_run_plan(hostvars, MANAGERS, AGENTS)
+    assert result['refused'] == {} and result['prepare'] == ['w2'] and result['join'] == ['w2']
+
+
+def test_without_the_first_manager_every_other_host_is_refused_with_that_reason():
+    hostvars = settled_cluster()
+    hostvars['m1']['swarm_preflight_probe'] = {'unreachable': True}
+    refused = swarm_run_plan(hostvars, MANAGERS, AGENTS)['refused']
+    assert sorted(refused) == ['m1', 'w1', 'w2']
+    assert refused['w1'] == ("w1: the first manager, m1, could not be read (it failed or was unreachable), so this "
+                             "host's place in the cluster cannot be checked. Nothing was changed on it.")
+
+
+def test_a_worker_listed_as_manager_is_told_of_the_manager_force():
+    hostvars = settled_cluster()
+    result = swarm_run_plan(hostvars, ['m1', 'w1'], ['w2'])
+    assert 'swarm_manager_force' in result['refused']['w1'] and 'listed as a manager' in result['refused']['w1']
