@@ -67,21 +67,30 @@ _value:
 '''
 
 
+def refusal_message(host, problem, first_host, first_known, is_manager, force=False):
+    """The message for ``host`` given its membership problem (swarm_membership_problem, '' for
+    none) and whether the first manager's state was known at all; '' when it is not refused."""
+    from ansible.plugins.filter.core import to_bool
+
+    if not first_known:
+        return ('%s: the first manager, %s, could not be read (it failed or was unreachable), so this host\'s '
+                'place in the cluster cannot be checked. Nothing was changed on it.' % (host, first_host))
+    if not problem or to_bool(force):
+        return ''
+    return ('%s %s. Nothing was changed on it. Remove it from the inventory, make it leave that swarm (docker '
+            'swarm leave), or set %s: true for it to leave and join this cluster.'
+            % (host, problem, 'swarm_manager_force' if to_bool(is_manager) else 'swarm_agent_force'))
+
+
 def swarm_membership_refusal(mine, host, first_host, first_manager, is_manager, force=False):
     # Imported when called, not when the file loads: docs/architecture.md, "Filters load lazily".
     from ansible.plugins.filter.core import to_bool
     from ansible_collections.dockercluster.swarm.plugins.filter.swarm_membership import swarm_membership_problem
 
-    if not isinstance(first_manager, dict):
-        return ('%s: the first manager, %s, could not be read (it failed or was unreachable), so this host\'s '
-                'place in the cluster cannot be checked. Nothing was changed on it.' % (host, first_host))
-    is_manager = to_bool(is_manager)
-    problem = swarm_membership_problem(mine, first_manager, 'manager' if is_manager else 'worker', host == first_host)
-    if not problem or to_bool(force):
-        return ''
-    return ('%s %s. Nothing was changed on it. Remove it from the inventory, make it leave that swarm (docker '
-            'swarm leave), or set %s: true for it to leave and join this cluster.'
-            % (host, problem, 'swarm_manager_force' if is_manager else 'swarm_agent_force'))
+    first_known = isinstance(first_manager, dict)
+    problem = swarm_membership_problem(mine, first_manager, 'manager' if to_bool(is_manager) else 'worker',
+                                       host == first_host) if first_known else ''
+    return refusal_message(host, problem, first_host, first_known, is_manager, force)
 
 
 class FilterModule(object):

@@ -101,6 +101,10 @@ def get(addr, url, timeout, tls=None):
     target = endpoint(addr)
     if target is None:
         raise ValueError('%s: socket activation has no address to connect to' % addr)
+    return _get_target(target, url, timeout, tls)
+
+
+def _get_target(target, url, timeout, tls):
     if target[0] == 'unix':
         return unix_get(target[1], url, timeout)
     return tcp_get(target[1], target[2], url, timeout, tls)
@@ -129,7 +133,7 @@ def ping(addr, timeout=5.0, tls=None):
     if target is None:
         return True, '%s: socket activation, checked through the unix socket' % addr
     try:
-        status, body = get(addr, '/_ping', timeout, tls)
+        status, body = _get_target(target, '/_ping', timeout, tls)
     except OSError as exc:
         if not _is_ssl_error(exc):
             return False, '%s: %s' % (addr, exc)

@@ -46,17 +46,23 @@ def sdk_present(find_spec=None):
     return spec.origin.endswith('__init__.py') and bool(spec.submodule_search_locations)
 
 
+def _json_answer(status, body, url):
+    """The decoded JSON of an engine's answer to ``GET url``; ValueError with the engine's own
+    words when it did not answer 200 with JSON."""
+    if status != 200:
+        raise ValueError('the engine answered HTTP %s to GET %s: %s' % (status, url, body.strip()[:300]))
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise ValueError('the engine\'s GET %s answer is not JSON: %r' % (url, body[:200]))
+
+
 def swarm_from_info(status, body):
     """The Swarm section of an engine's ``GET /info`` answer (what ``docker info`` shows under Swarm).
 
     Raises ValueError with the engine's own words when it did not answer with its info.
     """
-    if status != 200:
-        raise ValueError('the engine answered HTTP %s to GET /info: %s' % (status, body.strip()[:300]))
-    try:
-        info = json.loads(body)
-    except ValueError:
-        raise ValueError('the engine\'s GET /info answer is not JSON: %r' % body[:200])
+    info = _json_answer(status, body, '/info')
     swarm = info.get('Swarm') if isinstance(info, dict) else None
     if not isinstance(swarm, dict):
         raise ValueError('the engine\'s GET /info answer has no Swarm section')
@@ -77,12 +83,7 @@ def nodes_from_answer(status, body):
 
     Raises ValueError with the engine's own words when it did not list them (e.g. not a manager).
     """
-    if status != 200:
-        raise ValueError('the engine answered HTTP %s to GET /nodes: %s' % (status, body.strip()[:300]))
-    try:
-        nodes = json.loads(body)
-    except ValueError:
-        raise ValueError('the engine\'s GET /nodes answer is not JSON: %r' % body[:200])
+    nodes = _json_answer(status, body, '/nodes')
     if not isinstance(nodes, list):
         raise ValueError('the engine\'s GET /nodes answer is not a list')
     return nodes

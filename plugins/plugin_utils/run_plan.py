@@ -15,7 +15,7 @@ __metaclass__ = type
 from ansible.plugins.filter.core import to_bool
 from ansible_collections.dockercluster.swarm.plugins.filter.swarm_member import swarm_member_settled
 from ansible_collections.dockercluster.swarm.plugins.filter.swarm_membership import swarm_membership_problem
-from ansible_collections.dockercluster.swarm.plugins.filter.swarm_membership_refusal import swarm_membership_refusal
+from ansible_collections.dockercluster.swarm.plugins.filter.swarm_membership_refusal import refusal_message
 from ansible_collections.dockercluster.swarm.plugins.filter.swarm_nodes import swarm_nodes_problems
 
 # The variables read of each host, with the roles' defaults.
@@ -60,15 +60,20 @@ def run_plan(hostvars, managers, agents):
     if first_swarm:
         manager_addrs = [m['Addr'] for m in first_swarm.get('RemoteManagers') or [] if m and m.get('Addr')]
 
+    # Each host's membership problem ('' for none), judged once: it decides both whether the host
+    # is refused and whether it is in place.
+    problems = dict((host, swarm_membership_problem(_swarm(found[host]), first_swarm,
+                                                    'manager' if host in managers else 'worker', host == first)
+                     if first_swarm is not None else '')
+                    for host in found)
+
     def in_place(host):
         item = found[host]
         probe = item['probe']
         return bool(
             (probe.get('docker_sdk') or {}).get('present') and to_bool(item['swarm_insecure_tcp'])
             and item['swarm_port_setup'] == 'daemon' and (probe.get('listen_plan') or {}).get('changed') is False
-            and first_swarm is not None
-            and not swarm_membership_problem(_swarm(item), first_swarm, 'manager' if host in managers else 'worker',
-                                             host == first))
+            and first_swarm is not None and not problems[host])
 
     def settled(host, role):
         return swarm_member_settled(_swarm(found[host]), manager_addrs, role,
@@ -76,9 +81,9 @@ def run_plan(hostvars, managers, agents):
 
     refused = {}
     for host in list(managers) + list(agents):
-        item, is_manager = found[host], host in managers
-        message = swarm_membership_refusal(_swarm(item), host, first, first_swarm, is_manager,
-                                           item['swarm_manager_force' if is_manager else 'swarm_agent_force'])
+        is_manager = host in managers
+        message = refusal_message(host, problems[host], first, first_swarm is not None, is_manager,
+                                  found[host]['swarm_manager_force' if is_manager else 'swarm_agent_force'])
         if message:
             refused[host] = message
     leaving = [host for host in agents if found[host]['swarm_agent_state'] == 'absent']

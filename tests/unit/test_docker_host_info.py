@@ -7,17 +7,18 @@ import json
 import pytest
 from ansible_collections.dockercluster.swarm.plugins.module_utils import host_probe
 from ansible_collections.dockercluster.swarm.plugins.modules import docker_host_info
-from test_docker_ping import UnixHTTPServer, serve
+from test_docker_ping import serve, unix_http
 
 SWARM = {'LocalNodeState': 'active', 'NodeID': 'n1', 'ControlAvailable': False,
          'RemoteManagers': [{'NodeID': 'm1', 'Addr': '10.0.0.1:2377'}]}
 
 
 class InfoHandler(http.server.BaseHTTPRequestHandler):
-    answer = (200, json.dumps({'ServerVersion': '24.0.5', 'Swarm': SWARM}))
+    """A worker engine: /info only. ``pages``: path -> (status, body)."""
+    pages = {'/info': (200, json.dumps({'ServerVersion': '24.0.5', 'Swarm': SWARM}))}
 
     def do_GET(self):
-        status, body = self.answer if self.path == '/info' else (404, 'page not found')
+        status, body = self.pages.get(self.path, (404, 'page not found'))
         data = body.encode('utf-8')
         self.send_response(status)
         self.send_header('Content-Length', str(len(data)))
@@ -33,11 +34,8 @@ class InfoHandler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def engine(tmp_path):
-    path = str(tmp_path / 'docker.sock')
-    server = serve(UnixHTTPServer(path, InfoHandler))
-    yield path
-    server.shutdown()
-    server.server_close()
+    with unix_http(str(tmp_path / 'docker.sock'), InfoHandler) as path:
+        yield path
 
 
 @pytest.fixture
@@ -68,7 +66,7 @@ def test_engine_down_fails_naming_the_socket(run, tmp_path):
 
 
 def test_engine_error_answer_is_reported(run, engine, monkeypatch):
-    monkeypatch.setattr(InfoHandler, 'answer', (500, '{"message": "daemon is shutting down"}'))
+    monkeypatch.setattr(InfoHandler, 'pages', {'/info': (500, '{"message": "daemon is shutting down"}')})
     result, failed = run({'docker_socket': engine, 'gather_subset': ['swarm']})
     assert failed
     assert 'HTTP 500' in result['msg'] and 'shutting down' in result['msg']
@@ -161,22 +159,11 @@ class ManagerHandler(InfoHandler):
     """A manager engine: /info with ControlAvailable, and /nodes."""
     pages = {'/info': (200, json.dumps({'Swarm': MANAGER})), '/nodes': (200, json.dumps(NODES))}
 
-    def do_GET(self):
-        status, body = self.pages.get(self.path, (404, 'page not found'))
-        data = body.encode('utf-8')
-        self.send_response(status)
-        self.send_header('Content-Length', str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
 
 @pytest.fixture
 def manager(tmp_path):
-    path = str(tmp_path / 'manager.sock')
-    server = serve(UnixHTTPServer(path, ManagerHandler))
-    yield path
-    server.shutdown()
-    server.server_close()
+    with unix_http(str(tmp_path / 'manager.sock'), ManagerHandler) as path:
+        yield path
 
 
 def test_nodes_on_a_manager_are_listed_and_summarised(run, manager):

@@ -1,5 +1,6 @@
 """/_ping over a real local unix socket, TCP and TLS server (no Docker needed)."""
 
+import contextlib
 import datetime
 import http.server
 import os
@@ -43,13 +44,21 @@ def serve(server):
     return server
 
 
+@contextlib.contextmanager
+def unix_http(path, handler):
+    """An HTTP server with ``handler`` on the unix socket ``path``, for the ``with`` block."""
+    server = serve(UnixHTTPServer(path, handler))
+    try:
+        yield path
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture
 def unix_server(tmp_path):
-    path = str(tmp_path / 'docker.sock')
-    server = serve(UnixHTTPServer(path, PingHandler))
-    yield path
-    server.shutdown()
-    server.server_close()
+    with unix_http(str(tmp_path / 'docker.sock'), PingHandler) as path:
+        yield path
 
 
 @pytest.fixture
