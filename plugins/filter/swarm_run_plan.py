@@ -70,6 +70,12 @@ _value:
       description: The agents that are not workers of this cluster yet, and those set to leave.
       type: list
       elements: str
+    fanout:
+      description:
+        - Those of O(join) that the first manager can join through their engines
+          (M(dockercluster.swarm.swarm_workers)) to stay, with the swarmkit backend, and in no swarm yet.
+      type: list
+      elements: str
     seen_ready:
       description:
         - True when nothing is to change and the first manager's probe listed every expected host as a Ready node,

@@ -125,8 +125,8 @@ def validate_connection_params(params):
     return problems
 
 
-def _tls_config(module):
-    params = module.params
+def _tls_config(module, params=None):
+    params = params or module.params
     validate = bool(params.get('validate_certs'))
     if not (validate or params.get('tls')):
         return False
@@ -161,6 +161,15 @@ def get_api_client(module):
     except ENGINE_ERRORS as exc:
         module.fail_json(msg='cannot talk to the Docker engine at %s: %s' % (host, exc),
                          exception=traceback.format_exc())
+
+
+def worker_client(module, docker_host, tls=None, timeout=None):
+    """A docker.APIClient for another host's engine (swarm_workers): ``tls`` is a dict with ca_path,
+    client_cert and client_key (the certificate verified), or None for plain TCP. Raises what
+    the SDK raises (ENGINE_ERRORS) for the caller to report per host."""
+    params = dict(validate_certs=True, **tls) if tls else {}
+    return docker.APIClient(base_url=docker_host, version=module.params.get('api_version') or 'auto',
+                            timeout=timeout or DEFAULT_TIMEOUT, tls=_tls_config(module, params))
 
 
 def engine_error(module, exc, doing, **result):

@@ -36,7 +36,7 @@ def _swarm(found):
 
 
 def run_plan(hostvars, managers, agents):
-    """dict(refused, prepare, form, join, seen_ready) for the cluster of ``managers`` and ``agents``.
+    """dict(refused, prepare, form, join, fanout, seen_ready) for the cluster of ``managers`` and ``agents``.
 
     - refused: host -> the message swarm_preflight's membership check fails it with
       (swarm_membership_refusal), for the hosts it refuses.
@@ -47,6 +47,8 @@ def run_plan(hostvars, managers, agents):
     - form: whether the managers' play has anything to do (not every host is in this cluster in
       its role, agents set to leave aside, or the backend is classic).
     - join: the agents that are not workers of this cluster yet, and those set to leave.
+    - fanout: those of them the first manager can join through their engines (swarm_workers): to
+      stay, with the swarmkit backend, and in no swarm yet (Swarm state inactive).
     - seen_ready: nothing is to change, and the first manager's probe listed every expected host
       as a Ready node (through the cluster endpoint): the verify's check is made.
     """
@@ -93,6 +95,9 @@ def run_plan(hostvars, managers, agents):
                        and all(settled(h, 'worker') for h in staying))
     prepare = [host for host in list(managers) + list(agents) if not in_place(host)]
     join = [host for host in agents if not (swarmkit and host in staying and settled(host, 'worker'))]
+    fanout = [host for host in join if swarmkit and host in staying
+              and (_swarm(found[host]) or {}).get('LocalNodeState') == 'inactive']
     seen_ready = bool(all_settled and not leaving and not prepare
                       and not swarm_nodes_problems(found[first]['probe'].get('nodes'), list(managers) + staying))
-    return dict(refused=refused, prepare=prepare, form=not all_settled, join=join, seen_ready=seen_ready)
+    return dict(refused=refused, prepare=prepare, form=not all_settled, join=join, fanout=fanout,
+                seen_ready=seen_ready)
