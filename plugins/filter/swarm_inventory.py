@@ -15,13 +15,15 @@ description:
   - Checks the inventory groups and the cluster-wide settings before any host is touched, and returns one
     sentence per problem (an empty list when there is none).
   - No manager; a host in both groups; an even number of managers (unless C(swarm_allow_even_managers));
-    a C(swarm_backend) or C(swarm_port_setup) outside O(backends) or O(port_setups); with the proxy, a
+    a C(swarm_backend) or C(swarm_port_setup) outside O(backends) or O(port_setups); a C(swarm_engine_port)
+    that is not a port, a C(swarm_join_from_manager) that is not a boolean; with the proxy, a
     C(docker_listen_addresses) entry on C(docker_proxy_port).
 options:
   _input:
     description:
       - The cluster-wide variables as the first manager sees them; keys C(swarm_allow_even_managers),
-        C(swarm_backend), C(swarm_port_setup), C(docker_proxy_port), C(docker_listen_addresses). A missing
+        C(swarm_backend), C(swarm_port_setup), C(swarm_engine_port), C(swarm_join_from_manager),
+        C(docker_proxy_port), C(docker_listen_addresses). A missing
         key takes the roles' default. A host's C(hostvars) will do, as only these keys are read.
     type: dict
     required: true

@@ -18,6 +18,8 @@ from ansible.plugins.filter.core import to_bool
 
 BACKENDS = ('swarmkit', 'classic')
 PORT_SETUPS = ('daemon', 'proxy')
+# What the bool filter reads as true or false (it takes anything else for false, silently).
+BOOL_WORDS = ('true', 'false', 'yes', 'no', 'on', 'off', '1', '0', 'y', 'n', 't', 'f')
 
 
 def inventory_problems(managers, agents, settings, manager_group='swarm_managers', agent_group='swarm_agents',
@@ -26,7 +28,7 @@ def inventory_problems(managers, agents, settings, manager_group='swarm_managers
 
     ``settings`` are the cluster-wide variables as the first manager sees them (the inventory's
     group_vars apply there): swarm_allow_even_managers, swarm_backend, swarm_port_setup,
-    docker_proxy_port, docker_listen_addresses; any mapping (a host's hostvars: only these keys are
+    swarm_engine_port, swarm_join_from_manager, docker_proxy_port, docker_listen_addresses; any mapping (a host's hostvars: only these keys are
     read, so only these are templated). Missing ones take the roles' defaults.
     """
     managers, agents = list(managers or []), list(agents or [])
@@ -49,6 +51,13 @@ def inventory_problems(managers, agents, settings, manager_group='swarm_managers
     port_setup = settings.get('swarm_port_setup', 'daemon')
     if port_setup not in port_setups:
         problems.append("swarm_port_setup '%s' is not one of: %s." % (port_setup, ', '.join(port_setups)))
+    engine_port = settings.get('swarm_engine_port', 2375)
+    if not (str(engine_port).isdigit() and 0 < int(engine_port) < 65536):
+        problems.append("swarm_engine_port %r is not a TCP port (1-65535): the first manager reaches the agents' "
+                        "engines on it." % (engine_port,))
+    join_from_manager = settings.get('swarm_join_from_manager', True)
+    if not isinstance(join_from_manager, bool) and str(join_from_manager).lower() not in BOOL_WORDS:
+        problems.append("swarm_join_from_manager %r is not true or false." % (join_from_manager,))
     if port_setup == 'proxy':
         port = settings.get('docker_proxy_port', 2375)
         clash = [addr for addr in settings.get('docker_listen_addresses') or []

@@ -21,6 +21,9 @@ def test_a_sound_inventory_has_no_problem():
     (['m1'], [], {'swarm_port_setup': 'proxy', 'docker_listen_addresses': ['unix:///var/run/docker.sock',
                                                                          'tcp://0.0.0.0:2375']},
      ['TCP 2375', 'listen on tcp://0.0.0.0:2375.', 'Both cannot hold the same port']),
+    (['m1'], [], {'swarm_engine_port': 70000}, ["swarm_engine_port 70000 is not a TCP port"]),
+    (['m1'], [], {'swarm_engine_port': 'http'}, ["swarm_engine_port 'http' is not a TCP port"]),
+    (['m1'], [], {'swarm_join_from_manager': 'sometimes'}, ["swarm_join_from_manager 'sometimes' is not true or"]),
     (['m1'], [], {'swarm_port_setup': 'proxy', 'docker_proxy_port': 2380,
                   'docker_listen_addresses': ['tcp://0.0.0.0:2375', 'tcp://10.0.0.1:2380']},
      ['TCP 2380', 'listen on tcp://10.0.0.1:2380.']),
@@ -46,6 +49,14 @@ def test_even_managers_opt_in_reads_like_the_bool_filter(value, allowed):
     assert (problems == []) is allowed
 
 
+@pytest.mark.parametrize('settings', [
+    {'swarm_engine_port': 2375}, {'swarm_engine_port': '12375'}, {'swarm_join_from_manager': False},
+    {'swarm_join_from_manager': 'no'}, {'swarm_join_from_manager': 'True'},
+])
+def test_engine_port_and_join_from_manager_accept_what_the_playbook_reads(settings):
+    assert inventory_problems(['m1'], [], settings) == []
+
+
 def test_a_proxy_port_that_only_shares_digits_is_no_clash():
     settings = {'swarm_port_setup': 'proxy', 'docker_listen_addresses': ['tcp://0.0.0.0:23750', 'tcp://0.0.0.0:12375']}
     assert inventory_problems(['m1'], [], settings) == []
@@ -59,7 +70,7 @@ class OnlyTheseKeys(Mapping):
     """hostvars templates what is read: reading any other key fails the test."""
 
     allowed = {'swarm_allow_even_managers', 'swarm_backend', 'swarm_port_setup', 'docker_proxy_port',
-               'docker_listen_addresses'}
+               'docker_listen_addresses', 'swarm_engine_port', 'swarm_join_from_manager'}
 
     def __init__(self, data):
         self.data = data
