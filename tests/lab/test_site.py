@@ -42,7 +42,13 @@ def test_site_builds_a_three_node_cluster(lab):
     _rc, out, recap = playbook(SITE, inventory(lab, h[1:3]), "-v")
     assert ready(lab, h[2]) == {h[0]: ("Ready", "Leader"), h[1]: ("Ready", "worker"),
                                 h[2]: ("Ready", "worker")}
-    assert "Nodes: 3" in out  # the verify play's summary
+    assert "Nodes: 3" in out  # the cluster's summary
+    # The first manager joined both agents in one module run, through their engines, and its list of
+    # the nodes through the cluster endpoint made the verify's check: the verify play had no host.
+    assert '"joined": [\n        "%s",\n        "%s"\n    ]' % (h[1], h[2]) in out, out
+    assert "Join the cluster as a worker" not in out and "Wait through the cluster endpoint" not in out
+    assert "Listed through the cluster endpoint once the agents joined:" in out
+    assert all(recap[agent]["changed"] > 0 for agent in h[1:3]), recap
     lab.verbose_output = out
 
 
@@ -130,16 +136,21 @@ def test_formation_plays_alone_change_nothing(lab):
     assert set(ready(lab, h[1])) == set(h[:3])
 
 
-def test_tokens_never_leave_the_cluster_even_at_vvv(lab):
-    """Neither -vvv output nor any file on the controller holds a join token."""
+@pytest.mark.parametrize("from_manager, join_task", [
+    ("true", "Join the new agents from the first manager"), ("false", "Join the cluster as a worker")])
+def test_tokens_never_leave_the_cluster_even_at_vvv(lab, from_manager, join_task):
+    """Neither -vvv output nor any file on the controller holds a join token, whether the first
+    manager or each agent's role makes the join."""
     h = hosts(lab)
     manager_token = lab.run(h[0], "docker swarm join-token -q manager").stdout.strip()
     worker_token = lab.run(h[0], "docker swarm join-token -q worker").stdout.strip()
     # The formation plays alone: without the probe's word that every host is in place, the
-    # managers' play reads the tokens and the agents' role gets the worker token.
-    _rc, out, _recap = playbook(SITE, inventory(lab, h[1:3]), "-vvv", "--tags", "formation")
+    # managers' play reads the tokens, and the first manager's swarm_workers (or each agent's role)
+    # asks every agent.
+    _rc, out, _recap = playbook(SITE, inventory(lab, h[1:3]), "-vvv", "--tags", "formation",
+                                "-e", "swarm_join_from_manager=" + from_manager)
     assert "and read its join tokens" in out  # the output really covers the task that returns them
-    assert "Join the cluster as a worker" in out
+    assert join_task in out
     for token in (manager_token, worker_token):
         assert token not in out and token.split("-")[-1] not in out
     places = [ROOT, os.path.expanduser("~/.ansible"), str(lab.tmp)]
@@ -190,6 +201,25 @@ def test_check_mode_predicts_adding_an_agent_and_changes_nothing(lab):
     h = hosts(lab)
     assert_check_mode_predicts_the_join(lab, h[1:3], h[3])
     assert h[3] not in ready(lab, h[1])
+
+
+def test_an_agent_whose_engine_the_manager_cannot_reach_joins_on_its_own(lab):
+    """The first manager joins the new agents through their engines; one whose engine it cannot
+    reach (2375 closed to the manager) is left to the agent's own join, the swarm_agent role, and
+    the verify play makes the check."""
+    h = hosts(lab)
+    block = "INPUT -s %s -p tcp --dport 2375 -j DROP" % lab.ip(h[0])
+    lab.run(h[3], "iptables -I " + block)
+    try:
+        _rc, out, recap = playbook(SITE, inventory(lab, h[1:4]), "-v")
+    finally:
+        lab.run(h[3], "iptables -D " + block)
+    assert recap[h[3]]["changed"] > 0 and all(recap[host]["changed"] == 0 for host in h[:3]), recap
+    assert '"left_to_host": [\n        "%s"\n    ]' % h[3] in out, out
+    join = out.split("TASK [dockercluster.swarm.swarm_agent : Join the cluster as a worker]")[1].split("TASK [")[0]
+    assert "changed: [%s]" % h[3] in join, join
+    assert "Wait through the cluster endpoint" in out and "once the agents joined" not in out
+    assert ready(lab, h[1])[h[3]] == ("Ready", "worker")
 
 
 def test_a_node_in_another_swarm_fails_untouched(lab):
