@@ -126,7 +126,7 @@ def validate_connection_params(params):
 
 
 def _tls_config(module, params=None):
-    params = params or module.params
+    params = module.params if params is None else params
     validate = bool(params.get('validate_certs'))
     if not (validate or params.get('tls')):
         return False

@@ -94,10 +94,12 @@ def fan_out(workers, connect, token, addrs, worker_ids, check_mode=False, join_t
 
 
 def summary(results):
-    """The names by outcome, for the playbook: dict(joined, in_place, left_to_host, failed={name: msg})."""
+    """The names by outcome, for the playbook: dict(joined, in_place, left_to_host, failed_workers={name: msg}).
+
+    Not ``failed``: Ansible takes a result's ``failed`` key for the task's own failure."""
     names = dict((status, [r['name'] for r in results if r['status'] == status])
                  for status in (JOINED, IN_PLACE, LEFT_TO_HOST))
-    names['failed'] = dict((r['name'], r['msg']) for r in results if r['status'] == FAILED)
+    names['failed_workers'] = dict((r['name'], r['msg']) for r in results if r['status'] == FAILED)
     return names
 
 

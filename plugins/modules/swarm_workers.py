@@ -160,7 +160,7 @@ left_to_host:
   returned: always
   type: list
   elements: str
-failed:
+failed_workers:
   description: The workers told to join that did not, with why.
   returned: always
   type: dict
@@ -233,6 +233,9 @@ def check_workers(params):
         problems.append('workers: names must be unique (%s)' % ', '.join(sorted(set(n for n in names
                                                                                     if names.count(n) > 1))))
     for worker in params['workers']:
+        if not worker['docker_host']:
+            problems.append('workers[%s]: docker_host is empty' % worker['name'])
+            continue
         for problem in validate_connection_params(dict(docker_host=worker['docker_host'])):
             problems.append('workers[%s]: %s' % (worker['name'], problem))
     for option in ('worker_timeout', 'join_timeout'):
@@ -269,7 +272,7 @@ class SwarmWorkers(ClusterReader):
         result = dict(changed=any(r['status'] == fanout.JOINED for r in results), workers=results,
                       expectations_met=False, **fanout.summary(results))
         # The nodes are checked only when every worker was settled here: the others join later.
-        if params['expect_ready'] and not (result['left_to_host'] or result['failed'] or self.module.check_mode):
+        if params['expect_ready'] and not (result['left_to_host'] or result['failed_workers'] or self.module.check_mode):
             try:
                 result.update(self.wait_ready())
             except ENGINE_ERRORS as exc:

@@ -36,10 +36,11 @@ def settled_cluster(nodes=None):
 
 
 def plan(hostvars):
-    """The plan without the refusals (test_refusals checks those)."""
+    """The plan without the refusals (test_refusals checks those) and the fanout (checked below)."""
     result = swarm_run_plan(hostvars, MANAGERS, AGENTS)
     assert set(result['refused']) <= set(result['prepare'])  # a refused host is never left out
-    return dict((k, v) for k, v in result.items() if k != 'refused')
+    assert set(result['fanout']) <= set(result['join'])  # the manager joins only agents to join
+    return dict((k, v) for k, v in result.items() if k not in ('refused', 'fanout'))
 
 
 def test_a_settled_ready_cluster_has_nothing_to_do_and_is_verified_by_the_probe():
@@ -146,3 +147,78 @@ def test_a_worker_listed_as_manager_is_told_of_the_manager_force():
     hostvars = settled_cluster()
     result = swarm_run_plan(hostvars, ['m1', 'w1'], ['w2'])
     assert 'swarm_manager_force' in result['refused']['w1'] and 'listed as a manager' in result['refused']['w1']
+
+
+# ---------------------------------------------------------------- fanout
+
+def test_an_agent_new_to_swarm_mode_is_joined_from_the_first_manager():
+    hostvars = settled_cluster()
+    hostvars['w2']['swarm_preflight_probe'] = probe(inactive())
+    result = swarm_run_plan(hostvars, MANAGERS, AGENTS)
+    assert result['join'] == ['w2'] and result['fanout'] == ['w2']
+
+
+def test_every_new_agent_is_in_the_fanout_in_the_agents_order():
+    hostvars = settled_cluster()
+    for host in AGENTS:
+        hostvars[host]['swarm_preflight_probe'] = probe(inactive())
+    result = swarm_run_plan(hostvars, MANAGERS, list(reversed(AGENTS)))
+    assert result['fanout'] == list(reversed(AGENTS)) == result['join']
+
+
+def test_a_settled_cluster_has_no_fanout():
+    assert swarm_run_plan(settled_cluster(), MANAGERS, AGENTS)['fanout'] == []
+
+
+def test_an_agent_set_to_leave_is_not_in_the_fanout():
+    hostvars = settled_cluster()
+    hostvars['w2']['swarm_preflight_probe'] = probe(inactive())
+    hostvars['w2']['swarm_agent_state'] = 'absent'
+    result = swarm_run_plan(hostvars, MANAGERS, AGENTS)
+    assert result['join'] == ['w2'] and result['fanout'] == []
+
+
+def test_an_agent_in_another_swarm_is_left_to_its_own_join_even_with_force():
+    hostvars = settled_cluster()
+    hostvars['w1']['swarm_preflight_probe'] = probe(inactive())
+    hostvars['w2']['swarm_preflight_probe'] = probe(manager(cluster=OTHER, addr='10.0.0.9',
+                                                            managers=('10.0.0.9:2377',)))
+    hostvars['w2']['swarm_agent_force'] = True
+    result = swarm_run_plan(hostvars, MANAGERS, AGENTS)
+    assert result['refused'] == {} and result['join'] == ['w1', 'w2'] and result['fanout'] == ['w1']
+
+
+@pytest.mark.parametrize('state', [
+    dict(inactive(), LocalNodeState='pending'),
+    dict(inactive(), LocalNodeState='error', Error='manager stopped'),
+    worker('n-w2', managers=('10.9.9.9:2377',)),                      # a worker of another swarm
+])
+def test_an_agent_not_plainly_new_to_swarm_mode_is_left_to_its_own_join(state):
+    hostvars = settled_cluster()
+    hostvars['w2']['swarm_preflight_probe'] = probe(state)
+    result = swarm_run_plan(hostvars, MANAGERS, AGENTS)
+    assert 'w2' in result['join'] and result['fanout'] == []
+
+
+def test_an_agent_whose_probe_failed_is_left_to_its_own_join():
+    hostvars = settled_cluster()
+    hostvars['w2']['swarm_preflight_probe'] = {'failed': True, 'msg': 'unreachable'}
+    result = swarm_run_plan(hostvars, MANAGERS, AGENTS)
+    assert 'w2' in result['join'] and result['fanout'] == []
+
+
+def test_the_classic_backend_has_no_fanout():
+    hostvars = settled_cluster()
+    hostvars['m1']['swarm_backend'] = 'classic'
+    for host in AGENTS:
+        hostvars[host]['swarm_preflight_probe'] = probe(inactive())
+    result = swarm_run_plan(hostvars, MANAGERS, AGENTS)
+    assert result['join'] == AGENTS and result['fanout'] == []
+
+
+def test_a_new_host_listed_as_a_manager_is_not_in_the_fanout():
+    hostvars = settled_cluster()
+    hostvars['w1']['swarm_preflight_probe'] = probe(inactive())
+    hostvars['w2']['swarm_preflight_probe'] = probe(inactive())
+    result = swarm_run_plan(hostvars, ['m1', 'w1'], ['w2'])
+    assert result['fanout'] == ['w2']
