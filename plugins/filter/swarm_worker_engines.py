@@ -12,8 +12,9 @@ short_description: The agents' engines, as the swarm_workers module takes them
 version_added: 0.2.0
 author: dockercluster.swarm maintainers (@dockercluster)
 description:
-  - Takes C(hostvars) and returns, for each host of O(hosts) whose C(swarm_agent_state) is not C(absent), the
-    entry of M(dockercluster.swarm.swarm_workers)'s O(dockercluster.swarm.swarm_workers#module:workers) option.
+  - Takes C(hostvars) and returns, for each host of O(hosts) whose C(swarm_agent_state) is not C(absent) (and
+    which does not set both C(swarm_agent_advertise_addr) and C(swarm_agent_advertise_interface), which the
+    C(swarm_agent) role refuses together), the entry of M(dockercluster.swarm.swarm_workers)'s O(dockercluster.swarm.swarm_workers#module:workers) option.
   - The engine is reached at C(tcp://HOST:PORT), where HOST is the host's C(swarm_agent_advertise_addr) when
     set (the address the managers reach it at), else its C(ansible_host), else its inventory name (the names
     its server certificate carries); its C(swarm_agent_advertise_addr) or C(swarm_agent_advertise_interface),
@@ -65,6 +66,8 @@ def worker_engine(name, host_vars, port=2375):
     if host_vars.get('swarm_agent_state', 'present') == 'absent':
         return None
     advertise = host_vars.get('swarm_agent_advertise_addr') or ''
+    if advertise and host_vars.get('swarm_agent_advertise_interface'):
+        return None  # both set: left to the role, which refuses them together
     host = _host_part(advertise) if advertise else (host_vars.get('ansible_host') or name)
     if ':' in host:
         host = '[%s]' % host
