@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: swarm_worker_engines
 short_description: The agents' engines, as the swarm_workers module takes them
-version_added: 0.2.0
+version_added: 0.1.0
 author: dockercluster.swarm maintainers (@dockercluster)
 description:
   - Takes C(hostvars) and returns, for each host of O(hosts) whose C(swarm_agent_state) is not C(absent) (and

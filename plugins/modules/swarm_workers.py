@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: swarm_workers
 short_description: Join many workers to a Swarm-mode cluster at once, from a manager, through their engines
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Run on an active manager of a Swarm-mode cluster. Reads the worker token and the managers' addresses
     from this manager's engine (the token never leaves the host), then tells the engine of every worker in
