@@ -11,8 +11,8 @@ Runs on the lab (lab/lab.py), debian12 nodes only, one manager, fresh nodes for 
   ansible      bench/ping.yml: one ansible.builtin.ping task on the same hosts (the ansible floor),
                just before and just after the re-run (their mean), SETTLE s after the cluster is Ready
   peer         bench/peer.yml: docker_swarm init + joins, on nodes prepared by floor.sh --listen-only
-  formation    site.yml --tags formation (managers, agents, verify plays) on nodes prepared the same way
-  formation_bare   the same without the verify play (-e swarm_verify=false): what the peer does
+  formation    site.yml --tags formation (managers, agents, show, verify plays) on nodes prepared the same way
+  formation_bare   the same without the Ready check (-e swarm_verify=false): what the peer does
   ours_tls / rerun_tls   the default, mutual TLS (TLS_EXTRA_VARS), beside the plain-TCP runs
 
 Every timing is the wall clock of the whole command (ansible-playbook start-up included): what a CI
@@ -180,7 +180,7 @@ def fresh_run(mode, count, results, profile_dir=None):
                 results["peer"], _ = playbook(os.path.join(BENCH, "peer.yml"), lab.inventory)
                 built = lab.wait_ready()
             else:
-                # formation_bare: without the verify play, which the peer has no counterpart for.
+                # formation_bare: without the Ready check, which the peer has no counterpart for.
                 extra = ["-e", '{"swarm_verify": false}'] if mode == "formation_bare" else []
                 results[mode], _ = playbook(SITE, lab.inventory, "--tags", "formation", *extra,
                                             profile_to=prof(mode))
