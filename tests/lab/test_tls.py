@@ -386,7 +386,9 @@ def proxy_inventory(lab, name="hosts", host_vars=None):
 def test_the_proxy_terminates_tls_and_verifies_clients(proxy_lab):
     lab = proxy_lab
     h = lab.names()
-    _rc, out, _recap = playbook(SITE, proxy_inventory(lab))
+    _rc, out, _recap = playbook(SITE, proxy_inventory(lab), "-v")
+    # The first manager joined the agent through the agent's proxy, with its client certificate.
+    assert '"joined": ["%s"]' % h[1] in out, out[-4000:]
     for host in h:
         env = json.loads(lab.run(host, "docker inspect --format '{{json .Config.Env}}' shipyard-proxy").stdout)
         assert "SSL_CERT=/certs/server-cert.pem" in env and "SSL_CA=/certs/ca.pem" in env
