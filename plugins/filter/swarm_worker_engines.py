@@ -52,13 +52,11 @@ _value:
 
 
 def _host_part(addr):
-    """The host of an ``address[:port]`` (IPv6 in brackets or bare)."""
-    addr = addr.strip()
-    if addr.startswith('['):
-        return addr[1:].split(']', 1)[0]
-    if addr.count(':') == 1:
-        return addr.split(':', 1)[0]
-    return addr
+    """The host of an ``address[:port]`` (IPv6 in brackets or bare); ValueError when malformed."""
+    # Imported when called, not when the file loads: docs/architecture.md, "Filters load lazily".
+    from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_logic import split_host_port
+
+    return split_host_port(addr)[0]
 
 
 def worker_engine(name, host_vars, port=2375):
@@ -68,7 +66,10 @@ def worker_engine(name, host_vars, port=2375):
     advertise = host_vars.get('swarm_agent_advertise_addr') or ''
     if advertise and host_vars.get('swarm_agent_advertise_interface'):
         return None  # both set: left to the role, which refuses them together
-    host = _host_part(advertise) if advertise else (host_vars.get('ansible_host') or name)
+    try:
+        host = _host_part(advertise) if advertise else (host_vars.get('ansible_host') or name)
+    except ValueError:
+        return None  # a malformed address: left to the role, whose checks name it
     if ':' in host:
         host = '[%s]' % host
     entry = dict(name=name, docker_host='tcp://%s:%s' % (host, port))

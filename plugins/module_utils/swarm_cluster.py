@@ -11,6 +11,21 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils import (
     swarm_logic as logic,
 )
 
+# A freshly joined node turns Ready within a fraction of a second to a second or two (lab, 10 joins
+# at once): poll often, the call is cheap and every wasted interval is on the run's wall clock.
+POLL_INTERVAL = 0.25
+
+
+def poll(snapshot, timeout, sleep, clock, interval=POLL_INTERVAL):
+    """Call ``snapshot()`` -> ``(result, check)`` until ``check['ok']`` or ``timeout`` seconds have
+    passed (0: once); returns the last pair. swarm_info's and swarm_workers' waits for Ready nodes."""
+    deadline = clock() + timeout
+    while True:
+        result, check = snapshot()
+        if check['ok'] or clock() >= deadline:
+            return result, check
+        sleep(interval)
+
 
 class ClusterReader(object):
     """Reads the cluster through ``engine``; ``doing`` names the step for engine errors."""

@@ -240,11 +240,8 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_api imp
 )
 from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_cluster import (
     ClusterReader,
+    poll,
 )
-
-# A freshly joined node turns Ready within a fraction of a second to a second or two (lab, 10 joins
-# at once): poll often, the call is cheap and every wasted interval is on the run's wall clock.
-POLL_INTERVAL = 0.25
 
 
 class SwarmInfo(ClusterReader):
@@ -260,12 +257,7 @@ class SwarmInfo(ClusterReader):
         check = dict(ok=True, problems=[])
         try:
             swarm = self.manager_swarm()
-            deadline = self.clock() + params['wait_timeout']
-            while True:
-                result, check = self.snapshot(swarm)
-                if check['ok'] or self.clock() >= deadline:
-                    break
-                self.sleep(POLL_INTERVAL)
+            result, check = poll(lambda: self.snapshot(swarm), params['wait_timeout'], self.sleep, self.clock)
         except ENGINE_ERRORS as exc:
             engine_error(self.module, exc, self.doing, **result)
         if not check['ok']:
@@ -330,13 +322,8 @@ class ClassicInfo(object):
         try:
             if params['discovery']:
                 result['discovery_nodes'] = discovery_nodes(params, self.hosted)
-            deadline = self.clock() + params['wait_timeout']
-            while True:
-                found, check = self.snapshot()
-                result.update(found)
-                if check['ok'] or self.clock() >= deadline:
-                    break
-                self.sleep(POLL_INTERVAL)
+            found, check = poll(self.snapshot, params['wait_timeout'], self.sleep, self.clock)
+            result.update(found)
         except (ValueError, HostedDiscoveryError) as exc:
             self.module.fail_json(msg=str(exc), **result)
         except ENGINE_ERRORS as exc:

@@ -205,11 +205,8 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_api imp
 )
 from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_cluster import (
     ClusterReader,
+    poll,
 )
-
-# Joined workers are Ready as soon as their join returns (the join waits for their registration):
-# the first listing nearly always settles it.
-POLL_INTERVAL = 0.25
 
 
 class WorkerEngine(SwarmkitEngine):
@@ -282,14 +279,16 @@ class SwarmWorkers(ClusterReader):
     def wait_ready(self):
         """Poll the nodes until every host of expect_ready is a Ready node or wait_timeout passes."""
         params = self.module.params
-        deadline = self.clock() + params['wait_timeout']
-        while True:
+
+        def snapshot():
             nodes = self.nodes()
-            check = logic.check_expectations(nodes, params['expect_ready'])
-            if check['ok'] or self.clock() >= deadline:
-                return dict(expectations_met=check['ok'], summary=logic.render_summary(nodes),
-                            not_ready=check['not_ready'], missing=check['missing'])
-            self.sleep(POLL_INTERVAL)
+            return nodes, logic.check_expectations(nodes, params['expect_ready'])
+
+        # Joined workers are Ready as soon as their join returns (it waits for their registration):
+        # the first listing nearly always settles it.
+        nodes, check = poll(snapshot, params['wait_timeout'], self.sleep, self.clock)
+        return dict(expectations_met=check['ok'], summary=logic.render_summary(nodes),
+                    not_ready=check['not_ready'], missing=check['missing'])
 
 
 def main():

@@ -7,7 +7,7 @@ import math
 import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
-from ansible_collections.dockercluster.swarm.plugins.module_utils import docker_api, host_probe, swarm_member
+from ansible_collections.dockercluster.swarm.plugins.module_utils import docker_api, host_probe, swarm_cluster, swarm_member
 from ansible_collections.dockercluster.swarm.plugins.modules import (
     swarm_agent,
     swarm_info,
@@ -583,7 +583,7 @@ def test_info_waits_until_ready(run, monkeypatch):
     result, failed = run(swarm_info, {'expect_ready': ['w2'], 'wait_timeout': 10}, client)
     assert not failed, result
     # Two polls found w2 down, the third found it Ready.
-    assert sleeps == [swarm_info.POLL_INTERVAL] * 2
+    assert sleeps == [swarm_cluster.POLL_INTERVAL] * 2
 
 
 def test_info_wait_times_out(run, monkeypatch):
@@ -596,7 +596,7 @@ def test_info_wait_times_out(run, monkeypatch):
     assert result['msg'] == ('cluster nodes not as expected after waiting 5s: not Ready: w2 (down); '
                              'expected 3 Ready and reachable managers, found 1')
     # A poll at t=0 and after every interval until the 5 s have passed.
-    polls = 1 + int(math.ceil(5 / swarm_info.POLL_INTERVAL))
+    polls = 1 + int(math.ceil(5 / swarm_cluster.POLL_INTERVAL))
     assert len([c for c in client.calls if c[0] == 'nodes']) == polls
 
 
