@@ -203,6 +203,25 @@ def test_check_mode_predicts_adding_an_agent_and_changes_nothing(lab):
     assert h[3] not in ready(lab, h[1])
 
 
+def test_a_join_the_manager_makes_that_fails_fails_that_agent_alone(lab):
+    """The first manager reports the agents it is about to join, then joins them; the engine of one
+    refuses the join (its data path interface does not exist): that agent fails with the engine's
+    words, after its report, and stays out of any swarm; the others are untouched."""
+    h = hosts(lab)
+    rc, out, recap = playbook(SITE, inventory(lab, h[1:4], {h[3]: "swarm_agent_data_path_addr=dcswarm-none0"}),
+                              check=False)
+    assert rc != 0
+    assert recap[h[3]]["failed"] == 1 and all(recap[host]["failed"] == 0 for host in h[:3]), recap
+    assert all(recap[host]["changed"] == 0 for host in h[:3]), recap
+    report = out.split("TASK [Report each agent the first manager is about to join]")[1].split("TASK [")[0]
+    assert "changed: [%s]" % h[3] in report, report
+    failure = out.split("TASK [Fail each agent the first manager failed to join, with why]")[1].split("TASK [")[0]
+    assert "joining through its engine at tcp://%s:2375 failed" % h[3] in failure, failure
+    assert "data path address must be" in failure, failure  # the engine's own words
+    assert lab.run(h[3], "docker info --format '{{.Swarm.LocalNodeState}}'").stdout.strip() == "inactive"
+    assert h[3] not in ready(lab, h[1])
+
+
 def test_an_agent_whose_engine_the_manager_cannot_reach_joins_on_its_own(lab):
     """The first manager joins the new agents through their engines; one whose engine it cannot
     reach (2375 closed to the manager) is left to the agent's own join, the swarm_agent role, and
