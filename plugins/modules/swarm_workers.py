@@ -120,6 +120,16 @@ EXAMPLES = r'''
   delegate_to: "{{ groups['swarm_managers'][0] }}"
   run_once: true
   register: swarm_workers_result
+
+# Read-only (check mode): which agents it would join, to report each on its own host before the
+# joins (site.yml does so with --tags formation on an existing cluster).
+- name: Ask the first manager which agents it can join
+  dockercluster.swarm.swarm_workers:
+    workers: "{{ hostvars | dockercluster.swarm.swarm_worker_engines(groups['swarm_agents']) }}"
+  check_mode: true
+  delegate_to: "{{ groups['swarm_managers'][0] }}"
+  run_once: true
+  register: swarm_workers_plan
 '''
 
 RETURN = r'''

@@ -213,7 +213,7 @@ def test_a_join_the_manager_makes_that_fails_fails_that_agent_alone(lab):
     assert rc != 0
     assert recap[h[3]]["failed"] == 1 and all(recap[host]["failed"] == 0 for host in h[:3]), recap
     assert all(recap[host]["changed"] == 0 for host in h[:3]), recap
-    report = out.split("TASK [Report each agent the first manager is about to join]")[1].split("TASK [")[0]
+    report = out.split("TASK [Report each agent about to join the cluster]")[1].split("TASK [")[0]
     assert "changed: [%s]" % h[3] in report, report
     failure = out.split("TASK [Fail each agent the first manager failed to join, with why]")[1].split("TASK [")[0]
     assert "joining through its engine at tcp://%s:2375 failed" % h[3] in failure, failure
