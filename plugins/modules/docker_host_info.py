@@ -20,14 +20,14 @@ description:
     network interface (what setup's network facts give as C(ansible_facts[iface].ipv4.address)).
   - Does not need the Docker SDK (it may not be installed yet) and does not import it; it only looks
     whether C(import docker) would find the SDK's package.
-  - The site playbook runs it once per host before it changes anything. swarm_preflight refuses a host
-    that is in another swarm, docker_sdk installs the SDK only where RV(docker_sdk.present) is false,
-    docker_listen restarts the engines of hosts that are in no swarm yet without its throttle, and
-    docker_pki names the host's addresses in its certificate without gathering facts.
+  - The swarm_preflight role runs it once per host before anything changes and registers the result as
+    C(dockercluster_host); the roles after it in the play decide with that read instead of a trip of their
+    own (swarm_preflight refuses a host in another swarm, docker_sdk installs the SDK only where it is
+    missing, docker_listen applies only where its plan changes something, docker_pki names the host's
+    addresses, swarm_manager and swarm_agent leave a host that is in place alone).
   - With V(nodes) in O(gather_subset), on an active manager, also lists the cluster's nodes (what
     C(docker node ls) lists), through O(cluster_endpoint) when given, such as the managers' cluster
-    endpoint the guide checks with C(docker -H manager:2376 info). When the run then changes nothing,
-    the site playbook shows this list instead of asking the manager again.
+    endpoint the guide checks with C(docker -H manager:2376 info).
   - With O(listen_plan), also works out, in the same trip, whether M(dockercluster.swarm.docker_listen_config)
     with those options would change the host's listen configuration (RV(listen_plan)). It writes
     nothing, and returns the paths that would change, never their contents (they can hold
@@ -62,8 +62,7 @@ options:
   stat_paths:
     description:
       - Paths whose state to return in RV(stat) (type, mode, owner, group and a file's SHA-1), read
-        without following links. The site playbook asks for the host's TLS files, and docker_pki installs
-        them only where something differs.
+        without following links.
     type: list
     elements: path
     default: []

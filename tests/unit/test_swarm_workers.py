@@ -1,8 +1,7 @@
 """swarm_workers: the first manager joins many workers at once, through their engines.
 
 worker_fanout's logic (decide, run_one, fan_out, summary, worker_token), the module's SwarmWorkers
-and main() against test_swarm_modules' FakeClient (behind the real SwarmkitEngine), and the
-swarm_worker_engines filter that builds the module's ``workers`` from hostvars.
+and main() against test_swarm_modules' FakeClient (behind the real SwarmkitEngine).
 """
 
 import copy
@@ -15,7 +14,6 @@ import pytest
 import requests
 import yaml
 from ansible.executor.task_result import TaskResult
-from ansible_collections.dockercluster.swarm.plugins.filter import swarm_worker_engines as engines_filter
 from ansible_collections.dockercluster.swarm.plugins.module_utils import docker_api, swarm_cluster
 from ansible_collections.dockercluster.swarm.plugins.module_utils import worker_fanout as fanout
 from ansible_collections.dockercluster.swarm.plugins.modules import swarm_manager, swarm_workers
@@ -726,109 +724,3 @@ def test_worker_client_without_worker_tls_ignores_the_managers_tls(made_clients)
 
 
 # ------------------------------------------------------------- the filter
-
-def test_filter_is_registered():
-    assert engines_filter.FilterModule().filters() == {'swarm_worker_engines': engines_filter.swarm_worker_engines}
-
-
-@pytest.mark.parametrize('addr, host', [
-    ('10.0.0.5', '10.0.0.5'),
-    ('10.0.0.5:2377', '10.0.0.5'),
-    (' 10.0.0.5:2377 ', '10.0.0.5'),
-    ('node2.lab.example:2377', 'node2.lab.example'),
-    ('[2001:db8::5]:2377', '2001:db8::5'),
-    ('[2001:db8::5]', '2001:db8::5'),
-    ('2001:db8::5', '2001:db8::5'),
-])
-def test_host_part(addr, host):
-    assert engines_filter._host_part(addr) == host
-
-
-def test_engine_at_the_inventory_name_without_anything_else():
-    assert engines_filter.worker_engine('node2', {}) == {'name': 'node2', 'docker_host': 'tcp://node2:2375'}
-
-
-def test_engine_at_ansible_host_on_the_given_port():
-    assert engines_filter.worker_engine('node2', {'ansible_host': '10.0.11.151'}, 2376) == {
-        'name': 'node2', 'docker_host': 'tcp://10.0.11.151:2376'}
-    assert engines_filter.worker_engine('node2', {'ansible_host': 'fd00::5'})['docker_host'] == 'tcp://[fd00::5]:2375'
-
-
-@pytest.mark.parametrize('advertise, docker_host', [
-    ('10.0.11.200', 'tcp://10.0.11.200:2375'),
-    ('10.0.11.200:2377', 'tcp://10.0.11.200:2375'),
-    ('[2001:db8::5]:2377', 'tcp://[2001:db8::5]:2375'),
-    ('2001:db8::5', 'tcp://[2001:db8::5]:2375'),
-])
-def test_the_advertise_address_is_the_engines_host_and_is_passed_on(advertise, docker_host):
-    entry = engines_filter.worker_engine('node2', {'ansible_host': '192.168.1.2', 'swarm_agent_advertise_addr': advertise})
-    assert entry == {'name': 'node2', 'docker_host': docker_host, 'advertise_addr': advertise}
-
-
-def test_an_advertise_address_and_interface_together_are_left_to_the_role():
-    # The swarm_agent module refuses them together: the role's join says so, not a guess here.
-    assert engines_filter.worker_engine('node2', {'swarm_agent_advertise_addr': '10.0.11.200',
-                                                  'swarm_agent_advertise_interface': 'eth1'}) is None
-
-
-def test_the_advertise_interface_is_passed_as_the_advertise_address():
-    entry = engines_filter.worker_engine('node2', {'ansible_host': '192.168.1.2',
-                                                   'swarm_agent_advertise_interface': 'eth1'})
-    assert entry == {'name': 'node2', 'docker_host': 'tcp://192.168.1.2:2375', 'advertise_addr': 'eth1'}
-
-
-def test_listen_and_data_path_addresses_are_passed_only_when_set():
-    entry = engines_filter.worker_engine('node2', {'swarm_agent_listen_addr': '10.0.11.151:2377',
-                                                   'swarm_agent_data_path_addr': 'eth2'})
-    assert entry == {'name': 'node2', 'docker_host': 'tcp://node2:2375', 'listen_addr': '10.0.11.151:2377',
-                     'data_path_addr': 'eth2'}
-    entry = engines_filter.worker_engine('node2', {'swarm_agent_listen_addr': '', 'swarm_agent_data_path_addr': None,
-                                                   'swarm_agent_advertise_addr': '',
-                                                   'swarm_agent_advertise_interface': ''})
-    assert entry == {'name': 'node2', 'docker_host': 'tcp://node2:2375'}
-
-
-class CountingHostvars(dict):
-    """hostvars that count the reads of each host (each costs the controller a merge of its variables)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.reads = []
-
-    def __getitem__(self, name):
-        self.reads.append(name)
-        return super().__getitem__(name)
-
-
-def test_the_filter_leaves_out_the_hosts_set_to_leave_and_keeps_the_order():
-    hostvars = CountingHostvars({
-        'node4': {'ansible_host': '10.0.0.4', 'swarm_agent_state': 'present'},
-        'node2': {'ansible_host': '10.0.0.2', 'swarm_agent_state': 'absent'},
-        'node3': {'ansible_host': '10.0.0.3', 'swarm_agent_advertise_addr': '10.1.0.3'},
-        'node9': {'ansible_host': '10.0.0.9'},
-    })
-    assert engines_filter.swarm_worker_engines(hostvars, ['node4', 'node2', 'node3'], 2376) == [
-        {'name': 'node4', 'docker_host': 'tcp://10.0.0.4:2376'},
-        {'name': 'node3', 'docker_host': 'tcp://10.1.0.3:2376', 'advertise_addr': '10.1.0.3'},
-    ]
-    assert hostvars.reads == ['node4', 'node2', 'node3']
-    assert engines_filter.swarm_worker_engines(hostvars, []) == []
-
-
-def test_the_filters_entries_are_what_the_module_accepts():
-    hostvars = {'node2': {'ansible_host': '10.0.0.2', 'swarm_agent_advertise_addr': '10.0.0.2:2377',
-                          'swarm_agent_listen_addr': '0.0.0.0:2377', 'swarm_agent_data_path_addr': 'eth1'}}
-    entries = engines_filter.swarm_worker_engines(hostvars, ['node2'])
-    suboptions = swarm_workers_options()
-    assert all(set(entry) <= set(suboptions) for entry in entries)
-    assert swarm_workers.check_workers(options([dict(spec('x'), **entry) for entry in entries])) == []
-
-
-def swarm_workers_options():
-    return yaml.safe_load(swarm_workers.DOCUMENTATION)['options']['workers']['suboptions']
-
-
-def test_a_malformed_advertise_address_is_left_to_the_role():
-    # swarm_logic's own parser refuses it; the role's checks name it, not a guess here.
-    assert engines_filter.worker_engine('node2', {'swarm_agent_advertise_addr': '[2001:db8::5'}) is None
-    assert engines_filter.worker_engine('node2', {'swarm_agent_advertise_addr': '10.0.0.5:notaport'}) is None
