@@ -9,8 +9,9 @@ from labkit import ROOT, Lab, node_list, playbook, sh
 
 SITE = os.path.join(ROOT, "site.yml")
 FLOOR = os.path.join(ROOT, "bench", "floor.sh")
-ASK = "TASK [Ask the first manager which agents are new to Swarm mode (read-only)]"
-REPORT = "TASK [Report each agent about to join the cluster]"
+READ = "TASK [dockercluster.swarm.swarm_agent : Read the host's Swarm state, where the play did not]"
+REPORT = "TASK [dockercluster.swarm.swarm_agent : Report each agent about to join the cluster]"
+FANOUT = "TASK [dockercluster.swarm.swarm_agent : Join the new agents from the first manager, all at once"
 
 
 @pytest.fixture(scope="module")
@@ -26,11 +27,11 @@ def section(out, title):
 
 
 def test_a_cluster_created_in_the_run_reports_every_agent_without_asking(lab):
-    """No plan (nothing was read), but the first manager created the cluster in this run: no agent
-    can be in it yet, so each reports its join at once, and the module joins them all."""
+    """The prepare play did not run (nothing was read): the agents' role reads each agent itself,
+    finds it in no swarm, each reports its join before it, and the first manager joins them all."""
     h = lab.names()
     _rc, out, recap = playbook(SITE, lab.inventory, "-v", "--tags", "formation")
-    assert "skipping: [%s]" % h[1] in section(out, ASK)  # not asked first
+    assert all("ok: [%s]" % agent in section(out, READ) for agent in h[1:])
     report = section(out, REPORT)
     assert all("changed: [%s]" % agent in report for agent in h[1:]), report
     assert '"joined": ["%s", "%s"]' % (h[1], h[2]) in out, out
@@ -39,12 +40,12 @@ def test_a_cluster_created_in_the_run_reports_every_agent_without_asking(lab):
     assert sorted((n["Hostname"], n["Status"]) for n in nodes) == sorted((host, "Ready") for host in h)
 
 
-def test_on_a_cluster_that_existed_it_asks_first_and_changes_nothing(lab):
-    """Without a plan and on a cluster made before the run, the module is asked first (check mode)
-    which agents are new: none, so no agent reports a change."""
+def test_on_a_cluster_that_existed_it_reads_and_changes_nothing(lab):
+    """On the cluster made before this run, each agent's own read finds it a worker of the cluster:
+    no agent reports a change, and the first manager joins nobody."""
     h = lab.names()
     _rc, out, recap = playbook(SITE, lab.inventory, "-v", "--tags", "formation")
-    assert "ok: [%s -> %s]" % (h[1], h[0]) in section(out, ASK)
-    assert '"in_place": ["%s", "%s"]' % (h[1], h[2]) in out, out
+    assert all("ok: [%s]" % agent in section(out, READ) for agent in h[1:])
     assert "changed: [" not in section(out, REPORT)
+    assert "skipping: [%s]" % h[1] in section(out, FANOUT)
     assert all(counts["changed"] == 0 for counts in recap.values()), recap

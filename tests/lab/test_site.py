@@ -37,6 +37,11 @@ def ready(lab, via):
     return {n["Hostname"]: (n["Status"], n["ManagerStatus"] or "worker") for n in nodes}
 
 
+def task_output(out, task):
+    """What a task printed (its block of the output, up to the next task)."""
+    return out.split("TASK [dockercluster.swarm.%s]" % task)[1].split("TASK [")[0]
+
+
 def test_site_builds_a_three_node_cluster(lab):
     h = hosts(lab)
     _rc, out, recap = playbook(SITE, inventory(lab, h[1:3]), "-v")
@@ -44,10 +49,11 @@ def test_site_builds_a_three_node_cluster(lab):
                                 h[2]: ("Ready", "worker")}
     assert "Nodes: 3" in out  # the cluster's summary
     # The first manager joined both agents in one module run, through their engines, and its list of
-    # the nodes through the cluster endpoint made the verify's check: the verify play had no host.
+    # the nodes through the cluster endpoint made the verify's check: the verify did not ask again.
     assert '"joined": ["%s", "%s"]' % (h[1], h[2]) in out, out
-    assert "Join the cluster as a worker" not in out and "Wait through the cluster endpoint" not in out
-    assert "Listed through the cluster endpoint once the agents joined:" in out
+    assert "Join the cluster as a worker" not in out
+    assert "skipping: [%s]" % h[0] in task_output(
+        out, "swarm_manager : Wait through the cluster endpoint until every host of the play is Ready")
     assert all(recap[agent]["changed"] > 0 for agent in h[1:3]), recap
     lab.verbose_output = out
 
@@ -66,15 +72,13 @@ def test_second_run_changes_nothing(lab):
     _rc, out, recap = playbook(SITE, inventory(lab, h[1:3]))
     assert {host: counts["changed"] for host, counts in recap.items()} == \
         {host: 0 for host in ["localhost"] + h[:3]}
-    # Settled hosts are in no play after the probe: an agent gets the probe and nothing else, not
-    # even a skipped step; the managers' play runs nothing. The probe's list of the nodes, through
-    # the cluster endpoint, is the check: shown, with no second trip to the manager to wait.
-    assert all((recap[agent]["ok"], recap[agent]["skipped"]) == (1, 0) for agent in h[1:3]), recap
-    assert recap[h[0]]["skipped"] == 0, recap
-    assert "Initialise the cluster" not in out
-    shown = out.split("Listed through the cluster endpoint at the start of this run, which changed nothing:")[1]
+    # Every host is in place by the play's one read of it: the first manager is not asked for its
+    # tokens, no agent joins; the verify's check through the cluster endpoint shows the nodes.
+    assert "skipping: [%s]" % h[0] in task_output(
+        out, "swarm_manager : Initialise the cluster on the first manager, and read its join tokens")
+    assert "Join on its own" in out and "Join the cluster as a worker" not in out
+    shown = task_output(out, "swarm_manager : Show the cluster (what `docker -H manager:2376 info` shows)")
     assert '"Nodes: 3"' in shown and all('" %s: %s"' % (host, lab.ip(host)) in shown for host in h[:3]), shown
-    assert "Wait through the cluster endpoint" not in out
 
 
 def test_a_settled_host_whose_listener_drifted_is_set_back_alone(lab):
@@ -89,8 +93,8 @@ def test_a_settled_host_whose_listener_drifted_is_set_back_alone(lab):
     _rc, out, recap = playbook(SITE, inventory(lab, h[1:3]))
     assert recap[el7]["changed"] > 0
     assert all(recap[host]["changed"] == 0 for host in (h[0], h[2])), recap
-    # Something changed: the verify play waits for the nodes again, the probe's list does not do.
-    assert "Wait through the cluster endpoint" in out and "Listed through the cluster endpoint" not in out
+    assert "ok: [%s]" % h[0] in task_output(
+        out, "swarm_manager : Wait through the cluster endpoint until every host of the play is Ready")
     assert dockerd_pid(lab, el7) != pids[el7]
     assert all(dockerd_pid(lab, host) == pids[host] for host in (h[0], h[2]))
     assert "-H tcp://0.0.0.0:2375" in lab.run(el7, "grep ^OPTIONS= /etc/sysconfig/docker").stdout
@@ -106,9 +110,8 @@ def wait_for_status(lab, host, status, timeout=90):
 
 
 def test_a_node_the_manager_sees_down_is_waited_for_not_taken_from_the_probe(lab):
-    """The verify's wait is left out only when the probe's list shows every node Ready. A worker cut
-    off from the manager keeps its engine and its place in the swarm (in place for every other
-    step), but the manager lists it Down: the verify play waits for it, and fails naming it."""
+    """A worker cut off from the manager keeps its engine and its place in the swarm (in place for
+    every other step), but the manager lists it Down: the verify waits for it, and fails naming it."""
     h = hosts(lab)
     worker = h[2]
     cut = "OUTPUT -d %s -p tcp --dport 2377 -j DROP" % lab.ip(h[0])
@@ -120,24 +123,25 @@ def test_a_node_the_manager_sees_down_is_waited_for_not_taken_from_the_probe(lab
         lab.run(worker, "iptables -D " + cut)
     assert rc != 0
     assert all(counts["changed"] == 0 for counts in recap.values()), recap
-    assert "Listed through the cluster endpoint" not in out
     assert "Wait through the cluster endpoint" in out and "not Ready: %s (down)" % worker in out, out[-2000:]
     wait_for_status(lab, worker, "Ready")
 
 
 def test_formation_plays_alone_change_nothing(lab):
-    """--tags formation (the benchmark's like-for-like run): no membership probe ran, so the agents'
-    role asks every host itself, and still changes nothing on a built cluster."""
+    """--tags formation (the benchmark's like-for-like run): the prepare play's read did not run, so
+    the agents' role reads each agent itself, and still changes nothing on a built cluster."""
     h = hosts(lab)
     _rc, out, recap = playbook(SITE, inventory(lab, h[1:3]), "--tags", "formation")
-    assert "Read the host's Swarm state" not in out  # the probe really was left out
+    assert "Read the host before changing it" not in out  # the prepare play really was left out
+    read = task_output(out, "swarm_agent : Read the host's Swarm state, where the play did not")
+    assert all("ok: [%s]" % agent in read for agent in h[1:3]), read
     assert set(h[:3]) <= set(recap)
     assert all(counts["changed"] == 0 for counts in recap.values()), recap
     assert set(ready(lab, h[1])) == set(h[:3])
 
 
 @pytest.mark.parametrize("from_manager, join_task", [
-    ("true", "Join the new agents from the first manager"), ("false", "Join the cluster as a worker")])
+    ("true", "Join the new agents from the first manager"), ("false", "Join on its own, where the first manager")])
 def test_tokens_never_leave_the_cluster_even_at_vvv(lab, from_manager, join_task):
     """Neither -vvv output nor any file on the controller holds a join token, whether the first
     manager or each agent's role makes the join."""
@@ -168,8 +172,8 @@ def assert_check_mode_predicts_the_join(lab, members, newcomer):
     rc, out, recap = playbook(SITE, inventory(lab, members + [newcomer]), "--check", "--diff", check=False)
     assert rc == 0, out[-3000:]
     assert recap[newcomer]["changed"] > 0 and all(recap[host]["changed"] == 0 for host in members), recap
-    join = out.split("TASK [dockercluster.swarm.swarm_agent : Join the cluster as a worker]")[1].split("TASK [")[0]
-    assert "changed: [%s]" % newcomer in join, join
+    report = task_output(out, "swarm_agent : Report each agent about to join the cluster")
+    assert "changed: [%s]" % newcomer in report, report
     assert lab.run(newcomer, "docker info --format '{{.Swarm.LocalNodeState}}'").stdout.strip() == "inactive"
     assert dockerd_pid(lab, newcomer) == before
 
@@ -213,9 +217,9 @@ def test_a_join_the_manager_makes_that_fails_fails_that_agent_alone(lab):
     assert rc != 0
     assert recap[h[3]]["failed"] == 1 and all(recap[host]["failed"] == 0 for host in h[:3]), recap
     assert all(recap[host]["changed"] == 0 for host in h[:3]), recap
-    report = out.split("TASK [Report each agent about to join the cluster]")[1].split("TASK [")[0]
+    report = task_output(out, "swarm_agent : Report each agent about to join the cluster")
     assert "changed: [%s]" % h[3] in report, report
-    failure = out.split("TASK [Fail each agent the first manager failed to join, with why]")[1].split("TASK [")[0]
+    failure = task_output(out, "swarm_agent : Fail the agent the first manager failed to join, with why")
     assert "joining through its engine at tcp://%s:2375 failed" % h[3] in failure, failure
     assert "data path address must be" in failure, failure  # the engine's own words
     assert lab.run(h[3], "docker info --format '{{.Swarm.LocalNodeState}}'").stdout.strip() == "inactive"
@@ -235,9 +239,10 @@ def test_an_agent_whose_engine_the_manager_cannot_reach_joins_on_its_own(lab):
         lab.run(h[3], "iptables -D " + block)
     assert recap[h[3]]["changed"] > 0 and all(recap[host]["changed"] == 0 for host in h[:3]), recap
     assert '"left_to_host": ["%s"]' % h[3] in out, out
-    join = out.split("TASK [dockercluster.swarm.swarm_agent : Join the cluster as a worker]")[1].split("TASK [")[0]
+    join = task_output(out, "swarm_agent : Join the cluster as a worker")
     assert "changed: [%s]" % h[3] in join, join
-    assert "Wait through the cluster endpoint" in out and "once the agents joined" not in out
+    assert "ok: [%s]" % h[0] in task_output(
+        out, "swarm_manager : Wait through the cluster endpoint until every host of the play is Ready")
     assert ready(lab, h[1])[h[3]] == ("Ready", "worker")
 
 
@@ -255,8 +260,8 @@ def test_a_node_in_another_swarm_fails_untouched(lab):
 
 
 def test_the_preflight_role_alone_refuses_that_host_in_the_same_words(lab):
-    """swarm_preflight's `host` entry point, without site.yml's plan: the same host refused, with
-    the same message, and the others pass."""
+    """swarm_preflight's `host` entry point alone: the same host refused, with the same message, and
+    the others pass."""
     h = hosts(lab)
     rc, out, recap = playbook(PREFLIGHT_HOST, inventory(lab, h[1:3] + [h[4]]), check=False)
     assert rc != 0
