@@ -1,5 +1,7 @@
 """ha: Raft at work. Runs after test_default.py (molecule passes the files sorted), and its own
-tests run in order: the destructive one, stopping the leader's engine, comes last.
+tests run in order: the destructive one, stopping the leader's engine, comes last. What each
+manager sees is asked as the operator asks it (swarmlib.node_list): with mutual TLS, `docker node
+ls` from another node with the operator's certificate on that manager's 2376.
 """
 
 import os

@@ -4,16 +4,76 @@ Whatever the topology: every inventory host is in the cluster and Ready, the man
 managers (exactly one Leader, the others Reachable), the agents are workers, every engine
 answers on the guide's TCP 2375, the managers (only they) on the cluster endpoint 2376, and
 docker.service is active and enabled everywhere.
+
+With mutual TLS (the collection's default: every scenario that does not set swarm_insecure_tcp)
+all of that is asked over TLS with the operator's client certificate, as the operator asks it
+(`docker --tlsverify ... -H tcp://<manager>:2376 node ls`), and each of those ports is shown to
+refuse whoever lacks a certificate that the cluster's CA signed: plain HTTP, the docker CLI
+without TLS, a TLS client without a certificate, a certificate of another CA (with the operator's
+very name), a node's own server certificate used as a client's. Each refusal comes with its
+control, the same request with the operator's certificate answered, so that a port that does not
+answer at all cannot pass for one that refuses. The PKI is checked too: on the controller where
+docker_pki_dir defaults to (outside the checkout; directory 0700, private keys 0600) and on the
+nodes (/etc/docker/certs: the cluster's CA, a server certificate it signed, the manager's client
+certificate on managers only).
 """
 
+import os
+import stat
+
 import pytest
-from swarmlib import AGENTS, MANAGERS, NODES, address, hostname, leaders, node, node_list, peer, ping, wait_for
+from swarmlib import (
+    AGENTS,
+    BACKEND,
+    CERTS,
+    CLUSTER_PORT,
+    ENGINE_PORT,
+    MANAGERS,
+    NODES,
+    PKI_DIR,
+    TLS,
+    address,
+    foreign_certs,
+    hostname,
+    leaders,
+    node,
+    node_list,
+    peer,
+    ping,
+    remote_docker,
+    tls_ping,
+    wait_for,
+)
+
+tls_only = pytest.mark.skipif(not TLS, reason="the scenario opted into swarm_insecure_tcp")
+
+# curl's exit codes for a request that never met a TLS server: 0 answered, 7 nothing listens on
+# the port, 28 timed out. A refused handshake is 35 or 56 (TLS 1.3 sends the alert afterwards).
+CURL_NOT_REFUSED = (0, 7, 28)
+# Every TLS port: the engine's 2375 on every node, the cluster endpoint 2376 on the managers.
+TLS_PORTS = [(n, ENGINE_PORT) for n in NODES] + [(m, CLUSTER_PORT) for m in MANAGERS]
+# The manager's client certificate as docker_pki installs it on managers.
+MANAGER_CLIENT = {"cert_dir": CERTS, "cert": "client-cert.pem", "key": "client-key.pem",
+                  "ca": CERTS + "/ca.pem"}
+# The checkout these tests come from: the PKI must never be written into it.
+CHECKOUT = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
+
+
+def _assert_answers(res, what):
+    assert (res.rc, res.stdout.strip()) == (0, "OK"), "%s: rc %s %r %r" % (
+        what, res.rc, res.stdout, res.stderr)
+
+
+def _assert_refused(res, what):
+    assert res.rc not in CURL_NOT_REFUSED and res.stdout.strip() != "OK", (
+        "%s should be refused in the TLS handshake: curl rc %s %r %r" % (what, res.rc, res.stdout, res.stderr))
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    """`docker node ls` on the first manager, once every inventory host is listed and Ready
-    (a node just joined may still show Unknown for a few seconds)."""
+    """`docker node ls` on the first manager (over TLS on its 2376 from another node, unless the
+    scenario is plain TCP), once every inventory host is listed and Ready (a node just joined may
+    still show Unknown for a few seconds)."""
     want = set(hostname(n) for n in NODES)
 
     def probe():
@@ -41,7 +101,13 @@ def test_managers_and_workers(cluster):
         assert cluster[hostname(name)][1] in ("Leader", "Reachable"), (name, cluster)
     for name in AGENTS:
         assert cluster[hostname(name)][1] == "", "%s should be a worker: %s" % (name, cluster)
-        ctl = node(name).check_output("docker info --format '{{.Swarm.ControlAvailable}}'")
+        fmt = "info --format '{{.Swarm.ControlAvailable}}'"
+        if TLS:
+            res = remote_docker(peer(name), address(name), ENGINE_PORT, fmt)
+            assert res.rc == 0, res.stderr
+            ctl = res.stdout.strip()
+        else:
+            ctl = node(name).check_output("docker " + fmt)
         assert ctl == "false"
 
 
@@ -54,18 +120,121 @@ def test_docker_service_active_and_enabled(name):
 
 @pytest.mark.parametrize("name", NODES)
 def test_engine_answers_on_tcp_2375(name):
-    assert ping(peer(name), address(name), 2375) == "OK"
+    if not TLS:
+        assert ping(peer(name), address(name), ENGINE_PORT) == "OK"
+        return
+    # The operator's `docker -H tcp://<node>:2375 info` from another node, with the operator's
+    # certificate: it is that node's engine that answers.
+    res = remote_docker(peer(name), address(name), ENGINE_PORT, "info --format '{{.Name}}'")
+    assert res.rc == 0, res.stderr
+    assert res.stdout.strip() == hostname(name)
+    _assert_answers(tls_ping(peer(name), address(name), ENGINE_PORT), "GET /_ping with the certificate")
 
 
 @pytest.mark.parametrize("name", NODES)
 def test_cluster_endpoint_2376_on_managers_only(name):
-    answer = ping(peer(name), address(name), 2376)
+    via, addr = peer(name), address(name)
+    fmt = "info --format '{{.Swarm.ControlAvailable}}'"
     if name in MANAGERS:
-        assert answer == "OK"
-        # The guide's `docker -H manager:2376 info`: the endpoint is a manager of the cluster.
-        out = node(peer(name)).check_output(
-            "docker -H tcp://%s:2376 info --format '{{.Swarm.ControlAvailable}}'",
-            address(name))
+        # The guide's `docker -H manager:2376 info`: the endpoint is a manager of the cluster. With
+        # TLS by the manager's name, which its certificate names.
+        if TLS:
+            res = remote_docker(via, name, CLUSTER_PORT, fmt)
+            assert res.rc == 0, res.stderr
+            out = res.stdout.strip()
+        else:
+            assert ping(via, addr, CLUSTER_PORT) == "OK"
+            out = node(via).check_output("docker -H tcp://%s:2376 " + fmt, addr)
         assert out == "true"
+    elif TLS:
+        res = node(via).run("curl -sS -m 5 http://%s:%s/_ping", addr, str(CLUSTER_PORT))
+        assert res.rc == 7, "agent %s should not listen on 2376: curl rc %s %r" % (name, res.rc, res.stderr)
     else:
-        assert answer == "", "agent %s should not listen on 2376" % name
+        assert ping(via, addr, CLUSTER_PORT) == "", "agent %s should not listen on 2376" % name
+
+
+# ---- mutual TLS: who is refused, and the certificates
+
+@tls_only
+@pytest.mark.parametrize("name,port", TLS_PORTS)
+def test_tls_port_refuses_a_client_without_a_certificate(name, port):
+    via, addr = peer(name), address(name)
+    _assert_answers(tls_ping(via, addr, port), "the control, GET /_ping with the operator's certificate")
+    # TLS with the cluster's CA but no client certificate.
+    _assert_refused(tls_ping(via, addr, port, cert_dir=""), "a TLS client without a certificate")
+    # Plain HTTP: dockerd answers 400 (an HTTP request to an HTTPS server), never the API.
+    assert ping(via, addr, port) != "OK"
+    # The docker CLI without TLS (`docker ps`: unlike `docker info`, it exits non-zero when the
+    # daemon does not answer, in every CLI version here).
+    res = remote_docker(via, addr, port, "ps -q", tls=False)
+    assert res.rc != 0, (res.rc, res.stdout, res.stderr)
+
+
+@tls_only
+@pytest.mark.parametrize("name,port", TLS_PORTS)
+def test_tls_port_refuses_a_certificate_of_another_ca(name, port):
+    via, addr = peer(name), address(name)
+    foreign = foreign_certs(via)
+    _assert_answers(tls_ping(via, addr, port), "the control, GET /_ping with the operator's certificate")
+    _assert_refused(tls_ping(via, addr, port, cert_dir=foreign), "a client certificate of another CA")
+    res = remote_docker(via, addr, port, "ps -q", cert_dir=foreign)
+    assert res.rc != 0, (res.rc, res.stdout, res.stderr)
+
+
+@tls_only
+@pytest.mark.parametrize("name", NODES)
+def test_a_nodes_server_certificate_is_no_client_certificate(name):
+    # Every node holds its own server key: were its certificate good as a client's, root on one
+    # node would be root on every engine. (Classic managers' server certificates are clients too.)
+    if BACKEND == "classic" and name in MANAGERS:
+        pytest.skip("a classic manager's server certificate is also its client certificate")
+    target = peer(name)
+    _assert_answers(tls_ping(name, address(target), ENGINE_PORT), "the control, the operator's certificate")
+    _assert_refused(tls_ping(name, address(target), ENGINE_PORT, cert_dir=CERTS, cert="server-cert.pem",
+                             key="server-key.pem"), "%s's server certificate as a client's" % name)
+
+
+@tls_only
+@pytest.mark.parametrize("name", MANAGERS)
+def test_manager_client_certificate_reaches_every_engine(name):
+    # The client certificate docker_pki installs on managers, and the CA as the node has it: every
+    # engine's 2375 by address, and the manager's own 2376 by name.
+    for target in NODES:
+        res = remote_docker(name, address(target), ENGINE_PORT, "info --format '{{.Name}}'", **MANAGER_CLIENT)
+        assert res.rc == 0, (target, res.stderr)
+        assert res.stdout.strip() == hostname(target)
+    res = remote_docker(name, name, CLUSTER_PORT, "node ls -q", **MANAGER_CLIENT)
+    assert res.rc == 0, res.stderr
+    assert len(res.stdout.split()) == len(NODES), res.stdout
+
+
+@tls_only
+@pytest.mark.parametrize("name", NODES)
+def test_tls_files_on_the_node(name):
+    host = node(name)
+    with open(os.path.join(PKI_DIR, "ca.pem"), encoding="ascii") as f:
+        assert host.file(CERTS + "/ca.pem").content_string == f.read(), "not the controller's CA"
+    key = host.file(CERTS + "/server-key.pem")
+    assert (key.user, key.group, key.mode) == ("root", "root", 0o600)
+    host.check_output("openssl verify -CAfile %s %s", CERTS + "/ca.pem", CERTS + "/server-cert.pem")
+    client = [host.file(CERTS + "/client-cert.pem").exists, host.file(CERTS + "/client-key.pem").exists]
+    if name in MANAGERS:
+        assert client == [True, True]
+        assert host.file(CERTS + "/client-key.pem").mode == 0o600
+    else:
+        # The manager's client key on an agent would make root there root on every engine.
+        assert client == [False, False], "agent %s holds a client certificate" % name
+
+
+@tls_only
+def test_operator_pki_on_the_controller():
+    # Where docker_pki_dir defaults to, {{ inventory_dir }}/docker-pki: molecule's ephemeral
+    # inventory directory, never the checkout.
+    assert os.path.isdir(PKI_DIR), PKI_DIR
+    real = os.path.realpath(PKI_DIR)
+    assert not (real + os.sep).startswith(CHECKOUT + os.sep), "PKI inside the checkout: %s" % real
+    assert stat.S_IMODE(os.stat(PKI_DIR).st_mode) == 0o700
+    for fname in ("ca-key.pem", "key.pem"):
+        assert stat.S_IMODE(os.stat(os.path.join(PKI_DIR, fname)).st_mode) == 0o600, fname
+    for fname in ("ca.pem", "cert.pem"):
+        assert os.path.isfile(os.path.join(PKI_DIR, fname)), fname
