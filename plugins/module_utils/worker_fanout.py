@@ -16,6 +16,8 @@ __metaclass__ = type
 
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_logic import split_host_port
+
 # A worker's outcome.
 JOINED = 'joined'          # it joined in this call (in check mode: it would)
 IN_PLACE = 'in_place'      # already a worker of this cluster
@@ -24,6 +26,13 @@ FAILED = 'failed'          # its engine was told to join and did not
 
 # Threads at most: the joins wait on the network and the manager, not on this host's CPU.
 MAX_THREADS = 32
+
+
+def engine_url(address, port):
+    """The engine API of the host at ``address`` (a name or IP, with a port that is not the engine's
+    or without one): ``tcp://host:port``, an IPv6 host in brackets. ValueError when malformed."""
+    host = split_host_port(address)[0]
+    return 'tcp://%s:%d' % ('[%s]' % host if ':' in host else host, port)
 
 
 def worker_token(inspect):

@@ -42,13 +42,19 @@ options:
     required: true
     suboptions:
       name:
-        description: The worker's name in the results (the site playbook gives its inventory name).
+        description: The worker's name in the results (the swarm_agent role gives its inventory name).
         type: str
         required: true
       docker_host:
-        description: The worker's engine API as this manager reaches it, like C(tcp://10.0.11.151:2375).
+        description:
+          - The worker's engine API as this manager reaches it, like C(tcp://10.0.11.151:2375).
+          - Exactly one of O(workers[].docker_host) and O(workers[].address) is required.
         type: str
-        required: true
+      address:
+        description:
+          - The worker's host name or IP address (a C(host:port) or C([v6]:port) is taken for its host): its engine
+            API is then C(tcp://<host>:<engine_port>).
+        type: str
       advertise_addr:
         description: The address the worker advertises (empty, the worker's engine chooses).
         type: str
@@ -59,6 +65,10 @@ options:
       data_path_addr:
         description: The worker's data path address.
         type: str
+  engine_port:
+    description: The port of the workers' engine API, for the workers given by O(workers[].address).
+    type: int
+    default: 2375
   worker_tls:
     description:
       - Mutual TLS to the workers' engines, the server certificate verified against O(worker_tls.ca_path).
@@ -121,11 +131,15 @@ EXAMPLES = r'''
   run_once: true
   register: swarm_workers_result
 
-# Read-only (check mode): which agents it would join, to report each on its own host before the
-# joins (site.yml does so with --tags formation on an existing cluster).
+# Read-only (check mode): which agents it would join. By address: the engine API on engine_port.
 - name: Ask the first manager which agents it can join
   dockercluster.swarm.swarm_workers:
-    workers: "{{ hostvars | dockercluster.swarm.swarm_worker_engines(groups['swarm_agents']) }}"
+    workers:
+      - name: node2
+        address: 10.0.11.151
+      - name: node3
+        address: "[fd00::3]:2377"
+    engine_port: 2375
   check_mode: true
   delegate_to: "{{ groups['swarm_managers'][0] }}"
   run_once: true
@@ -240,9 +254,15 @@ def check_workers(params):
         problems.append('workers: names must be unique (%s)' % ', '.join(sorted(set(n for n in names
                                                                                     if names.count(n) > 1))))
     for worker in params['workers']:
-        if not worker['docker_host']:
-            problems.append('workers[%s]: docker_host is empty' % worker['name'])
+        if bool(worker.get('docker_host')) == bool(worker.get('address')):
+            problems.append('workers[%s]: give one of docker_host and address' % worker['name'])
             continue
+        if worker.get('address'):
+            try:
+                worker['docker_host'] = fanout.engine_url(worker['address'], params.get('engine_port', 2375))
+            except ValueError as exc:
+                problems.append('workers[%s]: address: %s' % (worker['name'], exc))
+                continue
         for problem in validate_connection_params(dict(docker_host=worker['docker_host'])):
             problems.append('workers[%s]: %s' % (worker['name'], problem))
     for option in ('worker_timeout', 'join_timeout'):
@@ -305,7 +325,8 @@ def main():
     argument_spec = docker_api_argspec(
         workers=dict(type='list', elements='dict', required=True, options=dict(
             name=dict(type='str', required=True),
-            docker_host=dict(type='str', required=True),
+            docker_host=dict(type='str'),
+            address=dict(type='str'),
             advertise_addr=dict(type='str'),
             listen_addr=dict(type='str', default='0.0.0.0:2377'),
             data_path_addr=dict(type='str'),
@@ -315,6 +336,7 @@ def main():
             client_cert=dict(type='path', required=True),
             client_key=dict(type='path', required=True, no_log=False),
         )),
+        engine_port=dict(type='int', default=2375),
         worker_timeout=dict(type='int', default=5),
         join_timeout=dict(type='int', default=60),
         expect_ready=dict(type='list', elements='str', default=[]),

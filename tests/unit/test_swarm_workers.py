@@ -12,7 +12,6 @@ import time
 
 import pytest
 import requests
-import yaml
 from ansible.executor.task_result import TaskResult
 from ansible_collections.dockercluster.swarm.plugins.module_utils import docker_api, swarm_cluster
 from ansible_collections.dockercluster.swarm.plugins.module_utils import worker_fanout as fanout
@@ -672,6 +671,9 @@ def test_main_check_mode_joins_nothing(main_run):
     ({'workers': [{'name': 'w1', 'docker_host': '10.0.0.5'}]}, "workers[w1]: docker_host: '10.0.0.5' has no scheme"),
     ({'workers': [{'name': 'w1', 'docker_host': 'tcp://a:2375'}], 'worker_timeout': 0}, 'worker_timeout: 0 must be'),
     ({'workers': [{'name': 'w1', 'docker_host': 'tcp://a:2375'}], 'wait_timeout': -1}, 'wait_timeout: -1 must not'),
+    ({'workers': [{'name': 'w1'}]}, 'workers[w1]: give one of docker_host and address'),
+    ({'workers': [{'name': 'w1', 'docker_host': 'tcp://a:2375', 'address': 'a'}]}, 'give one of docker_host and'),
+    ({'workers': [{'name': 'w1', 'address': '[2001:db8::5'}]}, 'workers[w1]: address: unbalanced "["'),
 ])
 def test_main_bad_input_fails_before_any_engine_is_asked(main_run, args, fragment):
     result, failed, made = main_run(args, None, {})
@@ -724,3 +726,28 @@ def test_worker_client_without_worker_tls_ignores_the_managers_tls(made_clients)
 
 
 # ------------------------------------------------------------- the filter
+
+
+@pytest.mark.parametrize('address, url', [
+    ('node2', 'tcp://node2:2375'), ('10.0.11.151', 'tcp://10.0.11.151:2375'),
+    ('10.0.11.151:2377', 'tcp://10.0.11.151:2375'), ('fd00::5', 'tcp://[fd00::5]:2375'),
+    ('[fd00::5]:2377', 'tcp://[fd00::5]:2375')])
+def test_engine_url_takes_the_host_of_the_address_and_the_engine_port(address, url):
+    assert fanout.engine_url(address, 2375) == url
+
+
+def test_engine_url_refuses_a_malformed_address():
+    for address in ('[2001:db8::5', '10.0.0.5:notaport', ''):
+        with pytest.raises(ValueError):
+            fanout.engine_url(address, 2375)
+
+
+def test_main_reaches_workers_given_by_address_on_the_engine_port(main_run):
+    w1 = TimedClient(inactive(), after_join=worker('id-w1'))
+    w1.timeout = 5
+    args = {'workers': [{'name': 'w1', 'address': '10.0.0.5:2377', 'advertise_addr': '10.0.0.5:2377'}],
+            'engine_port': 12375}
+    result, failed, made = main_run(args, manager_client(), {'tcp://10.0.0.5:12375': w1})
+    assert not failed and result['joined'] == ['w1'], result
+    assert [m[0] for m in made] == ['tcp://10.0.0.5:12375']
+    assert result['workers'][0]['docker_host'] == 'tcp://10.0.0.5:12375'
