@@ -73,6 +73,23 @@ class Lab:
             f.write("\n".join(lines) + "\n")
         return path
 
+    def write_group_inventory(self, path, groups, all_vars=None, host_vars=None):
+        """An inventory with groups of any name, default mutual TLS (no swarm_insecure_tcp).
+
+        ``groups``: [(group name, [hosts])], in order; ``all_vars``: more [all:vars] lines (a dict);
+        ``host_vars``: host -> the text after its name on its line.
+        """
+        host_vars = host_vars or {}
+        lines = []
+        for group, members in groups:
+            lines += ["[%s]" % group] + ["%s %s" % (h, host_vars.get(h, "")) for h in members] + [""]
+        lines += ["[all:vars]", "ansible_connection=community.docker.docker",
+                  "ansible_python_interpreter=/usr/bin/python3"]
+        lines += ["%s=%s" % kv for kv in (all_vars or {}).items()]
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        return path
+
 
 def playbook(playbook_path, inventory, *extra, check=True):
     """Run ansible-playbook; return (returncode, output, recap {host: counts})."""
@@ -93,3 +110,57 @@ def dockerd_pid(lab, host):
 def node_list(lab, host, endpoint="unix:///var/run/docker.sock"):
     out = lab.run(host, "docker -H %s node ls --format '{{json .}}'" % endpoint).stdout
     return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+# Where the operator's files (ca.pem, cert.pem, key.pem) go inside a node that plays the operator's
+# workstation; not /tmp: a tmpfs on debian13, where docker cp cannot write.
+OPERATOR_CERTS = "/root/operator-certs"
+
+
+def copy_operator_certs(lab, via, pki_dir, dest=OPERATOR_CERTS):
+    """Copy the operator's CA, certificate and key from the controller's PKI directory into node ``via``."""
+    lab.run(via, "mkdir -p %s" % dest)
+    for name in ("ca.pem", "cert.pem", "key.pem"):
+        sh(["docker", "cp", os.path.join(pki_dir, name), "%s:%s/%s" % (via, dest, name)])
+
+
+def docker_tls(lab, via, args, certs=OPERATOR_CERTS, client_cert=True):
+    """The docker CLI on node ``via`` with the operator's CA (and, unless told not to, client certificate)."""
+    flags = "--tlsverify --tlscacert %s/ca.pem" % certs
+    if client_cert:
+        flags += " --tlscert %s/cert.pem --tlskey %s/key.pem" % (certs, certs)
+    return lab.run(via, "docker %s %s" % (flags, args), check=False)
+
+
+TASK_LINE = re.compile(r"^(?:TASK|RUNNING HANDLER) \[(.*)\] \**$")
+RESULT_LINE = re.compile(r"^(ok|changed|skipping|fatal|failed): \[([^\]\s]+)(?: -> [^\]]*)?\]")
+
+
+def task_results(out):
+    """ansible-playbook's output as [(task title, {host: [status, ...]})], in order (one status a
+    result line: several for loops)."""
+    tasks = []
+    current = None
+    for line in out.splitlines():
+        m = TASK_LINE.match(line)
+        if m:
+            current = (m.group(1), {})
+            tasks.append(current)
+            continue
+        if line.startswith(("PLAY [", "PLAY RECAP")):
+            current = None
+            continue
+        m = RESULT_LINE.match(line)
+        if m and current is not None:
+            current[1].setdefault(m.group(2), []).append(m.group(1))
+    return tasks
+
+
+def changed_tasks(out, host):
+    """Titles of the tasks that reported changed for ``host``."""
+    return [title for title, results in task_results(out) if "changed" in results.get(host, [])]
+
+
+def fatal_lines(out):
+    """Every output line naming a failure, rescued or ignored ones too."""
+    return [line for line in out.splitlines() if "fatal:" in line]

@@ -1,0 +1,95 @@
+"""The roles alone, in a user's own playbook (playbooks/roles_alone.yml), on groups of the user's
+names (dc1_managers, dc1_workers, named by swarm_manager_group / swarm_agent_group in the
+inventory's [all:vars]), with the default mutual TLS. No site.yml, no swarm_managers group.
+
+node1 manager (debian12), node2 el7-layout and node3 debian13 workers. The tests run in order on
+one lab: build, the cluster, the engines' TLS, the re-run.
+"""
+
+import json
+import os
+
+import pytest
+
+from labkit import Lab, copy_operator_certs, docker_tls, dockerd_pid, fatal_lines, node_list, playbook
+
+ROLES_ALONE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks", "roles_alone.yml")
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    lab = Lab("ralone", 3, kinds=["debian12", "el7-layout", "debian13"], insecure=False)
+    lab.tmp = tmp_path_factory.mktemp("ralone")
+    lab.pki = str(lab.tmp / "docker-pki")  # docker_pki_dir's default: next to the inventory
+    h = lab.names()
+    lab.manager, lab.workers = h[0], h[1:]
+    lab.inv = lab.write_group_inventory(
+        str(lab.tmp / "hosts"), [("dc1_managers", [lab.manager]), ("dc1_workers", lab.workers)],
+        all_vars={"swarm_manager_group": "dc1_managers", "swarm_agent_group": "dc1_workers"})
+    yield lab
+    lab.down()
+
+
+def test_the_roles_alone_build_the_cluster(lab):
+    with open(lab.inv) as f:
+        text = f.read()
+    assert "swarm_managers" not in text and "swarm_agents" not in text and "swarm_insecure_tcp" not in text
+    rc, out, recap = playbook(ROLES_ALONE, lab.inv, check=False)
+    assert rc == 0, out[-6000:]
+    assert set(recap) == {"localhost"} | set(lab.names()), recap
+    assert all(c["failed"] == 0 and c["unreachable"] == 0 for c in recap.values()), recap
+    assert fatal_lines(out) == [], fatal_lines(out)
+    assert all(recap[host]["changed"] > 0 for host in lab.names()), recap
+    assert os.path.isfile(os.path.join(lab.pki, "ca.pem")), "no CA in docker_pki_dir's default place"
+
+
+def test_every_node_is_ready(lab):
+    nodes = {n["Hostname"]: (n["Status"], n["ManagerStatus"] or "worker") for n in node_list(lab, lab.manager)}
+    assert nodes == {lab.manager: ("Ready", "Leader"), lab.workers[0]: ("Ready", "worker"),
+                     lab.workers[1]: ("Ready", "worker")}, nodes
+    for worker in lab.workers:
+        state = lab.run(worker, "docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}'")
+        assert state.stdout.split() == ["active", "false"], state.stdout
+
+
+def test_each_engine_answers_on_2375_with_the_client_certificate(lab):
+    via = lab.workers[0]  # the operator's workstation
+    copy_operator_certs(lab, via, lab.pki)
+    for target in lab.names():
+        res = docker_tls(lab, via, "-H tcp://%s:2375 info --format '{{json .Name}}'" % lab.ip(target))
+        assert res.returncode == 0, (target, res.stdout)
+        assert json.loads(res.stdout.strip()) == target
+
+
+def test_without_a_client_certificate_each_engine_refuses(lab):
+    via = lab.workers[0]
+    for target in lab.names():
+        res = docker_tls(lab, via, "-H tcp://%s:2375 version" % lab.ip(target), client_cert=False)
+        assert res.returncode != 0 and "Server:" not in res.stdout, (target, res.stdout)
+        assert "certificate" in res.stdout.lower() or "tls" in res.stdout.lower(), (target, res.stdout)
+        plain = lab.run(via, "docker -H tcp://%s:2375 version" % lab.ip(target), check=False)
+        assert plain.returncode != 0 and "Server:" not in plain.stdout, (target, plain.stdout)
+
+
+def test_the_manager_of_dc1_managers_has_the_cluster_endpoint(lab):
+    """The manager is known by swarm_manager_group alone: it listens on 2376 too (mutual TLS), the
+    workers do not."""
+    via = lab.workers[0]
+    res = docker_tls(lab, via, "-H tcp://%s:2376 node ls --format '{{.Hostname}}'" % lab.ip(lab.manager))
+    assert res.returncode == 0, res.stdout
+    assert sorted(res.stdout.split()) == sorted(lab.names())
+    res = docker_tls(lab, via, "-H tcp://%s:2376 version" % lab.ip(lab.manager), client_cert=False)
+    assert res.returncode != 0 and "Server:" not in res.stdout, res.stdout
+    for worker in lab.workers:
+        listening = lab.run(worker, "ss -ltnH").stdout
+        assert ":2376 " not in listening, (worker, listening)
+
+
+def test_a_second_run_changes_nothing(lab):
+    pids = {host: dockerd_pid(lab, host) for host in lab.names()}
+    rc, out, recap = playbook(ROLES_ALONE, lab.inv, check=False)
+    assert rc == 0, out[-6000:]
+    assert {host: c["changed"] for host, c in recap.items()} == \
+        {host: 0 for host in ["localhost"] + lab.names()}, recap
+    assert fatal_lines(out) == [], fatal_lines(out)
+    assert {host: dockerd_pid(lab, host) for host in lab.names()} == pids
