@@ -91,6 +91,15 @@ class Lab:
         return path
 
 
+def tls_lab(name, kinds, tmp_path_factory):
+    """A lab with the collection's defaults (mutual TLS), one node per kind, a scratch directory
+    (``lab.tmp``) for its inventories, and the PKI where the default puts it, next to them."""
+    lab = Lab(name, len(kinds), kinds=kinds, insecure=False)
+    lab.tmp = tmp_path_factory.mktemp(name)
+    lab.pki = str(lab.tmp / "docker-pki")
+    return lab
+
+
 def playbook(playbook_path, inventory, *extra, check=True):
     """Run ansible-playbook; return (returncode, output, recap {host: counts})."""
     args = ["ansible-playbook", playbook_path, "-i", inventory] + list(extra)

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from labkit import ROOT, Lab, changed_tasks, dockerd_pid, fatal_lines, node_list, playbook, task_results
+from labkit import ROOT, changed_tasks, dockerd_pid, fatal_lines, node_list, playbook, task_results, tls_lab
 
 SITE = os.path.join(ROOT, "site.yml")
 CERTS = "/etc/docker/certs"
@@ -29,9 +29,7 @@ JOIN_TASK = ("dockercluster.swarm.swarm_agent : Report each agent about to join 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    lab = Lab("rcheck", 4, kinds=["debian12", "debian12-bare", "debian13", "el7-layout"], insecure=False)
-    lab.tmp = tmp_path_factory.mktemp("rcheck")
-    lab.pki = str(lab.tmp / "docker-pki")
+    lab = tls_lab("rcheck", ["debian12", "debian12-bare", "debian13", "el7-layout"], tmp_path_factory)
     yield lab
     lab.down()
 

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from labkit import ROOT, Lab, copy_operator_certs, docker_tls, dockerd_pid, fatal_lines, node_list, playbook, task_results
+from labkit import ROOT, copy_operator_certs, docker_tls, dockerd_pid, fatal_lines, node_list, playbook, task_results, tls_lab
 
 SITE = os.path.join(ROOT, "site.yml")
 CERTS = "/etc/docker/certs"
@@ -22,10 +22,7 @@ EXTRA = "docker_listen_extra_addresses='[\"tcp://0.0.0.0:12375\"]'"
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    lab = Lab("rlimit", 5, kinds=["debian12", "el7-layout", "debian13", "debian12", "debian13"],
-              insecure=False)
-    lab.tmp = tmp_path_factory.mktemp("rlimit")
-    lab.pki = str(lab.tmp / "docker-pki")
+    lab = tls_lab("rlimit", ["debian12", "el7-layout", "debian13", "debian12", "debian13"], tmp_path_factory)
     yield lab
     lab.down()
 
