@@ -207,6 +207,8 @@ RATIOS = {
     "ours/peer": ("ours", "peer"),
     "rerun/ansible": ("rerun", "ansible"),
     "formation/floor": ("formation", "floor"),
+    "ours_tls/ours": ("ours_tls", "ours"),
+    "rerun_tls/ansible": ("rerun_tls", "ansible"),
 }
 TIMES = ["floor", "ansible", "peer", "formation", "formation_bare", "ours", "rerun", "ours_tls", "rerun_tls"]
 
@@ -235,9 +237,10 @@ def summarize(runs):
     return table, slopes
 
 
+# The current targets (issue "One shape", plain mode), and the fresh run's of earlier rounds.
 TARGETS = [
     ("formation, fresh, N=10: ours <= 0.8x peer", 10, "formation/peer", 0.8),
-    ("site.yml re-run, N=10: <= 1.6x ansible floor", 10, "rerun/ansible", 1.6),
+    ("site.yml re-run, N=10: <= 1.8x ansible floor", 10, "rerun/ansible", 1.8),
     ("site.yml fresh, N=10: <= 3x bare-CLI floor", 10, "ours/floor", 3.0),
 ]
 
