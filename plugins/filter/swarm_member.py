@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Controller-side: would swarm_agent (or swarm_manager) leave this node as it is?
 
-The site playbook already read every host's Swarm state (docker_host_info) before changing
+The play read every host's Swarm state (docker_host_info, swarm_preflight's read) before changing
 anything; with it, a node that is already where it should be costs no second trip to the host.
 The decision is the modules' own (swarm_logic.classify_membership and plan_membership), so the
 role skips the module only when the module would do nothing.
@@ -49,7 +49,7 @@ EXAMPLES = r'''
   dockercluster.swarm.swarm_agent:
     remote_addrs: "{{ managers }}"
     join_token: "{{ token }}"
-  when: not (probe.swarm | dockercluster.swarm.swarm_member_settled(managers))
+  when: not (dockercluster_host.swarm | dockercluster.swarm.swarm_member_settled(managers))
 '''
 
 RETURN = r'''

@@ -48,7 +48,7 @@ EXAMPLES = r'''
     fail_msg: "{{ inventory_hostname }} {{ problem }}"
   vars:
     problem: >-
-      {{ probe.swarm | dockercluster.swarm.swarm_membership_problem(hostvars[first].probe.swarm, 'worker') }}
+      {{ dockercluster_host.swarm | dockercluster.swarm.swarm_membership_problem(hostvars[first].dockercluster_host.swarm, 'worker') }}
 '''
 
 RETURN = r'''

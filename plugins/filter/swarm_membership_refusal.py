@@ -2,8 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Controller-side: the message that refuses a host its place in the cluster, or ''.
 
-swarm_preflight's membership check fails a host with it; the site playbook's plan
-(swarm_run_plan) works it out for every host at once, with the same words.
+swarm_preflight's membership check (its host entry point) fails a host with it.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -55,8 +54,8 @@ EXAMPLES = r'''
     fail_msg: "{{ refusal }}"
   vars:
     refusal: >-
-      {{ probe.swarm | dockercluster.swarm.swarm_membership_refusal(inventory_hostname, first,
-                                                                    hostvars[first].probe.swarm | default(false),
+      {{ dockercluster_host.swarm | dockercluster.swarm.swarm_membership_refusal(inventory_hostname, first,
+                                                                    hostvars[first].dockercluster_host.swarm | default(false),
                                                                     inventory_hostname in groups['swarm_managers']) }}
 '''
 

@@ -4,8 +4,8 @@
 """What docker_listen_config would change on a host, worked out without writing anything.
 
 docker_listen_config applies the plan (and restarts, checks, rolls back); docker_host_info returns
-its summary (no file contents: they can hold proxy credentials) so that the site playbook learns in
-its one probe per host which hosts need a new listen configuration, instead of a second trip.
+its summary (no file contents: they can hold proxy credentials) so that the docker_listen role learns
+in the one read per host which hosts need a new listen configuration, instead of a second trip.
 """
 
 from __future__ import absolute_import, division, print_function

@@ -15,8 +15,8 @@ description:
   - Run on an active manager of a Swarm-mode cluster. Reads the worker token and the managers' addresses
     from this manager's engine (the token never leaves the host), then tells the engine of every worker in
     O(workers) to join, all at once, through that engine's API (the TCP port the guide opens, C(2375)).
-  - One module run on the manager instead of one per worker; the site playbook joins its new agents this way
-    and the M(dockercluster.swarm.swarm_agent) module (role C(swarm_agent)) joins the rest.
+  - One module run on the manager instead of one per worker; the swarm_agent role joins the new agents of its
+    play this way, and the rest with the M(dockercluster.swarm.swarm_agent) module.
   - Only an engine that is in no swarm (C(inactive)) is told to join. One that is already a worker of this
     cluster is left as it is (V(in_place)); any other (pending, in error, in another swarm, a manager), and
     one whose engine does not answer within O(worker_timeout), is left to the host's own join
@@ -52,8 +52,8 @@ options:
         type: str
       address:
         description:
-          - The worker's host name or IP address (a C(host:port) or C([v6]:port) is taken for its host): its engine
-            API is then C(tcp://<host>:<engine_port>).
+          - The worker's host name or IP address (of a C(host:port) or C([v6]:port), the host); its engine API is
+            then C(tcp://<host>:<engine_port>).
         type: str
       advertise_addr:
         description: The address the worker advertises (empty, the worker's engine chooses).
@@ -100,7 +100,7 @@ options:
       - Host names that must then be Ready nodes of the cluster, matched as
         M(dockercluster.swarm.swarm_info) matches them; checked, polling every quarter second for up to
         O(wait_timeout) seconds, only when every worker joined or was in place (not in check mode).
-      - The outcome is RV(expectations_met), never a failure (the site playbook's verify play makes its own
+      - The outcome is RV(expectations_met), never a failure (the swarm_manager role's verify makes its own
         check, and fails naming the nodes, when this one was not met).
     type: list
     elements: str
