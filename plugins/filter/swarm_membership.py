@@ -48,7 +48,8 @@ EXAMPLES = r'''
     fail_msg: "{{ inventory_hostname }} {{ problem }}"
   vars:
     problem: >-
-      {{ dockercluster_host.swarm | dockercluster.swarm.swarm_membership_problem(hostvars[first].dockercluster_host.swarm, 'worker') }}
+      {{ dockercluster_host.swarm
+         | dockercluster.swarm.swarm_membership_problem(hostvars[first].dockercluster_host.swarm, 'worker') }}
 '''
 
 RETURN = r'''

@@ -54,9 +54,9 @@ EXAMPLES = r'''
     fail_msg: "{{ refusal }}"
   vars:
     refusal: >-
-      {{ dockercluster_host.swarm | dockercluster.swarm.swarm_membership_refusal(inventory_hostname, first,
-                                                                    hostvars[first].dockercluster_host.swarm | default(false),
-                                                                    inventory_hostname in groups['swarm_managers']) }}
+      {{ dockercluster_host.swarm | dockercluster.swarm.swarm_membership_refusal(
+           inventory_hostname, first, hostvars[first].dockercluster_host.swarm | default(false),
+           inventory_hostname in groups['swarm_managers']) }}
 '''
 
 RETURN = r'''
