@@ -149,9 +149,8 @@ def test_tokens_never_leave_the_cluster_even_at_vvv(lab, from_manager, join_task
     h = hosts(lab)
     manager_token = lab.run(h[0], "docker swarm join-token -q manager").stdout.strip()
     worker_token = lab.run(h[0], "docker swarm join-token -q worker").stdout.strip()
-    # The formation plays alone: without the probe's word that every host is in place, the
-    # managers' play reads the tokens, and the first manager's swarm_workers (or each agent's role)
-    # asks every agent.
+    # The formation plays alone: without the prepare play's read that every host is in place, the
+    # managers' role reads the tokens, and the agents' role reads each agent (and joins none).
     _rc, out, _recap = playbook(SITE, inventory(lab, h[1:3]), "-vvv", "--tags", "formation",
                                 "-e", "swarm_join_from_manager=" + from_manager)
     assert "and read its join tokens" in out  # the output really covers the task that returns them

@@ -308,7 +308,7 @@ def test_a_changed_mode_on_the_controller_is_set_back_and_nothing_is_reissued(la
     assert not any("CA certificate" in task or "server certificate" in task for task in pki_tasks_run(out)), out
 
 
-def test_the_probe_reads_the_addresses_the_network_facts_give(lab):
+def test_the_read_gives_the_addresses_the_network_facts_give(lab):
     """docker_pki names the addresses docker_host_info read (site.yml) or setup gathered (the role
     alone): on every distribution of the lab, the same ones."""
     _rc, out, recap = playbook(ADDRESSES, inventory(lab))
