@@ -315,9 +315,9 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils import (
     swarm_logic as logic,
 )
 from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_api import (
-    SwarmkitEngine,
     docker_api_argspec,
     get_api_client,
+    swarmkit_engine,
 )
 from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_member import (
     ClassicMember,
@@ -327,10 +327,6 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_member i
 )
 
 # Backends by name; each class offers swarm_info/leave/init/join/inspect/nodes.
-BACKENDS = {
-    'swarmkit': SwarmkitEngine,
-}
-
 
 # Options each backend alone uses; given with the other backend, the module fails untouched.
 CLASSIC_ONLY = ('discovery', 'strategy', 'filters', 'heartbeat', 'replication', 'cluster_tls_ca_cert',
@@ -475,7 +471,7 @@ class ClassicManager(ClassicMember):
 
 def main():
     argument_spec = docker_api_argspec(
-        backend=dict(type='str', default='swarmkit', choices=sorted(BACKENDS) + ['classic']),
+        backend=dict(type='str', default='swarmkit', choices=['classic', 'swarmkit']),
         state=dict(type='str', default='present', choices=['present', 'absent']),
         remote_addrs=dict(type='list', elements='str', default=[]),
         join_token=dict(type='str', no_log=True),
@@ -507,8 +503,7 @@ def main():
     if check_backend(module, CLASSIC_ONLY, SWARMKIT_ONLY):
         ClassicManager(module, cc.ClassicContainers(get_api_client(module))).run()
     values = validated(module, check_join, check_pools)
-    engine = BACKENDS[module.params['backend']](get_api_client(module))
-    SwarmManager(module, engine, values).run()
+    SwarmManager(module, swarmkit_engine(module), values).run()
 
 
 if __name__ == '__main__':

@@ -20,7 +20,7 @@ CONFIG = ("/etc/default/docker /etc/sysconfig/docker /etc/docker/daemon.json "
 
 # The tasks that predict the changes (roles/*/tasks), by their titles in the output.
 LISTEN_TASK = ("dockercluster.swarm.docker_listen : Apply it and restart docker, a few hosts at a time",)
-CREATE_TASK = ("dockercluster.swarm.swarm_manager : Check mode: initialise the cluster on the first manager",)
+CREATE_TASK = ("dockercluster.swarm.swarm_manager : Initialise the cluster on the first manager, and read its join tokens",)
 SDK_TASK = ("dockercluster.swarm.docker_sdk : Check mode: the Docker SDK for Python would be installed",)
 # An agent's join: reported before the first manager joins the new agents (or made by the agent's own).
 JOIN_TASK = ("dockercluster.swarm.swarm_agent : Report each agent about to join the cluster",

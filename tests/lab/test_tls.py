@@ -118,7 +118,7 @@ def test_check_mode_on_fresh_hosts_predicts_and_changes_nothing(lab):
     rc, out, recap = playbook(SITE, inventory(lab), "--check", "--diff", check=False)
     assert rc == 0 and "fatal:" not in out, out[-3000:]
     assert all(recap[host]["failed"] == 0 for host in h), recap  # (a rescued failure prints "fatal:" too)
-    init = out.split("Check mode: initialise the cluster on the first manager")[1].split("TASK [")[0]
+    init = out.split("Initialise the cluster on the first manager")[1].split("TASK [")[0]
     assert "changed: [%s]" % h[0] in init, init
     report = out.split("Report each agent about to join the cluster")[1].split("TASK [")[0]
     assert all("changed: [%s]" % agent in report for agent in h[1:]), report

@@ -704,3 +704,20 @@ def test_validate_connection_params():
     ]
     assert docker_api.validate_connection_params(FakeModule(docker_host='gopher://x').params) == [
         "docker_host: unsupported scheme in 'gopher://x'"]
+
+
+def test_manager_check_mode_without_the_sdk_predicts_the_init_from_the_socket(run, monkeypatch):
+    """--check on a first manager whose SDK install was only predicted: the state comes from the
+    socket, as swarm_agent's does, and the cluster's creation is predicted without tokens."""
+    asked = []
+
+    def unix_get(path, url, timeout):
+        asked.append((path, url))
+        return 200, json.dumps({'Swarm': inactive()})
+    monkeypatch.setattr(docker_api, 'HAS_DOCKER_SDK', False)
+    monkeypatch.setattr(host_probe, 'unix_get', unix_get)
+    result, failed = run(swarm_manager, {'return_tokens': True}, None, check_mode=True)
+    assert not failed, result
+    assert result['changed'] is True and result['actions'] == ['init']
+    assert 'worker_token' not in result and 'manager_token' not in result
+    assert asked == [('/var/run/docker.sock', '/info')]
