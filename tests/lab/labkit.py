@@ -165,6 +165,12 @@ def task_results(out):
     return tasks
 
 
+def task_output(out, task):
+    """What a task of the collection printed: its block of the output, up to the next task
+    (``task`` as "role : name")."""
+    return out.split("TASK [dockercluster.swarm.%s]" % task)[1].split("TASK [")[0]
+
+
 def changed_tasks(out, host):
     """Titles of the tasks that reported changed for ``host``."""
     return [title for title, results in task_results(out) if "changed" in results.get(host, [])]

@@ -5,13 +5,13 @@ import os
 
 import pytest
 
-from labkit import ROOT, Lab, node_list, playbook, sh
+from labkit import ROOT, Lab, node_list, playbook, sh, task_output
 
 SITE = os.path.join(ROOT, "site.yml")
 FLOOR = os.path.join(ROOT, "bench", "floor.sh")
-READ = "TASK [dockercluster.swarm.swarm_agent : Read the host's Swarm state, where the play did not]"
-REPORT = "TASK [dockercluster.swarm.swarm_agent : Report each agent about to join the cluster]"
-FANOUT = "TASK [dockercluster.swarm.swarm_agent : Join the new agents from the first manager, all at once"
+READ = "swarm_agent : Read the host's Swarm state, where the play did not"
+REPORT = "swarm_agent : Report each agent about to join the cluster"
+FANOUT = "swarm_agent : Join the new agents from the first manager, all at once, through their engines"
 
 
 @pytest.fixture(scope="module")
@@ -22,18 +22,14 @@ def lab():
     lab.down()
 
 
-def section(out, title):
-    return out.split(title)[1].split("TASK [")[0]
-
-
 def test_a_cluster_created_in_the_run_reports_every_agent_without_asking(lab):
     """The prepare play did not run (nothing was read), but the first manager created the cluster in
     this run: no agent can be in it yet, so none is read; each reports its join before it, and the
     first manager joins them all (its module reads each engine before telling it to join)."""
     h = lab.names()
     _rc, out, recap = playbook(SITE, lab.inventory, "-v", "--tags", "formation")
-    assert all("skipping: [%s]" % agent in section(out, READ) for agent in h[1:])
-    report = section(out, REPORT)
+    assert all("skipping: [%s]" % agent in task_output(out, READ) for agent in h[1:])
+    report = task_output(out, REPORT)
     assert all("changed: [%s]" % agent in report for agent in h[1:]), report
     assert '"joined": ["%s", "%s"]' % (h[1], h[2]) in out, out
     assert all(recap[agent]["changed"] == 1 and recap[agent]["failed"] == 0 for agent in h[1:]), recap
@@ -46,7 +42,7 @@ def test_on_a_cluster_that_existed_it_reads_and_changes_nothing(lab):
     no agent reports a change, and the first manager joins nobody."""
     h = lab.names()
     _rc, out, recap = playbook(SITE, lab.inventory, "-v", "--tags", "formation")
-    assert all("ok: [%s]" % agent in section(out, READ) for agent in h[1:])
-    assert "changed: [" not in section(out, REPORT)
-    assert "skipping: [%s]" % h[1] in section(out, FANOUT)
+    assert all("ok: [%s]" % agent in task_output(out, READ) for agent in h[1:])
+    assert "changed: [" not in task_output(out, REPORT)
+    assert "skipping: [%s]" % h[1] in task_output(out, FANOUT)
     assert all(counts["changed"] == 0 for counts in recap.values()), recap

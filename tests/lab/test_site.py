@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from labkit import ROOT, Lab, dockerd_pid, node_list, playbook
+from labkit import ROOT, Lab, dockerd_pid, node_list, playbook, task_output
 
 SITE = os.path.join(ROOT, "site.yml")
 PREFLIGHT_HOST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks", "preflight_host.yml")
@@ -35,11 +35,6 @@ def ready(lab, via):
     manager = hosts(lab)[0]
     nodes = node_list(lab, via, "tcp://%s:2376" % lab.ip(manager))
     return {n["Hostname"]: (n["Status"], n["ManagerStatus"] or "worker") for n in nodes}
-
-
-def task_output(out, task):
-    """What a task printed (its block of the output, up to the next task)."""
-    return out.split("TASK [dockercluster.swarm.%s]" % task)[1].split("TASK [")[0]
 
 
 def test_site_builds_a_three_node_cluster(lab):
