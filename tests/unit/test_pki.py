@@ -4,7 +4,7 @@ import datetime
 import ipaddress
 
 import pytest
-from ansible_collections.dockercluster.swarm.plugins.plugin_utils.tls_check import (
+from ansible_collections.dockercluster.swarm.plugins.module_utils.pki import (
     tls_certificate_expiring,
     tls_certificate_problem,
     tls_private_key_problem,

@@ -1,0 +1,444 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: dockercluster.swarm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: docker_tls_certificates
+short_description: The cluster's CA and every host's certificate, checked and made in one run on the controller
+version_added: 0.2.0
+description:
+  - Keeps a directory of the controller (O(path)) holding the cluster's PKI for the Docker engines' mutual
+    TLS, for all the hosts of O(hosts) at once, in one module run (the docker_pki role runs it once for its
+    play, delegated to the controller). The CA's key never leaves it.
+  - Makes what is missing and nothing else. The CA (C(ca.pem), C(ca-key.pem)), the clients' certificates
+    (O(clients)) and each host's server certificate (C(nodes/<name>/server-cert.pem) and its key) are
+    checked first. A key is kept; a certificate is made again only when it is missing, is for another key,
+    was not signed by the CA, names other names, or expires within O(renew_days) days.
+  - Never replaces an existing CA key. A C(ca-key.pem) that cannot be read (with O(ca_passphrase) when it
+    is encrypted) or is not a key of O(key_type) fails the module before anything is written, saying why.
+  - The cryptography is done by the Python C(cryptography) package on the controller.
+  - With a host's O(hosts[].installed), what docker_host_info read of that host's TLS files, also says
+    whether that host needs its files installed (RV(install)), so that a host whose files are in place
+    costs no trip.
+author:
+  - dockercluster.swarm maintainers (@dockercluster)
+extends_documentation_fragment:
+  - dockercluster.swarm.attributes
+attributes:
+  check_mode:
+    description: Reports what it would make (RV(issued)) without writing anything.
+  diff_mode:
+    support: partial
+    description: The diff names the files that would be made, never their contents.
+options:
+  path:
+    description:
+      - The PKI directory on the controller (made 0700 when missing, as is its C(nodes) directory).
+    type: path
+    required: true
+  key_type:
+    description:
+      - The algorithm of every key it makes.
+    type: str
+    choices: [ECC, RSA]
+    default: ECC
+  key_curve:
+    description:
+      - The curve of ECC keys.
+    type: str
+    choices: [secp256r1, secp384r1, secp521r1]
+    default: secp256r1
+  key_size:
+    description:
+      - The size of RSA keys, in bits.
+    type: int
+    default: 3072
+  ca_common_name:
+    description:
+      - The CA's subject (C(CN)).
+    type: str
+    default: dockercluster.swarm CA
+  ca_days:
+    description:
+      - How many days a new CA certificate is valid.
+    type: int
+    default: 3650
+  ca_passphrase:
+    description:
+      - The passphrase of C(ca-key.pem). A new CA key is encrypted with it.
+    type: str
+  cert_days:
+    description:
+      - How many days a new client or server certificate is valid, before O(spread_days) is taken off.
+    type: int
+    default: 365
+  spread_days:
+    description:
+      - Up to this many days are taken off each server certificate's validity, a number of days fixed for
+        each host (from its name), so that certificates made in one run do not all come due in one later
+        run, when every engine would restart.
+    type: int
+    default: 30
+  renew_days:
+    description:
+      - A certificate (the CA's included) valid for fewer days than this is made again, for the same key.
+    type: int
+    default: 30
+  clients:
+    description:
+      - Client certificates shared by the cluster, in O(path).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: What RV(issued) calls it.
+        type: str
+        required: true
+      common_name:
+        description: Its subject (C(CN)).
+        type: str
+        required: true
+      cert:
+        description: The certificate's file name in O(path).
+        type: str
+        required: true
+      key:
+        description: The key's file name in O(path).
+        type: str
+        required: true
+  hosts:
+    description:
+      - The hosts whose server certificates to keep, in C(nodes/<name>/) under O(path).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: The host's inventory name, and its certificate's subject (C(CN)).
+        type: str
+        required: true
+      names:
+        description:
+          - The names and IP addresses its certificate holds (C(DNS:) and C(IP:) entries, each once).
+            Anything that is neither a DNS name nor an IP address fails the module before anything is written.
+        type: list
+        elements: str
+        default: []
+      renew_days:
+        description: The host's own O(renew_days), for its server certificate.
+        type: int
+      client_auth:
+        description: Whether the server certificate may also serve as a client certificate (classic C(swarm manage)).
+        type: bool
+        default: false
+      client:
+        description:
+          - The O(clients[].name) whose certificate and key the host also gets, as C(client-cert.pem) and
+            C(client-key.pem) (the managers get the manager's). Used for RV(install).
+        type: str
+      node_dir:
+        description: Where the host keeps them.
+        type: str
+        default: /etc/docker/certs
+      installed:
+        description:
+          - The host's read of O(hosts[].node_dir) and its files (docker_host_info's RV(dockercluster.swarm.docker_host_info#module:stat)).
+            Without it the host is in RV(install).
+        type: dict
+notes:
+  - Runs on the controller (C(delegate_to=localhost), C(run_once=true)); needs the C(cryptography) package there.
+seealso:
+  - module: dockercluster.swarm.docker_tls_files
+  - module: dockercluster.swarm.docker_host_info
+'''
+
+EXAMPLES = r'''
+- name: Read each host's TLS files
+  dockercluster.swarm.docker_host_info:
+    gather_subset: [swarm]
+    stat_paths: [/etc/docker/certs, /etc/docker/certs/ca.pem, /etc/docker/certs/server-cert.pem,
+                 /etc/docker/certs/server-key.pem]
+  register: read
+
+- name: Make the CA and every host's certificate on the controller
+  dockercluster.swarm.docker_tls_certificates:
+    path: "{{ inventory_dir }}/docker-pki"
+    clients:
+      - {name: operator, common_name: operator, cert: cert.pem, key: key.pem}
+    hosts: "{{ ansible_play_hosts | map('extract', hostvars)
+               | map(attribute='inventory_hostname') | map('community.general.dict_kv', 'name') }}"
+  delegate_to: localhost
+  run_once: true
+  register: pki
+
+- name: Install the files where they differ
+  dockercluster.swarm.docker_tls_files:
+    path: /etc/docker/certs
+    files:
+      - {name: ca.pem, content: "{{ lookup('file', inventory_dir ~ '/docker-pki/ca.pem', rstrip=false) }}"}
+      - name: server-cert.pem
+        content: "{{ lookup('file', inventory_dir ~ '/docker-pki/nodes/' ~ inventory_hostname ~ '/server-cert.pem', rstrip=false) }}"
+      - name: server-key.pem
+        content: "{{ lookup('file', inventory_dir ~ '/docker-pki/nodes/' ~ inventory_hostname ~ '/server-key.pem', rstrip=false) }}"
+        mode: '0600'
+  when: inventory_hostname in pki.install
+'''
+
+RETURN = r'''
+issued:
+  description: The files made or made again under O(path) (in check mode, those that would be).
+  returned: always
+  type: list
+  elements: str
+  sample: [ca-key.pem, ca.pem, nodes/node1/server-key.pem, nodes/node1/server-cert.pem]
+shared_changed:
+  description:
+    - Whether anything but the hosts' own folders (C(nodes/<name>)) changed (the CA, the clients'
+      files, the directories, a mode set back). A change of a host's own files shows on that host when
+      its files are installed.
+  returned: always
+  type: bool
+install:
+  description:
+    - The hosts of O(hosts) whose files on the host differ from the ones here, or were not read.
+  returned: always
+  type: list
+  elements: str
+  sample: [node3]
+files:
+  description:
+    - For each host of O(hosts), the files it gets, for M(dockercluster.swarm.docker_tls_files) (which
+      takes their contents), each with its name on the host, the file here and the mode.
+  returned: always
+  type: dict
+  sample: {node1: [{name: ca.pem, source: /srv/pki/ca.pem, mode: '0644'},
+                   {name: server-key.pem, source: /srv/pki/nodes/node1/server-key.pem, mode: '0600'}]}
+'''
+
+import hashlib
+import os
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.text.converters import to_bytes
+from ansible_collections.dockercluster.swarm.plugins.module_utils import pki
+
+CA_USAGES = ['keyCertSign', 'cRLSign']
+LEAF_USAGES = ['digitalSignature', 'keyEncipherment']
+
+
+def read_text(path):
+    try:
+        with open(path, 'rb') as handle:
+            return handle.read().decode('ascii', 'replace')
+    except (IOError, OSError):
+        return ''
+
+
+class DockerTlsCertificates(object):
+
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.issued = []
+        # Every file or directory made, written or set back (its mode): paths under path.
+        self.changed_paths = []
+        # What each file here holds now (or would hold, in check mode): None when unknown yet.
+        self.contents = {}
+
+    # ---- files on the controller
+    def path(self, name):
+        return os.path.join(self.params['path'], name)
+
+    def current(self, name):
+        if name not in self.contents:
+            self.contents[name] = read_text(self.path(name))
+        return self.contents[name]
+
+    def directory(self, name):
+        path = self.path(name)
+        if not os.path.isdir(path):
+            self.changed_paths.append(name)
+            if not self.module.check_mode:
+                os.makedirs(path, 0o700)
+        if os.path.isdir(path) and os.stat(path).st_mode & 0o777 != 0o700:
+            self.changed_paths.append(name)
+            if not self.module.check_mode:
+                os.chmod(path, 0o700)
+
+    def write(self, name, text, mode):
+        """Staged beside the file with its final mode before it holds anything, then renamed over it."""
+        self.issued.append(name)
+        self.changed_paths.append(name)
+        self.contents[name] = text
+        if self.module.check_mode:
+            return
+        path = self.path(name)
+        handle, temp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=os.path.dirname(path))
+        with os.fdopen(handle, 'wb') as out:
+            os.fchmod(out.fileno(), mode)
+            out.write(to_bytes(text))
+            out.flush()
+            os.fsync(out.fileno())
+        os.rename(temp, path)
+
+    def keep_mode(self, name, mode):
+        path = self.path(name)
+        if os.path.isfile(path) and os.stat(path).st_mode & 0o777 != mode:
+            self.changed_paths.append(name)
+            if not self.module.check_mode:
+                os.chmod(path, mode)
+
+    # ---- keys and certificates
+    def key(self, name, passphrase=None):
+        """The key's PEM: kept when it is one of key_type, else made."""
+        params = self.params
+        if pki.tls_private_key_problem(self.current(name), params['key_type'], params['key_curve'],
+                                       params['key_size'], passphrase):
+            key = pki.new_private_key(params['key_type'], params['key_curve'], params['key_size'])
+            self.write(name, pki.private_key_pem(key, passphrase), 0o600)
+        self.keep_mode(name, 0o600)
+        return self.current(name)
+
+    def certificate(self, name, key_name, common_name, days, names=(), eku=(), usages=LEAF_USAGES, ca=False,
+                    renew_days=None):
+        params, ca_pem = self.params, self.current('ca.pem')
+        renew_days = params['renew_days'] if renew_days is None else renew_days
+        passphrase = params['ca_passphrase'] if ca else None
+        key_pem = self.current(key_name)
+        if pki.tls_certificate_problem(self.current(name), key_pem, self.current('ca.pem'), common_name, list(names),
+                                       list(eku), list(usages), ca, renew_days, passphrase) == '':
+            self.keep_mode(name, 0o644)
+            return
+        key = pki.load_private_key(key_pem, passphrase)
+        if ca:
+            signer, issuer = key, None
+        else:
+            signer, issuer = pki.load_private_key(self.current('ca-key.pem'), params['ca_passphrase']), ca_pem
+        self.write(name, pki.issue_certificate(common_name, key.public_key(), signer, issuer, days, names, eku,
+                                               usages, ca), 0o644)
+
+    def ca(self):
+        params = self.params
+        key_pem = self.current('ca-key.pem')
+        if key_pem.strip():
+            problem = pki.tls_private_key_problem(key_pem, params['key_type'], params['key_curve'],
+                                                  params['key_size'], params['ca_passphrase'])
+            if problem:
+                self.module.fail_json(
+                    msg='%s: %s. The CA key is never replaced (a new CA would re-issue every certificate and '
+                        'restart every engine): set ca_passphrase if it is encrypted, key_type/key_curve/key_size '
+                        'to its kind, or move it away yourself to start a new CA.' % (self.path('ca-key.pem'), problem),
+                    issued=[], install=[])
+            self.keep_mode('ca-key.pem', 0o600)
+        else:
+            self.key('ca-key.pem', params['ca_passphrase'])
+        self.certificate('ca.pem', 'ca-key.pem', params['ca_common_name'], params['ca_days'], usages=CA_USAGES, ca=True)
+
+    # ---- the hosts' files
+    def host_files(self, host, folder):
+        """Each file the host gets: its name there, its path here, its mode."""
+        sources = [('ca.pem', 'ca.pem'), ('server-cert.pem', folder + '/server-cert.pem'),
+                   ('server-key.pem', folder + '/server-key.pem')]
+        for client in self.params['clients']:
+            if client['name'] == host['client']:
+                sources += [('client-cert.pem', client['cert']), ('client-key.pem', client['key'])]
+        return [dict(name=name, source=self.path(here), mode='0600' if name.endswith('key.pem') else '0644',
+                     sha1=hashlib.sha1(to_bytes(self.current(here))).hexdigest())
+                for name, here in sources]
+
+    def bad_input(self):
+        problems = []
+        for host in self.params['hosts']:
+            name = host['name']
+            if not name or name in ('.', '..') or '/' in name or '\0' in name:
+                problems.append('%r is not a usable host name' % (name,))
+            _entries, bad = pki.subject_alt_names(host['names'])
+            if bad:
+                problems.append('%s: neither a DNS name nor an IP address: %s' % (name, ', '.join(repr(b) for b in bad)))
+            if host['client'] and host['client'] not in [client['name'] for client in self.params['clients']]:
+                problems.append('%s: no client named %s' % (name, host['client']))
+        return problems
+
+    def run(self):
+        params = self.params
+        problems = self.bad_input()
+        if problems:
+            self.module.fail_json(msg='hosts: ' + '; '.join(problems), issued=[], install=[])
+        self.directory('')
+        self.directory('nodes')
+        self.ca()
+        for client in params['clients']:
+            self.key(client['key'])
+            self.certificate(client['cert'], client['key'], client['common_name'], params['cert_days'],
+                             eku=['clientAuth'])
+        install, files = [], {}
+        for host in params['hosts']:
+            folder = os.path.join('nodes', host['name'])
+            self.directory(folder)
+            key_name, cert_name = folder + '/server-key.pem', folder + '/server-cert.pem'
+            self.key(key_name)
+            names, _bad = pki.subject_alt_names(host['names'])
+            self.certificate(cert_name, key_name, host['name'],
+                             params['cert_days'] - pki.spread_offset(host['name'], params['spread_days']),
+                             names, ['serverAuth'] + (['clientAuth'] if host['client_auth'] else []),
+                             renew_days=host['renew_days'])
+            files[host['name']] = self.host_files(host, folder)
+            wanted = dict((entry['name'], (entry.pop('sha1'), entry['mode'])) for entry in files[host['name']])
+            if not pki.files_in_place(host['installed'], host['node_dir'], wanted):
+                install.append(host['name'])
+        hosts = [os.path.join('nodes', host['name']) for host in params['hosts']]
+        shared = [path for path in self.changed_paths
+                  if not any(path == folder or path.startswith(folder + '/') for folder in hosts)]
+        result = dict(changed=bool(self.changed_paths), shared_changed=bool(shared), issued=self.issued,
+                      install=install, files=files)
+        if self.module._diff:
+            result['diff'] = dict(before='', after=''.join(name + '\n' for name in self.issued),
+                                  after_header='%s (files made)' % params['path'])
+        self.module.exit_json(**result)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type='path', required=True),
+            key_type=dict(type='str', choices=['ECC', 'RSA'], default='ECC'),
+            key_curve=dict(type='str', choices=sorted(pki.CURVES), default='secp256r1'),
+            key_size=dict(type='int', default=3072),
+            ca_common_name=dict(type='str', default='dockercluster.swarm CA'),
+            ca_days=dict(type='int', default=3650),
+            ca_passphrase=dict(type='str', no_log=True),
+            cert_days=dict(type='int', default=365),
+            spread_days=dict(type='int', default=30),
+            renew_days=dict(type='int', default=30),
+            clients=dict(type='list', elements='dict', default=[], options=dict(
+                name=dict(type='str', required=True),
+                common_name=dict(type='str', required=True),
+                cert=dict(type='str', required=True),
+                key=dict(type='str', required=True, no_log=False),
+            )),
+            hosts=dict(type='list', elements='dict', default=[], options=dict(
+                name=dict(type='str', required=True),
+                names=dict(type='list', elements='str', default=[]),
+                renew_days=dict(type='int'),
+                client_auth=dict(type='bool', default=False),
+                client=dict(type='str'),
+                node_dir=dict(type='str', default='/etc/docker/certs'),
+                installed=dict(type='dict'),
+            )),
+        ),
+        supports_check_mode=True,
+    )
+    if not pki.cryptography_present():
+        module.fail_json(msg=missing_required_lib('cryptography'))
+    DockerTlsCertificates(module).run()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,220 @@
+"""docker_tls_certificates on a real directory: the whole play's PKI in one run, nothing made twice,
+the CA key never replaced, and which hosts need their files installed."""
+
+import datetime
+import hashlib
+import os
+import stat
+
+import pytest
+from ansible_collections.dockercluster.swarm.plugins.module_utils import pki
+from ansible_collections.dockercluster.swarm.plugins.modules import docker_tls_certificates
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+CLIENTS = [{'name': 'operator', 'common_name': 'op', 'cert': 'cert.pem', 'key': 'key.pem'},
+           {'name': 'manager', 'common_name': 'mgr', 'cert': 'manager-cert.pem', 'key': 'manager-key.pem'}]
+
+
+@pytest.fixture
+def run(module_run, tmp_path):
+    def _run(check=False, diff=False, **args):
+        args = dict({'path': str(tmp_path / 'pki'), 'clients': CLIENTS,
+                     'hosts': [{'name': 'node1', 'names': ['node1', '10.0.0.5', 'localhost', '127.0.0.1'],
+                                'client': 'manager'},
+                               {'name': 'node2', 'names': ['node2', '10.0.0.6']}]}, **args)
+        return module_run(docker_tls_certificates.main, args, check, diff)
+    return _run
+
+
+def pki_files(root):
+    found = {}
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            path = os.path.join(folder, name)
+            with open(path, 'rb') as handle:
+                found[os.path.relpath(path, root)] = (handle.read(), stat.S_IMODE(os.stat(path).st_mode))
+    return found
+
+
+def cert(root, name):
+    with open(os.path.join(root, name), 'rb') as handle:
+        return x509.load_pem_x509_certificate(handle.read())
+
+
+def test_makes_everything_once_then_nothing(run, tmp_path):
+    root = str(tmp_path / 'pki')
+    result, failed = run()
+    assert not failed and result['changed'], result
+    assert sorted(result['issued']) == sorted([
+        'ca-key.pem', 'ca.pem', 'key.pem', 'cert.pem', 'manager-key.pem', 'manager-cert.pem',
+        'nodes/node1/server-key.pem', 'nodes/node1/server-cert.pem',
+        'nodes/node2/server-key.pem', 'nodes/node2/server-cert.pem'])
+    made = pki_files(root)
+    assert all(mode == (0o600 if name.endswith('key.pem') else 0o644) for name, (_data, mode) in made.items())
+    assert stat.S_IMODE(os.stat(root).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(os.path.join(root, 'nodes', 'node1')).st_mode) == 0o700
+    server = cert(root, 'nodes/node1/server-cert.pem')
+    sans = server.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert sans.get_values_for_type(x509.DNSName) == ['node1', 'localhost']
+    assert [str(ip) for ip in sans.get_values_for_type(x509.IPAddress)] == ['10.0.0.5', '127.0.0.1']
+    assert server.issuer == cert(root, 'ca.pem').subject
+    # No read of the hosts' files: both get them; each its own, the manager's client files on node1 only.
+    assert result['install'] == ['node1', 'node2']
+    assert [f['name'] for f in result['files']['node1']] == [
+        'ca.pem', 'server-cert.pem', 'server-key.pem', 'client-cert.pem', 'client-key.pem']
+    assert [f['name'] for f in result['files']['node2']] == ['ca.pem', 'server-cert.pem', 'server-key.pem']
+    assert result['files']['node2'][1]['source'] == os.path.join(root, 'nodes/node2/server-cert.pem')
+    result, failed = run()
+    assert not failed and not result['changed'] and result['issued'] == []
+    assert pki_files(root) == made
+
+
+def test_check_mode_predicts_and_writes_nothing(run, tmp_path):
+    result, failed = run(check=True, diff=True)
+    assert not failed and result['changed'] and 'ca-key.pem' in result['issued']
+    assert 'nodes/node2/server-cert.pem\n' in result['diff']['after']
+    assert not os.path.exists(str(tmp_path / 'pki'))
+
+
+def test_a_changed_name_reissues_that_certificate_only_with_the_same_key(run, tmp_path):
+    root = str(tmp_path / 'pki')
+    run()
+    before = pki_files(root)
+    result, failed = run(hosts=[{'name': 'node1', 'names': ['node1', '10.0.0.5', 'localhost', '127.0.0.1'],
+                                 'client': 'manager'},
+                                {'name': 'node2', 'names': ['node2', '10.0.0.6', 'extra.lab']}])
+    assert not failed and result['issued'] == ['nodes/node2/server-cert.pem']
+    after = pki_files(root)
+    assert after['nodes/node2/server-key.pem'] == before['nodes/node2/server-key.pem']
+    assert {k: v for k, v in after.items() if k != 'nodes/node2/server-cert.pem'} == \
+        {k: v for k, v in before.items() if k != 'nodes/node2/server-cert.pem'}
+
+
+def test_a_certificate_near_expiry_is_renewed(run):
+    run()
+    result, failed = run(renew_days=400)  # every certificate but the CA's (3650 days) is due
+    assert not failed
+    assert sorted(result['issued']) == sorted(['cert.pem', 'manager-cert.pem', 'nodes/node1/server-cert.pem',
+                                               'nodes/node2/server-cert.pem'])
+
+
+def test_loosened_modes_are_set_back_and_nothing_is_made(run, tmp_path):
+    root = str(tmp_path / 'pki')
+    run()
+    os.chmod(root, 0o755)
+    os.chmod(os.path.join(root, 'ca-key.pem'), 0o644)
+    os.chmod(os.path.join(root, 'nodes', 'node1', 'server-key.pem'), 0o640)
+    result, failed = run()
+    assert not failed and result['changed'] and result['issued'] == []
+    assert stat.S_IMODE(os.stat(root).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(os.path.join(root, 'ca-key.pem')).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(os.path.join(root, 'nodes', 'node1', 'server-key.pem')).st_mode) == 0o600
+
+
+@pytest.mark.parametrize('damage', ['garbage', 'rsa', 'encrypted'])
+def test_an_existing_ca_key_is_never_replaced(run, tmp_path, damage):
+    root = str(tmp_path / 'pki')
+    run()
+    path = os.path.join(root, 'ca-key.pem')
+    if damage == 'garbage':
+        data = b'-----BEGIN EC PRIVATE KEY-----\nnot a key\n-----END EC PRIVATE KEY-----\n'
+    else:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        encryption = (serialization.BestAvailableEncryption(b'secret') if damage == 'encrypted'
+                      else serialization.NoEncryption())
+        data = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                 encryption)
+    with open(path, 'wb') as handle:
+        handle.write(data)
+    before = pki_files(root)
+    result, failed = run()
+    assert failed and 'never replaced' in result['msg'] and 'ca-key.pem' in result['msg']
+    assert pki_files(root) == before
+
+
+def test_an_encrypted_ca_key_works_with_its_passphrase(run, tmp_path):
+    root = str(tmp_path / 'pki')
+    result, failed = run(ca_passphrase='s3cret')
+    assert not failed
+    with open(os.path.join(root, 'ca-key.pem'), 'rb') as handle:
+        data = handle.read()
+    assert b'ENCRYPTED' in data
+    with pytest.raises(TypeError):
+        serialization.load_pem_private_key(data, None)
+    result, failed = run(ca_passphrase='s3cret')
+    assert not failed and not result['changed']
+    result, failed = run()  # without it: refused, nothing replaced
+    assert failed and 'never replaced' in result['msg']
+
+
+def test_bad_names_are_refused_before_anything_is_written(run, tmp_path):
+    result, failed = run(hosts=[{'name': 'node1', 'names': ['node1', 'bad name', 'x;rm']}])
+    assert failed and "'bad name'" in result['msg'] and "'x;rm'" in result['msg']
+    assert not os.path.exists(str(tmp_path / 'pki'))
+
+
+def read_of(root, host, files, node_dir='/etc/docker/certs'):
+    """What docker_host_info's stat would report for a host whose files are these ones."""
+    state = {node_dir: {'type': 'directory', 'mode': '0700', 'uid': 0, 'gid': 0}}
+    for entry in files:
+        with open(entry['source'], 'rb') as handle:
+            state[node_dir + '/' + entry['name']] = {'type': 'file', 'mode': entry['mode'], 'uid': 0, 'gid': 0,
+                                                     'sha1': hashlib.sha1(handle.read()).hexdigest()}
+    return state
+
+
+def test_install_lists_only_the_hosts_whose_files_differ(run, tmp_path):
+    root = str(tmp_path / 'pki')
+    result, _failed = run()
+    good = {host: read_of(root, host, files) for host, files in result['files'].items()}
+    hosts = [{'name': 'node1', 'names': ['node1', '10.0.0.5', 'localhost', '127.0.0.1'], 'client': 'manager',
+              'installed': good['node1']},
+             {'name': 'node2', 'names': ['node2', '10.0.0.6'], 'installed': good['node2']}]
+    result, failed = run(hosts=hosts)
+    assert not failed and result['install'] == []
+    loose = dict(good['node2'])
+    loose['/etc/docker/certs/server-key.pem'] = dict(loose['/etc/docker/certs/server-key.pem'], mode='0644')
+    missing = dict(good['node1'])
+    missing['/etc/docker/certs/client-key.pem'] = None
+    result, failed = run(hosts=[dict(hosts[0], installed=missing), dict(hosts[1], installed=loose)])
+    assert result['install'] == ['node1', 'node2']
+
+
+def test_server_certificates_spread_their_expiry():
+    offsets = {pki.spread_offset('node%d' % n, 30) for n in range(1, 40)}
+    assert len(offsets) > 10 and all(0 <= o <= 30 for o in offsets)
+    assert pki.spread_offset('node1', 30) == pki.spread_offset('node1', 30)
+    assert pki.spread_offset('node1', 0) == 0
+
+
+def test_the_spread_shortens_the_validity(run, tmp_path):
+    root = str(tmp_path / 'pki')
+    run(spread_days=30)
+    for host in ('node1', 'node2'):
+        not_after = cert(root, 'nodes/%s/server-cert.pem' % host).not_valid_after_utc
+        days = (not_after - datetime.datetime.now(datetime.timezone.utc)).days
+        assert days == 364 - pki.spread_offset(host, 30) or days == 365 - pki.spread_offset(host, 30)
+
+
+def test_a_host_renew_days_renews_that_host_only(run):
+    run()
+    result, failed = run(hosts=[{'name': 'node1', 'names': ['node1', '10.0.0.5', 'localhost', '127.0.0.1'],
+                                 'client': 'manager'},
+                                {'name': 'node2', 'names': ['node2', '10.0.0.6'], 'renew_days': 400}])
+    assert not failed and result['issued'] == ['nodes/node2/server-cert.pem']
+
+
+def test_a_host_own_certificate_is_not_a_shared_change(run, tmp_path):
+    result, _failed = run()
+    assert result['shared_changed']  # the CA and the clients' files were made
+    result, failed = run(hosts=[{'name': 'node1', 'names': ['node1', '10.0.0.5', 'localhost', '127.0.0.1'],
+                                 'client': 'manager'},
+                                {'name': 'node2', 'names': ['node2', '10.0.0.6']},
+                                {'name': 'node3', 'names': ['node3']}])
+    assert not failed and result['changed'] and not result['shared_changed']
+    assert result['issued'] == ['nodes/node3/server-key.pem', 'nodes/node3/server-cert.pem']
+    os.chmod(str(tmp_path / 'pki' / 'ca-key.pem'), 0o644)
+    result, _failed = run()
+    assert result['changed'] and result['shared_changed'] and result['issued'] == []
