@@ -5,15 +5,16 @@ Runs on the lab (lab/lab.py), debian12 nodes only, one manager, fresh nodes for 
 
   floor        bench/floor.sh: port setup (-H tcp://0.0.0.0:2375 --tls=false, restart), swarm init,
                token, joins in parallel, by `docker exec` from this machine
-  ours         site.yml on fresh nodes (the guide's plain-TCP opt-in, as the lab sets it)
+  ours         site.yml on fresh nodes, the default: mutual TLS (CA, certificates, TLS listeners)
   rerun        site.yml again on the same nodes, once the cluster has settled (idempotent re-run:
                changed=0 is checked)
+  ours_plain / rerun_plain   the same with the guide's plain-TCP opt-in (swarm_insecure_tcp: true)
   ansible      bench/ping.yml: one ansible.builtin.ping task on the same hosts (the ansible floor),
-               just before and just after the re-run (their mean), SETTLE s after the cluster is Ready
+               just before and just after each re-run (their mean), SETTLE s after the cluster is Ready
   peer         bench/peer.yml: docker_swarm init + joins, on nodes prepared by floor.sh --listen-only
-  formation    site.yml --tags formation (managers, agents, show, verify plays) on nodes prepared the same way
+  formation    site.yml --tags formation (managers, agents, verify plays) on nodes prepared the same
+               way (plain TCP, as floor.sh opens them)
   formation_bare   the same without the Ready check (-e swarm_verify=false): what the peer does
-  ours_tls / rerun_tls   the default, mutual TLS (TLS_EXTRA_VARS), beside the plain-TCP runs
 
 Every timing is the wall clock of the whole command (ansible-playbook start-up included): what a CI
 job pays. Ratios are taken within one run (same minute, same machine load), then the median of the
@@ -39,15 +40,14 @@ SITE = os.path.join(ROOT, "site.yml")
 KIND = "debian12"  # has the Docker SDK: no install step skews the comparison
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
-# The labs are opted into the guide's plain TCP (lab.py up --insecure) to compare like for like
-# with the floor; these extra variables select the collection's default, mutual TLS, for the
-# "ours_tls" and "rerun_tls" runs reported beside them.
+# The labs are made with the guide's plain TCP (lab.py up --insecure), which floor.sh, the peer and
+# the formation runs use; "ours" and "rerun" select the collection's default, mutual TLS, with
+# these extra variables, and "ours_plain" / "rerun_plain" keep the opt-in.
 TLS_EXTRA_VARS = {"swarm_insecure_tcp": False}
-TLS_NA = "n/a (not built yet)"
 # Seconds a freshly built cluster is left alone before the re-run and the ansible floor are timed.
 SETTLE = 5
 
-FRESH_MODES = ["floor", "ours", "peer", "formation", "formation_bare"] + (["ours_tls"] if TLS_EXTRA_VARS else [])
+FRESH_MODES = ["floor", "ours", "ours_plain", "peer", "formation", "formation_bare"]
 
 
 def log(msg):
@@ -157,23 +157,23 @@ def fresh_run(mode, count, results, profile_dir=None):
                 raise RuntimeError("floor.sh failed:\n" + res.stdout[-4000:])
             results["floor"] = seconds
             built = lab.wait_ready()
-        elif mode in ("ours", "ours_tls"):
-            suffix = "" if mode == "ours" else "_tls"
-            extra = [] if mode == "ours" else tls_args()
+        elif mode in ("ours", "ours_plain"):
+            suffix = mode[len("ours"):]
+            extra = tls_args() if mode == "ours" else []
             results[mode], _ = playbook(SITE, lab.inventory, *extra, profile_to=prof(mode))
             built = lab.swarm_size()
             # The re-run a CI job makes meets a settled cluster, not engines still busy with the
             # joins of a second ago; the ansible floor is taken in the same conditions, just
-            # before and just after the re-run (their mean).
+            # before and just after each re-run (the mean of all of them in the run).
             lab.wait_ready()
             time.sleep(SETTLE)
             ping = os.path.join(BENCH, "ping.yml")
-            before = playbook(ping, lab.inventory)[0] if mode == "ours" else None
+            before = playbook(ping, lab.inventory)[0]
             results["rerun" + suffix], recap = playbook(SITE, lab.inventory, *extra, profile_to=prof("rerun" + suffix))
             if any(recap.values()):
                 raise RuntimeError("the re-run changed something: %s" % recap)
-            if mode == "ours":
-                results["ansible"] = round((before + playbook(ping, lab.inventory)[0]) / 2, 2)
+            results.setdefault("_pings", []).extend([before, playbook(ping, lab.inventory)[0]])
+            results["ansible"] = round(statistics.mean(results["_pings"]), 2)
         else:  # peer, formation: engines already listening, as floor.sh leaves them
             sh([os.path.join(BENCH, "floor.sh"), "--listen-only"] + lab.specs())
             if mode == "peer":
@@ -201,16 +201,15 @@ def median(values):
 
 
 RATIOS = {
-    "formation/peer": ("formation", "peer"),
-    "formation_bare/peer": ("formation_bare", "peer"),
+    "ours/ours_plain": ("ours", "ours_plain"),
     "ours/floor": ("ours", "floor"),
-    "ours/peer": ("ours", "peer"),
     "rerun/ansible": ("rerun", "ansible"),
-    "formation/floor": ("formation", "floor"),
-    "ours_tls/ours": ("ours_tls", "ours"),
-    "rerun_tls/ansible": ("rerun_tls", "ansible"),
+    "formation/peer": ("formation", "peer"),
+    "rerun_plain/ansible": ("rerun_plain", "ansible"),
+    "formation_bare/peer": ("formation_bare", "peer"),
+    "ours_plain/floor": ("ours_plain", "floor"),
 }
-TIMES = ["floor", "ansible", "peer", "formation", "formation_bare", "ours", "rerun", "ours_tls", "rerun_tls"]
+TIMES = ["floor", "ansible", "peer", "ours", "rerun", "ours_plain", "rerun_plain", "formation", "formation_bare"]
 
 
 def summarize(runs):
@@ -222,10 +221,7 @@ def summarize(runs):
         # Runs that produced at least one figure (a run whose labs never came up does not count).
         row = {"runs": sum(1 for r in rs if r["seconds"])}
         for key in TIMES:
-            if key.endswith("_tls") and not TLS_EXTRA_VARS:
-                row[key] = TLS_NA
-            else:
-                row[key] = median([r["seconds"].get(key) for r in rs])
+            row[key] = median([r["seconds"].get(key) for r in rs])
         for name, (a, b) in RATIOS.items():
             row[name] = median([ratio(r["seconds"].get(a), r["seconds"].get(b)) for r in rs])
         table[n] = row
@@ -237,11 +233,13 @@ def summarize(runs):
     return table, slopes
 
 
-# The current targets (issue "One shape", plain mode), and the fresh run's of earlier rounds.
+# The targets: "TLS speed" (the default mode) and "One shape" (the plain opt-in's formation and re-run).
 TARGETS = [
-    ("formation, fresh, N=10: ours <= 0.8x peer", 10, "formation/peer", 0.8),
-    ("site.yml re-run, N=10: <= 1.8x ansible floor", 10, "rerun/ansible", 1.8),
-    ("site.yml fresh, N=10: <= 3x bare-CLI floor", 10, "ours/floor", 3.0),
+    ("N=10: site.yml fresh, TLS <= 1.3x plain", 10, "ours/ours_plain", 1.3),
+    ("N=10: site.yml fresh, TLS <= 2.5x bare-CLI floor", 10, "ours/floor", 2.5),
+    ("N=10: site.yml re-run, TLS <= 1.5x ansible floor", 10, "rerun/ansible", 1.5),
+    ("N=10: formation <= 0.7x peer", 10, "formation/peer", 0.7),
+    ("N=10: site.yml re-run, plain <= 1.5x ansible floor", 10, "rerun_plain/ansible", 1.5),
 ]
 
 
@@ -251,10 +249,10 @@ def targets(table, slopes):
         value = table.get(n, {}).get(key)
         out.append({"target": label, "value": value, "limit": limit,
                     "met": None if value is None else value <= limit})
-    s = slopes.get("10->20")
-    if s and "formation" in s and "peer" in s:
-        out.append({"target": "slope N=10->20: formation below peer (s/node)",
-                    "value": s["formation"], "limit": s["peer"], "met": s["formation"] < s["peer"]})
+    for span, s in slopes.items():
+        if "ours" in s and "peer" in s:
+            out.append({"target": "slope N=%s: site.yml fresh, TLS below the peer (s/node)" % span,
+                        "value": s["ours"], "limit": s["peer"], "met": s["ours"] < s["peer"]})
     return out
 
 
@@ -281,6 +279,47 @@ def render(table, slopes, checks):
         lines.append("- %s: %s (limit %s) -> %s" % (c["target"], fmt(c["value"]), fmt(c["limit"]),
                                                     {True: "met", False: "NOT met", None: "not measured"}[c["met"]]))
     return "\n".join(lines)
+
+
+# The scaling picture: seconds against N, one line per mode (an SVG, no plotting package needed).
+CHART_MODES = [("floor", "#555555"), ("ansible", "#999999"), ("peer", "#1f77b4"), ("ours", "#d62728"),
+               ("ours_plain", "#ff9896"), ("rerun", "#2ca02c"), ("rerun_plain", "#98df8a"),
+               ("formation", "#9467bd")]
+
+
+def chart(table, width=640, height=400, pad=50):
+    sizes = sorted(table)
+    points = dict((mode, [(n, table[n].get(mode)) for n in sizes if isinstance(table[n].get(mode), (int, float))])
+                  for mode, _colour in CHART_MODES)
+    top = max([v for line in points.values() for _n, v in line] + [1.0]) * 1.1
+    lo, hi = min(sizes), max(sizes)
+
+    def xy(n, v):
+        x = pad + (width - 2 * pad) * ((n - lo) / float(hi - lo) if hi > lo else 0.5)
+        return "%.1f,%.1f" % (x, height - pad - (height - 2 * pad) * v / top)
+    out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" '
+           'font-size="12">' % (width, height), '<rect width="100%" height="100%" fill="white"/>',
+           '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (pad, height - pad, width - pad, height - pad),
+           '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (pad, pad, pad, height - pad),
+           '<text x="%d" y="%d" text-anchor="middle">nodes (N)</text>' % (width // 2, height - 10),
+           '<text x="12" y="%d" transform="rotate(-90 12 %d)" text-anchor="middle">seconds</text>'
+           % (height // 2, height // 2)]
+    for n in sizes:
+        x = xy(n, 0).split(",")[0]
+        out.append('<text x="%s" y="%d" text-anchor="middle">%d</text>' % (x, height - pad + 16, n))
+    for step in range(0, 6):
+        value = top * step / 5
+        y = xy(lo, value).split(",")[1]
+        out.append('<text x="%d" y="%s" text-anchor="end">%.0f</text>' % (pad - 6, y, value))
+    for index, (mode, colour) in enumerate(CHART_MODES):
+        line = points[mode]
+        if not line:
+            continue
+        out.append('<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>'
+                   % (colour, " ".join(xy(n, v) for n, v in line)))
+        out.append('<text x="%d" y="%d" fill="%s">%s</text>' % (pad + 10, pad + 14 * index, colour, mode))
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
 
 
 def machine():
@@ -331,6 +370,7 @@ def main(argv=None):
                     record["errors"].append("%s: %s" % (mode, str(exc)[:2000]))
             log("N=%d run %d: %s" % (count, index + 1, json.dumps(
                 dict((k, round(v, 2)) for k, v in record["seconds"].items()))))
+            record["seconds"].pop("_pings", None)
             runs.append(record)
     table, slopes = summarize(runs)
     checks = targets(table, slopes)
@@ -338,10 +378,11 @@ def main(argv=None):
     print(text)
     out = os.path.join(ROOT, args.out) if not os.path.isabs(args.out) else args.out
     os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(os.path.splitext(out)[0] + ".svg", "w") as handle:
+        handle.write(chart(table))
     with open(out, "w") as handle:
         json.dump({"started": started.isoformat(), "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(),
                    "machine": machine(), "sizes": sizes, "runs_per_size": args.runs,
-                   "tls": "measured" if TLS_EXTRA_VARS else TLS_NA,
                    "table": dict((str(k), v) for k, v in table.items()), "slopes": slopes,
                    "targets": checks, "runs": runs, "markdown": text}, handle, indent=2)
         handle.write("\n")
