@@ -1,22 +1,32 @@
 #!/usr/bin/env bash
 # Prepares this checkout to run: the pinned controller packages in .venv (re-installed only when
-# requirements.txt changes) and the checkout linked in as the collection dockercluster.swarm,
-# so no manual `ansible-galaxy collection install` is needed. Then `. scripts/env.sh`.
+# requirements.txt changes), the newest ansible-core this Python installs in .cache/venv-newest
+# (requirements-newest.txt, for scripts/test.sh's *-2.19 stages; likewise re-installed only when
+# that file changes), and the checkout linked in as the collection dockercluster.swarm, so no
+# manual `ansible-galaxy collection install` is needed. Then `. scripts/env.sh`.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="$ROOT/.venv"
-STAMP="$VENV/.requirements.sha256"
-want="$(sha256sum "$ROOT/requirements.txt" | cut -d' ' -f1)"
-if [[ ! -x "$VENV/bin/python" || "$(cat "$STAMP" 2>/dev/null)" != "$want" ]]; then
-  echo "bootstrap: installing the pinned controller packages into .venv"
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check --upgrade pip 2>/dev/null | grep -v WARNING || true
-  "$VENV/bin/pip" install -q --disable-pip-version-check -r "$ROOT/requirements.txt" 2>&1 \
-    | grep -v "^WARNING: Location" || true
-  "$VENV/bin/python" -c "import ansible, docker, molecule, testinfra" \
-    || { echo "bootstrap: venv install failed" >&2; exit 1; }
-  echo "$want" > "$STAMP"
-fi
+# make_venv DIR REQUIREMENTS MODULE...: the venv, unless its stamp says it holds that file's pins;
+# the modules named must import from it afterwards.
+make_venv() {
+  local venv="$1" requirements="$2"; shift 2
+  local stamp="$venv/.requirements.sha256" want
+  want="$(sha256sum "$requirements" | cut -d' ' -f1)"
+  if [[ ! -x "$venv/bin/python" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
+    echo "bootstrap: installing $(basename "$requirements") into ${venv#"$ROOT"/}"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check --upgrade pip 2>/dev/null | grep -v WARNING || true
+    "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements" 2>&1 \
+      | grep -v "^WARNING: Location" || true
+    local imports
+    imports="$(IFS=,; echo "$*")"
+    "$venv/bin/python" -c "import $imports" \
+      || { echo "bootstrap: venv install failed (${venv#"$ROOT"/})" >&2; exit 1; }
+    echo "$want" > "$stamp"
+  fi
+}
+make_venv "$ROOT/.venv" "$ROOT/requirements.txt" ansible docker molecule testinfra
+make_venv "$ROOT/.cache/venv-newest" "$ROOT/requirements-newest.txt" ansible docker pytest ansible_collections.community.docker
 COLL="$ROOT/.cache/collections/ansible_collections/dockercluster"
 mkdir -p "$COLL"
 [[ -L "$COLL/swarm" ]] || ln -sfn "$ROOT" "$COLL/swarm"

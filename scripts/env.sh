@@ -1,5 +1,9 @@
 # Sourced by the project's scripts after scripts/bootstrap.sh: the venv and the collection path.
+# DCSWARM_VENV picks the controller venv (default .venv: ansible-core 2.16, requirements.txt);
+# DCSWARM_VENV=.cache/venv-newest gives the newest ansible-core (requirements-newest.txt).
 DCSWARM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-export PATH="$DCSWARM_ROOT/.venv/bin:$PATH"
+case "${DCSWARM_VENV:=.venv}" in /*) ;; *) DCSWARM_VENV="$DCSWARM_ROOT/$DCSWARM_VENV" ;; esac
+export DCSWARM_VENV
+export PATH="$DCSWARM_VENV/bin:$PATH"
 export ANSIBLE_CONFIG="$DCSWARM_ROOT/ansible.cfg"
 export ANSIBLE_COLLECTIONS_PATH="$DCSWARM_ROOT/.cache/collections"

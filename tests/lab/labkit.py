@@ -22,14 +22,17 @@ class Lab:
     """A named lab of node containers (see lab/lab.py)."""
 
     def __init__(self, name, count, managers=1, kinds=None, insecure=True):
-        self.name = name
-        args = ["python3", LAB, "up", str(count), "--managers", str(managers), "--name", name]
+        # DCSWARM_LAB (scripts/test.sh sets "test") goes before the test's own lab name: runs from
+        # several checkouts on one engine then never take each other's labs down.
+        prefix = os.environ.get("DCSWARM_LAB")
+        self.name = "%s-%s" % (prefix, name) if prefix else name
+        args = ["python3", LAB, "up", str(count), "--managers", str(managers), "--name", self.name]
         if insecure:
             args.append("--insecure")
         if kinds:
             args += ["--kinds", ",".join(kinds)]
         sh(args)
-        self.inventory = sh(["python3", LAB, "inventory", "--name", name]).stdout.strip()
+        self.inventory = sh(["python3", LAB, "inventory", "--name", self.name]).stdout.strip()
         self.hosts = {}
         group = None
         with open(self.inventory) as f:

@@ -36,6 +36,15 @@ class ModuleDone(Exception):
     """Raised instead of exit_json / fail_json: args are (result, failed)."""
 
 
+@pytest.fixture(autouse=True)
+def module_args_profile(monkeypatch):
+    """ansible-core 2.19 and later decode the module args set in ``basic._ANSIBLE_ARGS`` with the
+    serialization profile in ``basic._ANSIBLE_PROFILE`` (what ansible.module_utils.testing's
+    patch_module_args sets); 2.16 has neither."""
+    if hasattr(basic, '_ANSIBLE_PROFILE'):
+        monkeypatch.setattr(basic, '_ANSIBLE_PROFILE', 'legacy')
+
+
 @pytest.fixture
 def module_run(monkeypatch):
     """Run a module's main() with ``args``; return (result, failed).

@@ -452,7 +452,7 @@ def test_run_with_workers_left_to_the_host_or_failed_changes_nothing_and_does_no
 def test_run_with_no_failed_worker_is_not_a_failed_task_for_ansible():
     engines = {'w1': engine(inactive(), after_join=worker('id-w1')), 'w2': FakeAPIError('connection refused')}
     result, failed, _ = run_workers(manager_client(), engines)
-    assert not failed and not TaskResult(None, None, result).is_failed()
+    assert not failed and not TaskResult(None, None, result, {}).is_failed()
 
 
 def test_run_with_a_failed_worker_is_not_a_failed_task_for_ansible():
@@ -462,7 +462,7 @@ def test_run_with_a_failed_worker_is_not_a_failed_task_for_ansible():
                'w4': engine(inactive(), fail={'join_swarm': FakeAPIError('invalid join token')})}
     result, failed, _ = run_workers(manager_client(), engines)
     assert not failed and 'failed' not in result
-    assert not TaskResult(None, None, result).is_failed()
+    assert not TaskResult(None, None, result, {}).is_failed()
     assert list(result['failed_workers']) == ['w4']
 
 
