@@ -44,6 +44,11 @@ _HOST_SHORT = '-H'
 Address = namedtuple('Address', 'scheme host port path')
 
 _HOSTNAME_LABEL = re.compile(r'^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$')
+# An IPv6 zone ID (``fe80::1%eth0``) names an interface: Linux interface names are at most 15
+# characters (IFNAMSIZ - 1), and an index is digits. Python's ipaddress (3.9+) accepts any text
+# after the ``%``, and systemd splits $OPTIONS at whitespace into dockerd arguments.
+_ZONE_ID = re.compile(r'^[A-Za-z0-9_.-]{1,15}$')
+_LINK_LOCAL = ipaddress.IPv6Network('fe80::/10')
 _TCP_RE = re.compile(r'^tcp://(\[[^\]]*\]|[^:/\[\]]*):([0-9]+)$')
 _FD_RE = re.compile(r'^fd://([0-9]*)$')
 
@@ -54,7 +59,8 @@ def parse_address(addr):
     """Validate one listen address and return an ``Address``; ``ValueError`` names it.
 
     Accepted: ``unix:///abs/path``, ``tcp://host:port`` (IPv4, ``[IPv6]`` or a host name;
-    port 1-65535) and ``fd://`` (socket activation, optionally ``fd://N``).
+    port 1-65535) and ``fd://`` (socket activation, optionally ``fd://N``). An IPv6 zone ID
+    (``[fe80::1%eth0]``) only on a link-local address, and only interface-name characters.
     """
     if not isinstance(addr, str) or addr != addr.strip() or not addr:
         raise ValueError('invalid listen address %r: empty or surrounded by spaces' % (addr,))
@@ -73,10 +79,7 @@ def parse_address(addr):
     if not 1 <= port <= 65535:
         raise ValueError('invalid listen address %r: port %d is outside 1-65535' % (addr, port))
     if host.startswith('['):
-        try:
-            ipaddress.IPv6Address(host[1:-1])
-        except ValueError:
-            raise ValueError('invalid listen address %r: %s is not an IPv6 address' % (addr, host)) from None
+        _check_ipv6(addr, host[1:-1])
         return Address('tcp', host[1:-1], port, None)
     if re.match(r'^[0-9.]+$', host):
         try:
@@ -87,6 +90,24 @@ def parse_address(addr):
     if not host or len(host) > 253 or not all(_HOSTNAME_LABEL.match(p) for p in host.split('.')):
         raise ValueError('invalid listen address %r: host %r is not an IP address or host name' % (addr, host))
     return Address('tcp', host, port, None)
+
+
+def _check_ipv6(addr, host):
+    """An IPv6 address, optionally with a zone ID: interface-name characters, link-local only."""
+    address, sep, zone = host.partition('%')
+    try:
+        # Without its zone: Python 3.6 knows no zones, 3.9+ accepts any text as one.
+        parsed = ipaddress.IPv6Address(address)
+    except ValueError:
+        raise ValueError('invalid listen address %r: [%s] is not an IPv6 address' % (addr, address)) from None
+    if not sep:
+        return
+    if not _ZONE_ID.match(zone):
+        raise ValueError('invalid listen address %r: the zone ID after %% must be an interface name or index '
+                         '(1-15 letters, digits, _ . -)' % (addr,))
+    if parsed not in _LINK_LOCAL:
+        raise ValueError('invalid listen address %r: a zone ID only goes with a link-local address (fe80::/10); '
+                         'write [%s] without it' % (addr, address))
 
 
 def validate_listen(addresses):
@@ -110,6 +131,9 @@ def validate_listen(addresses):
 def is_loopback_host(host):
     if host.lower() == 'localhost':
         return True
+    if '%' in host:
+        # A zone ID is accepted on link-local addresses only (see parse_address), never loopback.
+        return False
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:

@@ -42,6 +42,9 @@ options:
     description:
       - Addresses dockerd should listen on.
       - V(unix:///path), V(tcp://host:port) (IPv4, V([IPv6]) or host name; port 1-65535) or V(fd://).
+      - An IPv6 zone ID (V(tcp://[fe80::1%eth0]:2376)) is accepted on a link-local address (C(fe80::/10))
+        only, and only as an interface name or index (1-15 letters, digits, C(_), C(.), C(-)). A zoned
+        address is therefore never loopback, so plain TCP on it needs O(allow_insecure_tcp).
       - With C(default_env) the unit already passes C(-H fd://) and docker.socket provides
         C(/var/run/docker.sock); that socket is then reported in RV(provided_by_unit) rather than
         written twice.

@@ -359,6 +359,10 @@ def test_daemon_json_failure_removes_files_it_created(run, paths):
     ({'tls': True, 'tls_ca_cert': '/nonexistent/ca.pem', 'tls_cert': '/nonexistent/c.pem',
       'tls_key': '/nonexistent/k.pem'}, '/nonexistent/ca.pem'),
     ({'restart_timeout': 0, 'allow_insecure_tcp': True}, 'restart_timeout'),
+    # A zone ID outside interface-name characters would reach OPTIONS as extra dockerd flags.
+    ({'listen': ['tcp://[fe80::1%x --group=users --add-runtime=r=evilbin]:2376'], 'allow_insecure_tcp': True},
+     'zone ID'),
+    ({'listen': ['tcp://[::1%lo]:2375']}, 'zone ID'),
 ])
 def test_bad_input_fails_before_touching_anything(run, paths, args, words):
     write(paths['sysconfig_path'], CENTOS7)
