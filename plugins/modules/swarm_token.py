@@ -78,6 +78,8 @@ options:
         only be created or deleted against another server implementing the same API.
       - With another URL, RV(discovery) takes the form C(token://host[:port]/path/<token>) that points
         classic Swarm at it.
+      - 'Redirects are not followed (one could send the token elsewhere or over plain http): a redirect fails
+        the task, naming its target. Credentials from a C(.netrc) file are never sent.'
     type: str
     default: https://discovery.hub.docker.com/v1
   discovery_validate_certs:
