@@ -24,6 +24,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import difflib
 import ipaddress
 import json
 import re
@@ -210,14 +211,15 @@ def split_flags(raw):
             if char == "'":
                 end = raw.find("'", i + 1)
                 if end < 0:
-                    raise ValueError('unterminated single quote in %r' % raw)
+                    # The value is not quoted back: it may hold what is not ours to print.
+                    raise ValueError('unterminated single quote')
                 text.append(raw[i + 1:end])
                 i = end + 1
             elif char == '"':
                 i += 1
                 while True:
                     if i >= n:
-                        raise ValueError('unterminated double quote in %r' % raw)
+                        raise ValueError('unterminated double quote')
                     if raw[i] == '\\' and i + 1 < n and raw[i + 1] in '"\\$`\n':
                         text.append(raw[i + 1])
                         i += 2
@@ -229,7 +231,7 @@ def split_flags(raw):
                         i += 1
             elif char == '\\':
                 if i + 1 >= n:
-                    raise ValueError('trailing backslash in %r' % raw)
+                    raise ValueError('trailing backslash')
                 text.append(raw[i + 1])
                 i += 2
             else:
@@ -366,7 +368,7 @@ class EnvAssignment(object):
         if not quote and re.search(r'\s', value):
             quote = "'"
         if quote == "'" and "'" in value:
-            raise ValueError('cannot put %r inside single quotes' % value)
+            raise ValueError('line %s: cannot put a value holding a single quote inside single quotes' % self.lineno)
         return self.lead + self.export + self.name + '=' + quote + value + quote + self.after + self.eol
 
 
@@ -386,7 +388,8 @@ def _parse_assignment(body, name, where):
     lead, export, rest = match.group(1), match.group(2) or '', match.group(4)
 
     def fail(reason):
-        return ValueError('%s: cannot safely edit %s (%s): %s' % (where, name, reason, body.strip()))
+        # The line itself is not quoted: an env file can hold credentials (http_proxy=...).
+        return ValueError('%s: cannot safely edit %s (%s)' % (where, name, reason))
 
     if rest.startswith("'"):
         end = rest.find("'", 1)
@@ -477,6 +480,23 @@ def update_env_file(text, name, hosts, managed, tls=None, state='present', path=
     return set_env_value(text, name, new, path)
 
 
+def changed_lines(before, after):
+    """``(removed, added)``: only the lines that differ between two texts, each line ending in \\n.
+
+    What a diff of an env file shows: the lines this module edits, not the others (an env file can
+    hold credentials, like ``http_proxy=http://user:password@proxy``). Line ends are not compared, so
+    a last line that gets its newline (a line appended after it) stays out.
+    """
+    old = [line.rstrip('\r\n') for line in (before or '').splitlines(True)]
+    new = [line.rstrip('\r\n') for line in (after or '').splitlines(True)]
+    removed, added = [], []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag != 'equal':
+            removed.extend(old[i1:i2])
+            added.extend(new[j1:j2])
+    return ''.join(line + '\n' for line in removed), ''.join(line + '\n' for line in added)
+
+
 # --------------------------------------------------------------------------- daemon.json
 
 def load_daemon_json(text, path='daemon.json'):
@@ -550,6 +570,16 @@ def merge_daemon_json(text, hosts, managed, tls=None, state='present', path='dae
     if json.dumps(data) == before:
         return text if text is not None else ''
     return dump_daemon_json(data)
+
+
+def daemon_json_managed(text, path='daemon.json'):
+    """Only the keys this module edits (``hosts`` and the TLS keys), as daemon.json text; '' when none.
+
+    What a diff shows: other keys (``proxies`` among them) may hold credentials.
+    """
+    data = load_daemon_json(text, path)
+    ours = OrderedDict((key, data[key]) for key in ('hosts',) + TLS_KEYS if key in data)
+    return dump_daemon_json(ours) if ours else ''
 
 
 def daemon_json_has_hosts(text, path='daemon.json'):

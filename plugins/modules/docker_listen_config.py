@@ -33,10 +33,14 @@ author:
 attributes:
   check_mode:
     support: full
-    description: Reports the files that would change, with a diff; writes nothing.
+    description: Reports the files that would change (with C(--diff), the lines that would change); writes nothing.
   diff_mode:
     support: full
-    description: Returns before/after for every file that changes.
+    description:
+      - Returns before/after of what it edits in every file that changes, only with C(--diff), and never
+        whole files, which can hold credentials (C(http_proxy=http://user:password@...)).
+      - The changed lines of an env file (the assignment), the C(hosts) and TLS keys of daemon.json, the whole
+        drop-in (all of it written by this module).
 options:
   listen:
     description:
@@ -230,8 +234,10 @@ restarted:
   type: bool
   sample: true
 diff:
-  description: Before and after of each changed file (Ansible's list form).
-  returned: always
+  description:
+    - Before and after of what changes in each changed file (Ansible's list form), as the diff_mode attribute says;
+      not the rest of the files. A failure's result has none.
+  returned: in diff mode (C(--diff))
   type: list
   elements: dict
   sample:
@@ -277,7 +283,7 @@ class DockerListenConfig(ListenPlanner):
     def __init__(self, module):
         super(DockerListenConfig, self).__init__(module)
         self.created_dirs = []
-        self.result.update(files=[], backups=[], endpoints_checked=[], tls_changed=[], restarted=False, diff=[])
+        self.result.update(files=[], backups=[], endpoints_checked=[], tls_changed=[], restarted=False)
 
     def ping_tls(self):
         if self.params['state'] != 'present' or not self.params['tls']:
@@ -331,7 +337,9 @@ class DockerListenConfig(ListenPlanner):
         reload_tls = bool(self.result['tls_changed'])
         self.result['changed'] = bool(changes) or reload_tls
         self.result['files'] = [c.path for c in changes]
-        self.result['diff'] = [c.diff() for c in changes]
+        if self.module._diff:
+            # Only with --diff, and only the lines (daemon.json: the keys) this module edits.
+            self.result['diff'] = [c.diff() for c in changes]
         if self.module.check_mode:
             return
         if not changes and not reload_tls:

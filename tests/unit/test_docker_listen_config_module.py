@@ -82,14 +82,14 @@ def run(monkeypatch, paths):
     monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
     monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, msg: self.__dict__.setdefault('_warnings', []).append(msg))
 
-    def runner(host, check_mode=False, **args):
+    def runner(host, check_mode=False, diff=True, **args):
         # The unit names the env files where this test keeps them.
         for key, real in (('sysconfig_path', '/etc/sysconfig/docker'), ('default_env_path', '/etc/default/docker')):
             host.show = host.show.replace('EnvironmentFiles=%s (' % real, 'EnvironmentFiles=%s (' % paths[key])
         params = dict(paths, restart_timeout=1)
         params.update(args)
         params['_ansible_check_mode'] = check_mode
-        params['_ansible_diff'] = True
+        params['_ansible_diff'] = diff
         monkeypatch.setattr(basic, '_ANSIBLE_ARGS', to_bytes(json.dumps({'ANSIBLE_MODULE_ARGS': params})))
         monkeypatch.setattr(basic.AnsibleModule, 'run_command', lambda self, cmd, **kw: host.run_command(cmd))
         monkeypatch.setattr(docker_ping, 'ping', host.ping)
@@ -131,7 +131,9 @@ def test_sysconfig_present_then_idempotent(run, paths):
     assert 'if [ -z "${DOCKER_CERT_PATH}" ]; then' in text
     assert stat.S_IMODE(os.stat(paths['sysconfig_path']).st_mode) == 0o600
     assert len(result['backups']) == 1 and read(result['backups'][0]) == to_bytes(CENTOS7)
-    assert result['diff'][0]['before'] == CENTOS7 and result['diff'][0]['after'] == text
+    # The diff shows the line it edits, not the file (issue 20, item 4).
+    assert result['diff'][0]['before'] == [line for line in CENTOS7.splitlines(True) if line.startswith('OPTIONS=')][0]
+    assert result['diff'][0]['after'] == [line for line in text.splitlines(True) if line.startswith('OPTIONS=')][0]
     assert host.restarts() == ['systemctl restart docker']
     assert 'systemctl daemon-reload' not in host.calls
 
@@ -464,3 +466,62 @@ def test_plain_tcp_opt_in_warns_at_every_run(run, paths):
         assert any(w.startswith('tcp://0.0.0.0:2375: plain, unauthenticated TCP') for w in result['warnings'])
     failed, result = run(FakeHost(CENTOS7_SHOW), listen=['unix:///var/run/docker.sock', 'tcp://127.0.0.1:2375'])
     assert not failed and not any('unauthenticated' in w for w in result['warnings'])
+
+
+# --------------------------------------------------------------------------- no file contents out (issue 20, item 4)
+
+SECRET = 'user:s3cret'
+PROXY_LINES = 'http_proxy=http://%s@proxy.example:3128\nHTTPS_PROXY="http://%s@proxy.example:3128"\n' % (SECRET, SECRET)
+
+
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_no_diff_without_diff_mode(run, paths, check_mode):
+    write(paths['sysconfig_path'], CENTOS7 + PROXY_LINES)
+    failed, result = run(FakeHost(CENTOS7_SHOW), check_mode=check_mode, diff=False, allow_insecure_tcp=True)
+    assert not failed and result['changed']
+    assert 'diff' not in result and SECRET not in repr(result)
+
+
+def test_env_file_diff_holds_only_the_edited_line(run, paths):
+    write(paths['sysconfig_path'], CENTOS7 + PROXY_LINES)
+    failed, result = run(FakeHost(CENTOS7_SHOW), allow_insecure_tcp=True)
+    assert not failed
+    assert result['diff'] == [{
+        'before_header': paths['sysconfig_path'], 'after_header': paths['sysconfig_path'],
+        'before': "OPTIONS='--selinux-enabled --log-driver=journald --signature-verification=false'\n",
+        'after': ("OPTIONS='--selinux-enabled --log-driver=journald --signature-verification=false "
+                  "-H unix:///var/run/docker.sock -H tcp://0.0.0.0:2375 --tls=false'\n")}]
+    assert SECRET not in repr(result)
+
+
+def test_daemon_json_diff_holds_only_the_keys_it_edits(run, paths):
+    write(paths['daemon_json_path'], json.dumps({'proxies': {'http-proxy': 'http://%s@p:3128' % SECRET},
+                                                 'log-driver': 'journald'}, indent=4))
+    host = FakeHost(DOCKER_CE_SHOW, starts=docker_ce_starts(paths))
+    failed, result = run(host, allow_insecure_tcp=True)
+    assert not failed, result
+    assert SECRET not in repr(result)
+    json_diff = result['diff'][0]
+    assert json_diff['before_header'] == paths['daemon_json_path'] and json_diff['before'] == ''
+    assert json.loads(json_diff['after']) == {'hosts': GUIDE, 'tls': False}
+    assert 'ExecStart=/usr/bin/dockerd' in result['diff'][1]['after']  # the drop-in is ours, all of it
+
+
+def test_a_failed_restart_carries_no_file_contents(run, paths):
+    write(paths['sysconfig_path'], CENTOS7 + PROXY_LINES)
+    host = FakeHost(CENTOS7_SHOW, starts=lambda: b'tcp://' not in read(paths['sysconfig_path']))
+    failed, result = run(host, allow_insecure_tcp=True)
+    assert failed and 'restored' in result['msg']
+    assert SECRET not in repr(result) and 'DOCKER_CERT_PATH' not in repr(result)
+
+
+@pytest.mark.parametrize('line', [
+    'OPTIONS="$(cat /etc/opts) --registry-mirror=http://%s@m"\n' % SECRET,
+    "OPTIONS='--registry-mirror=http://%s@m\n" % SECRET,
+    "OPTIONS='--label \"http://%s@m'\n" % SECRET,
+])
+def test_an_unparseable_line_is_named_not_copied(run, paths, line):
+    write(paths['sysconfig_path'], '# x\n' + line)
+    failed, result = run(FakeHost(CENTOS7_SHOW), allow_insecure_tcp=True)
+    assert failed and 'line 2' in result['msg'] and paths['sysconfig_path'] in result['msg']
+    assert SECRET not in repr(result)

@@ -544,3 +544,30 @@ def test_a_zoned_address_is_never_loopback(host):
 def test_a_bad_zone_fails_the_plain_tcp_gate_before_anything():
     with pytest.raises(ValueError):
         lc.validate_listen(['tcp://[::1%x --group=users]:2375'])
+
+
+# --------------------------------------------------------------------------- what a diff shows (issue 20, item 4)
+
+def test_changed_lines_shows_only_the_edited_lines():
+    text = 'http_proxy=http://user:pass@proxy:3128\nOPTIONS=\nNO_PROXY=x'
+    new, _ = present(text, hosts=GUIDE[:1], tls=None)
+    assert lc.changed_lines(text, new) == ('OPTIONS=\n', "OPTIONS='-H unix:///var/run/docker.sock'\n")
+    # A line appended after a last line without its newline: that last line stays out.
+    new, _ = present('http_proxy=http://user:pass@proxy:3128', hosts=GUIDE[:1], tls=None)
+    assert lc.changed_lines('http_proxy=http://user:pass@proxy:3128', new) == (
+        '', "OPTIONS='-H unix:///var/run/docker.sock'\n")
+    assert lc.changed_lines(None, 'a\n') == ('', 'a\n') and lc.changed_lines('a\r\n', None) == ('a\n', '')
+
+
+def test_daemon_json_managed_keeps_only_our_keys():
+    text = json.dumps({'proxies': {'http-proxy': 'http://user:pass@p'}, 'hosts': ['fd://'], 'tlsverify': True})
+    assert json.loads(lc.daemon_json_managed(text)) == {'hosts': ['fd://'], 'tlsverify': True}
+    assert lc.daemon_json_managed('{"debug": true}') == '' and lc.daemon_json_managed(None) == ''
+
+
+def test_unparseable_values_are_not_quoted_back():
+    for line in ("OPTIONS='--x=http://user:pass@p\n", "OPTIONS='--label \"http://user:pass@p'\n",
+                 'OPTIONS="$(x) http://user:pass@p"\n'):
+        with pytest.raises(ValueError) as err:
+            present(line)
+        assert 'user:pass' not in str(err.value) and 'line 1' in str(err.value)
