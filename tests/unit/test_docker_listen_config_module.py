@@ -1,5 +1,6 @@
 """docker_listen_config end to end against a temp dir, with a fake systemd and dockerd."""
 
+import errno
 import json
 import os
 import stat
@@ -525,3 +526,78 @@ def test_an_unparseable_line_is_named_not_copied(run, paths, line):
     failed, result = run(FakeHost(CENTOS7_SHOW), allow_insecure_tcp=True)
     assert failed and 'line 2' in result['msg'] and paths['sysconfig_path'] in result['msg']
     assert SECRET not in repr(result)
+
+
+# --------------------------------------------------------------------------- writes that fail, symlinks (item 12)
+
+def fail_rename_to(monkeypatch, target):
+    real = os.rename
+
+    def rename(src, dst):
+        if os.path.basename(os.fsdecode(dst)) == os.path.basename(target):  # atomic_move passes bytes
+            raise OSError(errno.EIO, 'Input/output error')
+        return real(src, dst)
+    monkeypatch.setattr(os, 'rename', rename)
+    monkeypatch.setattr(os, 'replace', rename)
+
+
+@pytest.mark.parametrize('existing', [True, False])
+def test_a_failed_write_rolls_back_what_was_written(run, paths, monkeypatch, existing):
+    # daemon.json with "hosts" but no drop-in: dockerd would not start again.
+    original = '{"log-driver": "journald"}\n'
+    if existing:
+        write(paths['daemon_json_path'], original)
+    fail_rename_to(monkeypatch, paths['dropin_path'])
+    host = FakeHost(DOCKER_CE_SHOW, starts=docker_ce_starts(paths))
+    failed, result = run(host, allow_insecure_tcp=True)
+    assert failed and 'writing %s failed' % paths['dropin_path'] in result['msg'], result.get('msg')
+    assert 'restored' in result['msg']
+    if existing:
+        assert read(paths['daemon_json_path']) == to_bytes(original)
+    else:
+        assert not os.path.exists(paths['daemon_json_path'])
+    assert not os.path.exists(paths['dropin_path']) and host.restarts() == []
+    leftovers = [n for d in (paths['daemon_json_path'], paths['dropin_path']) if os.path.isdir(os.path.dirname(d))
+                 for n in os.listdir(os.path.dirname(d)) if n.startswith('.')]
+    assert leftovers == []
+
+
+def test_a_symlinked_daemon_json_is_written_through(run, paths, tmp_path):
+    real = str(tmp_path / 'shared' / 'daemon.json')
+    write(real, '{"log-driver": "journald"}\n', 0o640)
+    os.makedirs(os.path.dirname(paths['daemon_json_path']))
+    os.symlink(os.path.relpath(real, os.path.dirname(paths['daemon_json_path'])), paths['daemon_json_path'])
+    host = FakeHost(DOCKER_CE_SHOW, starts=docker_ce_starts(paths))
+    failed, result = run(host, allow_insecure_tcp=True)
+    assert not failed, result
+    assert os.path.islink(paths['daemon_json_path'])
+    assert json.loads(read(real))['hosts'] == GUIDE
+    assert stat.S_IMODE(os.stat(real).st_mode) == 0o640
+
+    # A refused restart restores the target, and the symlink stays.
+    write(real, '{"log-driver": "journald"}\n', 0o640)
+    os.remove(paths['dropin_path'])
+    host = FakeHost(DOCKER_CE_SHOW, starts=lambda: b'hosts' not in read(real))
+    failed, result = run(host, allow_insecure_tcp=True)
+    assert failed and 'restored' in result['msg']
+    assert os.path.islink(paths['daemon_json_path']) and read(real) == b'{"log-driver": "journald"}\n'
+
+
+def test_a_selinux_labelling_failure_rolls_back_too(run, paths, monkeypatch):
+    # Ansible's SELinux helpers call fail_json themselves: that must not skip the rollback either.
+    original = '{"log-driver": "journald"}\n'
+    write(paths['daemon_json_path'], original)
+
+    def set_context(self, path, context, changed, diff=None):
+        if 'listen.conf' in os.fsdecode(path):
+            self.fail_json(msg='invalid selinux context: %s' % os.fsdecode(path))
+        return changed
+    monkeypatch.setattr(basic.AnsibleModule, 'selinux_enabled', lambda self: True)
+    monkeypatch.setattr(basic.AnsibleModule, 'selinux_context', lambda self, path: ['system_u', 'object_r', 'etc_t', 's0'])
+    monkeypatch.setattr(basic.AnsibleModule, 'selinux_default_context', lambda self, path, mode=0: ['system_u', 'object_r', 'etc_t', 's0'])
+    monkeypatch.setattr(basic.AnsibleModule, 'set_context_if_different', set_context)
+    host = FakeHost(DOCKER_CE_SHOW, starts=docker_ce_starts(paths))
+    failed, result = run(host, allow_insecure_tcp=True)
+    assert failed and 'invalid selinux context' in result['msg'] and 'restored' in result['msg'], result.get('msg')
+    assert read(paths['daemon_json_path']) == to_bytes(original)
+    assert not os.path.exists(paths['dropin_path']) and host.restarts() == []
