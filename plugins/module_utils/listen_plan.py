@@ -68,9 +68,9 @@ LISTEN_REQUIRED_IF = [('tls', True, ('tls_ca_cert', 'tls_cert', 'tls_key'))]
 class FileChange(object):
     """One file's planned content. ``None`` means the file does not exist / is removed.
 
-    ``shown`` says what a diff may show of it: V(lines) the lines that change, V(managed) daemon.json's
-    keys this module edits, V(all) the whole file (the drop-in, all ours). Never whole files we share
-    with others: they can hold credentials.
+    ``shown`` says what a diff may show of it: ``'lines'`` the lines that change, ``'managed'``
+    daemon.json's keys this module edits, ``'all'`` the whole file (the drop-in, all ours). Never whole
+    files we share with others: they can hold credentials.
     """
 
     def __init__(self, path, before, after, shown='lines'):
