@@ -24,20 +24,21 @@ options:
     aliases: [docker_url]
   tls:
     description:
-      - Use TLS to talk to the engine without verifying its certificate.
-      - Ignored when O(validate_certs=true), which implies TLS.
+      - Use TLS to talk to the engine. Its certificate is verified unless O(validate_certs=false).
+      - Implied by O(validate_certs=true).
     type: bool
     default: false
   validate_certs:
     description:
-      - Use TLS and verify the engine's certificate (the Docker CLI's C(--tlsverify)).
+      - Verify the engine's certificate (the Docker CLI's C(--tlsverify)); V(true) implies TLS.
       - The certificate is checked against O(ca_path) when given, else against the system's CA store.
+      - When not set, the certificate is verified whenever TLS is used (O(tls=true)). Set V(false) with
+        O(tls=true) to encrypt without checking whom you talk to (anyone in the path can pose as the engine).
     type: bool
-    default: false
     aliases: [tls_verify]
   ca_path:
     description:
-      - CA certificate (PEM) to verify the engine's certificate with. Only used with O(validate_certs=true).
+      - CA certificate (PEM) to verify the engine's certificate with. Only used when it is verified.
     type: path
     aliases: [ca_cert, tls_ca_cert, cacert_path]
   client_cert:

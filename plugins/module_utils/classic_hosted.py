@@ -69,14 +69,19 @@ class HostedDiscovery(object):
 
     def _call(self, method, path, data=None, headers=None):
         url = self.base + path
+        # No redirect is followed: one could send the token elsewhere, or over plain http. No
+        # credentials from (root's) ~/.netrc either: the API takes none, and they are not this server's.
         kwargs = dict(method=method, data=data, headers=headers or {}, validate_certs=self.validate_certs,
-                      timeout=self.timeout, http_agent='dockercluster.swarm')
+                      timeout=self.timeout, http_agent='dockercluster.swarm', follow_redirects='none',
+                      use_netrc=False)
         if self.ca_path:
             kwargs['ca_path'] = self.ca_path
         try:
             response = self.opener(url, **kwargs)
             body = response.read()
         except HTTPError as exc:
+            if 300 <= exc.code < 400:
+                raise HostedDiscoveryError(self._redirect_message(method, path, exc), status=exc.code)
             detail = ''
             try:
                 detail = exc.read().decode('utf-8', 'replace').strip()
@@ -91,6 +96,17 @@ class HostedDiscovery(object):
         if isinstance(body, bytes):
             body = body.decode('utf-8', 'replace')
         return body
+
+    def _redirect_message(self, method, path, exc):
+        # open_url raises the redirect as an HTTPError whose URL is the redirect's target.
+        headers = getattr(exc, 'headers', None) or getattr(exc, 'hdrs', None) or {}
+        target = getattr(exc, 'filename', None) or headers.get('Location') or '(no Location)'
+        token = path.split('/')[2].split('?')[0] if path.count('/') >= 2 else None
+        if token:
+            target = target.replace(token, '<token>')
+        return ('hosted discovery at %s: %s /%s answered HTTP %s, a redirect to %s, which is not followed (a '
+                'redirect could send the token elsewhere or over plain http). Point discovery_url at the final '
+                'https URL.' % (self.base, method, path.split('/')[1].split('?')[0], exc.code, target))
 
     def create(self):
         """A new cluster token (``swarm create``)."""

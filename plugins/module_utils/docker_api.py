@@ -52,7 +52,8 @@ DOCKER_API_ARGSPEC = dict(
     # No argspec default: a default would win over the DOCKER_HOST fallback.
     docker_host=dict(type='str', aliases=['docker_url'], fallback=(env_fallback, ['DOCKER_HOST'])),
     tls=dict(type='bool', default=False),
-    validate_certs=dict(type='bool', default=False, aliases=['tls_verify']),
+    # No default: unset, it follows tls (TLS verifies the engine unless validate_certs is false).
+    validate_certs=dict(type='bool', aliases=['tls_verify']),
     ca_path=dict(type='path', aliases=['ca_cert', 'tls_ca_cert', 'cacert_path']),
     client_cert=dict(type='path', aliases=['tls_client_cert', 'cert_path']),
     client_key=dict(type='path', aliases=['tls_client_key', 'key_path']),
@@ -127,7 +128,10 @@ def validate_connection_params(params):
 
 def _tls_config(module, params=None):
     params = module.params if params is None else params
-    validate = bool(params.get('validate_certs'))
+    validate = params.get('validate_certs')
+    if validate is None:
+        # TLS without checking whom we talk to protects nothing: verify unless told not to.
+        validate = bool(params.get('tls'))
     if not (validate or params.get('tls')):
         return False
     kwargs = dict(verify=validate)

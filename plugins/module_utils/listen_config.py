@@ -24,6 +24,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import difflib
 import ipaddress
 import json
 import re
@@ -44,6 +45,11 @@ _HOST_SHORT = '-H'
 Address = namedtuple('Address', 'scheme host port path')
 
 _HOSTNAME_LABEL = re.compile(r'^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$')
+# An IPv6 zone ID (``fe80::1%eth0``) names an interface: Linux interface names are at most 15
+# characters (IFNAMSIZ - 1), and an index is digits. Python's ipaddress (3.9+) accepts any text
+# after the ``%``, and systemd splits $OPTIONS at whitespace into dockerd arguments.
+_ZONE_ID = re.compile(r'^[A-Za-z0-9_.-]{1,15}$')
+_LINK_LOCAL = ipaddress.IPv6Network('fe80::/10')
 _TCP_RE = re.compile(r'^tcp://(\[[^\]]*\]|[^:/\[\]]*):([0-9]+)$')
 _FD_RE = re.compile(r'^fd://([0-9]*)$')
 
@@ -54,7 +60,8 @@ def parse_address(addr):
     """Validate one listen address and return an ``Address``; ``ValueError`` names it.
 
     Accepted: ``unix:///abs/path``, ``tcp://host:port`` (IPv4, ``[IPv6]`` or a host name;
-    port 1-65535) and ``fd://`` (socket activation, optionally ``fd://N``).
+    port 1-65535) and ``fd://`` (socket activation, optionally ``fd://N``). An IPv6 zone ID
+    (``[fe80::1%eth0]``) only on a link-local address, and only interface-name characters.
     """
     if not isinstance(addr, str) or addr != addr.strip() or not addr:
         raise ValueError('invalid listen address %r: empty or surrounded by spaces' % (addr,))
@@ -73,10 +80,7 @@ def parse_address(addr):
     if not 1 <= port <= 65535:
         raise ValueError('invalid listen address %r: port %d is outside 1-65535' % (addr, port))
     if host.startswith('['):
-        try:
-            ipaddress.IPv6Address(host[1:-1])
-        except ValueError:
-            raise ValueError('invalid listen address %r: %s is not an IPv6 address' % (addr, host)) from None
+        _check_ipv6(addr, host[1:-1])
         return Address('tcp', host[1:-1], port, None)
     if re.match(r'^[0-9.]+$', host):
         try:
@@ -87,6 +91,24 @@ def parse_address(addr):
     if not host or len(host) > 253 or not all(_HOSTNAME_LABEL.match(p) for p in host.split('.')):
         raise ValueError('invalid listen address %r: host %r is not an IP address or host name' % (addr, host))
     return Address('tcp', host, port, None)
+
+
+def _check_ipv6(addr, host):
+    """An IPv6 address, optionally with a zone ID: interface-name characters, link-local only."""
+    address, sep, zone = host.partition('%')
+    try:
+        # Without its zone: Python 3.6 knows no zones, 3.9+ accepts any text as one.
+        parsed = ipaddress.IPv6Address(address)
+    except ValueError:
+        raise ValueError('invalid listen address %r: [%s] is not an IPv6 address' % (addr, address)) from None
+    if not sep:
+        return
+    if not _ZONE_ID.match(zone):
+        raise ValueError('invalid listen address %r: the zone ID after %% must be an interface name or index '
+                         '(1-15 letters, digits, _ . -)' % (addr,))
+    if parsed not in _LINK_LOCAL:
+        raise ValueError('invalid listen address %r: a zone ID only goes with a link-local address (fe80::/10); '
+                         'write [%s] without it' % (addr, address))
 
 
 def validate_listen(addresses):
@@ -110,6 +132,9 @@ def validate_listen(addresses):
 def is_loopback_host(host):
     if host.lower() == 'localhost':
         return True
+    if '%' in host:
+        # A zone ID is accepted on link-local addresses only (see parse_address), never loopback.
+        return False
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -186,14 +211,15 @@ def split_flags(raw):
             if char == "'":
                 end = raw.find("'", i + 1)
                 if end < 0:
-                    raise ValueError('unterminated single quote in %r' % raw)
+                    # The value is not quoted back: it may hold what is not ours to print.
+                    raise ValueError('unterminated single quote')
                 text.append(raw[i + 1:end])
                 i = end + 1
             elif char == '"':
                 i += 1
                 while True:
                     if i >= n:
-                        raise ValueError('unterminated double quote in %r' % raw)
+                        raise ValueError('unterminated double quote')
                     if raw[i] == '\\' and i + 1 < n and raw[i + 1] in '"\\$`\n':
                         text.append(raw[i + 1])
                         i += 2
@@ -205,7 +231,7 @@ def split_flags(raw):
                         i += 1
             elif char == '\\':
                 if i + 1 >= n:
-                    raise ValueError('trailing backslash in %r' % raw)
+                    raise ValueError('trailing backslash')
                 text.append(raw[i + 1])
                 i += 2
             else:
@@ -342,7 +368,7 @@ class EnvAssignment(object):
         if not quote and re.search(r'\s', value):
             quote = "'"
         if quote == "'" and "'" in value:
-            raise ValueError('cannot put %r inside single quotes' % value)
+            raise ValueError('line %s: cannot put a value holding a single quote inside single quotes' % self.lineno)
         return self.lead + self.export + self.name + '=' + quote + value + quote + self.after + self.eol
 
 
@@ -362,7 +388,8 @@ def _parse_assignment(body, name, where):
     lead, export, rest = match.group(1), match.group(2) or '', match.group(4)
 
     def fail(reason):
-        return ValueError('%s: cannot safely edit %s (%s): %s' % (where, name, reason, body.strip()))
+        # The line itself is not quoted: an env file can hold credentials (http_proxy=...).
+        return ValueError('%s: cannot safely edit %s (%s)' % (where, name, reason))
 
     if rest.startswith("'"):
         end = rest.find("'", 1)
@@ -453,6 +480,23 @@ def update_env_file(text, name, hosts, managed, tls=None, state='present', path=
     return set_env_value(text, name, new, path)
 
 
+def changed_lines(before, after):
+    """``(removed, added)``: only the lines that differ between two texts, each line ending in \\n.
+
+    What a diff of an env file shows: the lines this module edits, not the others (an env file can
+    hold credentials, like ``http_proxy=http://user:password@proxy``). Line ends are not compared, so
+    a last line that gets its newline (a line appended after it) stays out.
+    """
+    old = [line.rstrip('\r\n') for line in (before or '').splitlines(True)]
+    new = [line.rstrip('\r\n') for line in (after or '').splitlines(True)]
+    removed, added = [], []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag != 'equal':
+            removed.extend(old[i1:i2])
+            added.extend(new[j1:j2])
+    return ''.join(line + '\n' for line in removed), ''.join(line + '\n' for line in added)
+
+
 # --------------------------------------------------------------------------- daemon.json
 
 def load_daemon_json(text, path='daemon.json'):
@@ -526,6 +570,16 @@ def merge_daemon_json(text, hosts, managed, tls=None, state='present', path='dae
     if json.dumps(data) == before:
         return text if text is not None else ''
     return dump_daemon_json(data)
+
+
+def daemon_json_managed(text, path='daemon.json'):
+    """Only the keys this module edits (``hosts`` and the TLS keys), as daemon.json text; '' when none.
+
+    What a diff shows: other keys (``proxies`` among them) may hold credentials.
+    """
+    data = load_daemon_json(text, path)
+    ours = OrderedDict((key, data[key]) for key in ('hosts',) + TLS_KEYS if key in data)
+    return dump_daemon_json(ours) if ours else ''
 
 
 def daemon_json_has_hosts(text, path='daemon.json'):

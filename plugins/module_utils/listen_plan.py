@@ -19,7 +19,9 @@ from ansible.module_utils.common.text.converters import to_native, to_text
 from ansible_collections.dockercluster.swarm.plugins.module_utils.listen_config import (
     ENV_VARIABLES,
     build_dropin,
+    changed_lines,
     daemon_json_has_hosts,
+    daemon_json_managed,
     detect_method,
     exec_start_hosts,
     get_env_value,
@@ -64,10 +66,16 @@ LISTEN_REQUIRED_IF = [('tls', True, ('tls_ca_cert', 'tls_cert', 'tls_key'))]
 
 
 class FileChange(object):
-    """One file's planned content. ``None`` means the file does not exist / is removed."""
+    """One file's planned content. ``None`` means the file does not exist / is removed.
 
-    def __init__(self, path, before, after):
+    ``shown`` says what a diff may show of it: ``'lines'`` the lines that change, ``'managed'``
+    daemon.json's keys this module edits, ``'all'`` the whole file (the drop-in, all ours). Never whole
+    files we share with others: they can hold credentials.
+    """
+
+    def __init__(self, path, before, after, shown='lines'):
         self.path, self.before, self.after = path, before, after
+        self.shown = shown
         self.backup = None
         self.stat = None
 
@@ -76,8 +84,13 @@ class FileChange(object):
         return self.before != self.after
 
     def diff(self):
-        return {'before_header': self.path, 'after_header': self.path,
-                'before': self.before or '', 'after': self.after or ''}
+        if self.shown == 'all':
+            before, after = self.before or '', self.after or ''
+        elif self.shown == 'managed':
+            before, after = daemon_json_managed(self.before, self.path), daemon_json_managed(self.after, self.path)
+        else:
+            before, after = changed_lines(self.before, self.after)
+        return {'before_header': self.path, 'after_header': self.path, 'before': before, 'after': after}
 
 
 def read_text(path):
@@ -115,6 +128,8 @@ class ListenPlanner(object):
 
     def fail(self, msg, **extra):
         extra.update(self.result)
+        # No diff in a failure: errors carry no file contents.
+        extra.pop('diff', None)
         self.module.fail_json(msg=msg, **extra)
 
     def systemctl(self, *args):
@@ -225,7 +240,7 @@ class ListenPlanner(object):
             after = merge_daemon_json(before or '', [], self.listen, None, state, json_path)
         if before is None and after == '':
             after = None
-        changes = [FileChange(json_path, before, after)]
+        changes = [FileChange(json_path, before, after, shown='managed')]
         left = list(load_daemon_json(after, json_path).get('hosts', []))
 
         dropin_before = read_text(dropin_path)
@@ -236,7 +251,7 @@ class ListenPlanner(object):
             dropin_after = build_dropin(command, json_path)
         else:
             dropin_after = None
-        changes.append(FileChange(dropin_path, dropin_before, dropin_after))
+        changes.append(FileChange(dropin_path, dropin_before, dropin_after, shown='all'))
         return changes, left
 
     def plan(self, state):

@@ -24,24 +24,31 @@ description:
   - A C(-H) is recognised as managed by this module when its address is in O(listen); TLS
     flags/keys are managed when O(tls=true) or plain TCP is allowed. State V(absent) removes just
     those, so the daemon returns to its packaged defaults.
-  - If the restart or the check fails, every file is restored from its backup, the daemon is
-    restarted with the old configuration and the task fails with dockerd's own error from the
-    journal.
+  - If writing a file, C(daemon-reload), the restart or the check fails, every file is restored from
+    its backup (and, when dockerd was restarted, it is restarted with the old configuration) and the
+    task fails, with dockerd's own error from the journal after a restart.
   - Needs systemd (C(systemctl), C(journalctl)). Does not need the Docker SDK for Python.
 author:
   - dockercluster.swarm maintainers (@dockercluster)
 attributes:
   check_mode:
     support: full
-    description: Reports the files that would change, with a diff; writes nothing.
+    description: Reports the files that would change (with C(--diff), the lines that would change); writes nothing.
   diff_mode:
     support: full
-    description: Returns before/after for every file that changes.
+    description:
+      - Returns before/after of what it edits in every file that changes, only with C(--diff), and never
+        whole files, which can hold credentials (C(http_proxy=http://user:password@...)).
+      - The changed lines of an env file (the assignment), the C(hosts) and TLS keys of daemon.json, the whole
+        drop-in (all of it written by this module).
 options:
   listen:
     description:
       - Addresses dockerd should listen on.
       - V(unix:///path), V(tcp://host:port) (IPv4, V([IPv6]) or host name; port 1-65535) or V(fd://).
+      - An IPv6 zone ID (V(tcp://[fe80::1%eth0]:2376)) is accepted on a link-local address (C(fe80::/10))
+        only, and only as an interface name or index (1-15 letters, digits, C(_), C(.), C(-)). A zoned
+        address is therefore never loopback, so plain TCP on it needs O(allow_insecure_tcp).
       - With C(default_env) the unit already passes C(-H fd://) and docker.socket provides
         C(/var/run/docker.sock); that socket is then reported in RV(provided_by_unit) rather than
         written twice.
@@ -136,6 +143,8 @@ options:
     default: /etc/systemd/system/docker.service.d/10-dockercluster-listen.conf
 notes:
   - Every file changed is first backed up next to itself (C(<file>.<pid>.<date>@<time>~)).
+  - A file that is a symlink (a shared C(daemon.json), say) is written through to its target, which keeps
+    its mode and owner; the symlink stays. A new file is created with mode 0644.
   - Order of C(-H) flags does not matter to dockerd; if the managed flags are already there in
     another order, nothing is changed.
 seealso:
@@ -227,8 +236,10 @@ restarted:
   type: bool
   sample: true
 diff:
-  description: Before and after of each changed file (Ansible's list form).
-  returned: always
+  description:
+    - Before and after of what changes in each changed file (Ansible's list form), as the diff_mode attribute says;
+      not the rest of the files. A failure's result has none.
+  returned: in diff mode (C(--diff))
   type: list
   elements: dict
   sample:
@@ -249,12 +260,13 @@ rollback:
 '''
 
 import os
-import tempfile
 import time
+from contextlib import contextmanager
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 from ansible_collections.dockercluster.swarm.plugins.module_utils import docker_ping
+from ansible_collections.dockercluster.swarm.plugins.module_utils.atomic_write import atomic_write, selinux_setter
 from ansible_collections.dockercluster.swarm.plugins.module_utils.listen_config import (
     DEFAULT_SOCKET,
     parse_address,
@@ -268,13 +280,18 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.listen_plan im
 from ansible_collections.dockercluster.swarm.plugins.module_utils.port_holders import port_holders
 
 
+class ModuleFailure(Exception):
+    """fail_json called by one of Ansible's helpers while the files are being changed."""
+
+
 class DockerListenConfig(ListenPlanner):
     """Applies the plan: backs up, writes, restarts, checks /_ping, rolls back on failure."""
 
     def __init__(self, module):
         super(DockerListenConfig, self).__init__(module)
         self.created_dirs = []
-        self.result.update(files=[], backups=[], endpoints_checked=[], tls_changed=[], restarted=False, diff=[])
+        self.result.update(files=[], backups=[], endpoints_checked=[], tls_changed=[], restarted=False)
+        self.restart_attempted = False
 
     def ping_tls(self):
         if self.params['state'] != 'present' or not self.params['tls']:
@@ -328,7 +345,9 @@ class DockerListenConfig(ListenPlanner):
         reload_tls = bool(self.result['tls_changed'])
         self.result['changed'] = bool(changes) or reload_tls
         self.result['files'] = [c.path for c in changes]
-        self.result['diff'] = [c.diff() for c in changes]
+        if self.module._diff:
+            # Only with --diff, and only the lines (daemon.json: the keys) this module edits.
+            self.result['diff'] = [c.diff() for c in changes]
         if self.module.check_mode:
             return
         if not changes and not reload_tls:
@@ -340,23 +359,50 @@ class DockerListenConfig(ListenPlanner):
                 change.stat = (st.st_mode & 0o7777, st.st_uid, st.st_gid)
                 change.backup = self.module.backup_local(change.path)
                 self.result['backups'].append(change.backup)
+        # From the first write on, every failure rolls back: Ansible's helpers that call fail_json
+        # (SELinux labels, run_command) raise here instead of ending the module.
         try:
-            for change in changes:
+            with self.failures_raise():
+                error = self.apply(changes, endpoints)
+        except Exception as exc:  # noqa: BLE001 - whatever it was, the old files go back
+            error = 'applying the change failed: %s' % to_native(exc)
+        if error:
+            self.rollback(changes, error, restarted=self.restart_attempted)
+
+    def apply(self, changes, endpoints):
+        """Write, reload, restart and check; the reason to roll back, or None."""
+        for change in changes:
+            try:
                 self.write(change)
-        except OSError as exc:
-            self.rollback(changes, 'writing %s failed: %s' % (change.path, to_native(exc)), restarted=False)
-        dropin_changed = self.params['dropin_path'] in self.result['files']
-        if dropin_changed:
+            except Exception as exc:  # noqa: BLE001 - OSError, or a helper's failure
+                return 'writing %s failed: %s' % (change.path, to_native(exc))
+        if self.params['dropin_path'] in self.result['files']:
             rc, out, err = self.systemctl('daemon-reload')
             if rc != 0:
-                self.rollback(changes, 'systemctl daemon-reload failed: %s' % (err or out).strip(), restarted=False)
+                return 'systemctl daemon-reload failed: %s' % (err or out).strip()
         if not self.params['restart']:
             self.module.warn('%s changed; the new listen addresses apply when %s restarts (restart: false)'
                              % (', '.join(self.result['files']), self.service))
-            return
-        error = self.restart_and_wait(endpoints)
-        if error:
-            self.rollback(changes, error, restarted=True)
+            return None
+        return self.restart_and_wait(endpoints)
+
+    @contextmanager
+    def failures_raise(self):
+        """Within the block, the module's fail_json raises ModuleFailure instead of exiting."""
+        module = self.module
+        had = 'fail_json' in vars(module)
+        previous = vars(module).get('fail_json')
+
+        def fail_json(msg=None, **_kwargs):
+            raise ModuleFailure(msg or 'failed')
+        module.fail_json = fail_json
+        try:
+            yield
+        finally:
+            if had:
+                module.fail_json = previous
+            else:
+                del module.fail_json
 
     def warn_if_silent(self, endpoints):
         # Files already right but dockerd not answering usually means an earlier run with
@@ -388,22 +434,24 @@ class DockerListenConfig(ListenPlanner):
         self.replace(change.path, to_bytes(change.after, errors='surrogate_or_strict'))
 
     def replace(self, path, data, stat=None):
-        """Atomic write; atomic_move keeps mode, owner and SELinux context of an existing file."""
-        fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=os.path.dirname(path))
-        try:
-            with os.fdopen(fd, 'wb') as handle:
-                handle.write(data)
-            self.module.atomic_move(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-        if stat is not None:
-            os.chmod(path, stat[0])
-            os.chown(path, stat[1], stat[2])
+        """Atomic write that raises on failure (no fail_json: the caller rolls back).
+
+        A symlink (a shared daemon.json, say) is written through: its target is replaced and the link
+        stays. Mode and owner of the existing file (or ``stat``, a backup's), else 0644; its SELinux
+        context.
+        """
+        target = os.path.realpath(path)
+        if stat is None and os.path.exists(target):
+            st = os.stat(target)
+            stat = (st.st_mode & 0o7777, st.st_uid, st.st_gid)
+        with self.failures_raise():
+            set_context = selinux_setter(self.module, target)
+            atomic_write(target, data, stat[0] if stat else 0o644, stat[1:] if stat else None, set_context)
 
     def restart_and_wait(self, endpoints):
         # The journal is read from here on, so that older errors are not blamed on this change.
         self.restart_started = time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(time.time() - 1))
+        self.restart_attempted = True
         # docker.service allows 3 starts a minute (StartLimitBurst=3): two runs within a minute that
         # change the listener and then the certificates would be refused with "start request
         # repeated too quickly". These restarts are ours, not a crash loop (a dockerd that does
@@ -451,7 +499,7 @@ class DockerListenConfig(ListenPlanner):
             try:
                 self.restore(change)
                 report['removed' if change.before is None else 'restored'].append(change.path)
-            except OSError as exc:
+            except Exception as exc:  # noqa: BLE001 - report it and restore the others
                 report['errors'].append('%s: %s' % (change.path, to_native(exc)))
         for directory in reversed(self.created_dirs):
             try:

@@ -55,6 +55,8 @@ options:
       - Only with O(backend=classic). The discovery URL whose node list is returned in RV(discovery_nodes)
         (C(swarm list)), read from the hosted discovery for C(token://), from the file on the managed host for
         C(file://), expanded for C(nodes://); not read for key-value stores. Not logged.
+      - The hosted discovery is asked without following redirects (a redirect fails the task, naming its
+        target) and without credentials from a C(.netrc) file.
     type: str
   discovery_validate_certs:
     description:

@@ -78,6 +78,8 @@ options:
         only be created or deleted against another server implementing the same API.
       - With another URL, RV(discovery) takes the form C(token://host[:port]/path/<token>) that points
         classic Swarm at it.
+      - 'Redirects are not followed (one could send the token elsewhere or over plain http): a redirect fails
+        the task, naming its target. Credentials from a C(.netrc) file are never sent.'
     type: str
     default: https://discovery.hub.docker.com/v1
   discovery_validate_certs:
@@ -215,7 +217,6 @@ deleted:
 '''
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.dockercluster.swarm.plugins.module_utils import (
@@ -224,6 +225,7 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils import (
 from ansible_collections.dockercluster.swarm.plugins.module_utils import (
     swarm_logic as logic,
 )
+from ansible_collections.dockercluster.swarm.plugins.module_utils.atomic_write import atomic_write, selinux_setter
 from ansible_collections.dockercluster.swarm.plugins.module_utils.classic_hosted import (
     HostedDiscovery,
     HostedDiscoveryError,
@@ -322,14 +324,12 @@ class ClassicToken(object):
         folder = os.path.dirname(path) or '.'
         if not os.path.isdir(folder):
             os.makedirs(folder, 0o755)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix='.dockercluster-')
+        # The temporary file has ``mode`` before the token goes in, and keeps it through the rename
+        # (atomic_move would make a new file 0644 for a moment, or give it an old file's mode).
         try:
-            os.fchmod(fd, mode)
-            os.write(fd, content.encode('utf-8'))
-        finally:
-            os.close(fd)
-        self.module.atomic_move(tmp, path)
-        os.chmod(path, mode)
+            atomic_write(path, content.encode('utf-8'), mode, set_context=selinux_setter(self.module, path))
+        except OSError as exc:
+            self.module.fail_json(msg='cannot write %s: %s' % (path, exc), **self._safe())
         return True
 
     def _remove(self, path):

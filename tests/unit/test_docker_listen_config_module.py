@@ -1,5 +1,6 @@
 """docker_listen_config end to end against a temp dir, with a fake systemd and dockerd."""
 
+import errno
 import json
 import os
 import stat
@@ -82,14 +83,14 @@ def run(monkeypatch, paths):
     monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
     monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, msg: self.__dict__.setdefault('_warnings', []).append(msg))
 
-    def runner(host, check_mode=False, **args):
+    def runner(host, check_mode=False, diff=True, **args):
         # The unit names the env files where this test keeps them.
         for key, real in (('sysconfig_path', '/etc/sysconfig/docker'), ('default_env_path', '/etc/default/docker')):
             host.show = host.show.replace('EnvironmentFiles=%s (' % real, 'EnvironmentFiles=%s (' % paths[key])
         params = dict(paths, restart_timeout=1)
         params.update(args)
         params['_ansible_check_mode'] = check_mode
-        params['_ansible_diff'] = True
+        params['_ansible_diff'] = diff
         monkeypatch.setattr(basic, '_ANSIBLE_ARGS', to_bytes(json.dumps({'ANSIBLE_MODULE_ARGS': params})))
         monkeypatch.setattr(basic.AnsibleModule, 'run_command', lambda self, cmd, **kw: host.run_command(cmd))
         monkeypatch.setattr(docker_ping, 'ping', host.ping)
@@ -131,7 +132,9 @@ def test_sysconfig_present_then_idempotent(run, paths):
     assert 'if [ -z "${DOCKER_CERT_PATH}" ]; then' in text
     assert stat.S_IMODE(os.stat(paths['sysconfig_path']).st_mode) == 0o600
     assert len(result['backups']) == 1 and read(result['backups'][0]) == to_bytes(CENTOS7)
-    assert result['diff'][0]['before'] == CENTOS7 and result['diff'][0]['after'] == text
+    # The diff shows the line it edits, not the file (issue 20, item 4).
+    assert result['diff'][0]['before'] == [line for line in CENTOS7.splitlines(True) if line.startswith('OPTIONS=')][0]
+    assert result['diff'][0]['after'] == [line for line in text.splitlines(True) if line.startswith('OPTIONS=')][0]
     assert host.restarts() == ['systemctl restart docker']
     assert 'systemctl daemon-reload' not in host.calls
 
@@ -359,6 +362,10 @@ def test_daemon_json_failure_removes_files_it_created(run, paths):
     ({'tls': True, 'tls_ca_cert': '/nonexistent/ca.pem', 'tls_cert': '/nonexistent/c.pem',
       'tls_key': '/nonexistent/k.pem'}, '/nonexistent/ca.pem'),
     ({'restart_timeout': 0, 'allow_insecure_tcp': True}, 'restart_timeout'),
+    # A zone ID outside interface-name characters would reach OPTIONS as extra dockerd flags.
+    ({'listen': ['tcp://[fe80::1%x --group=users --add-runtime=r=evilbin]:2376'], 'allow_insecure_tcp': True},
+     'zone ID'),
+    ({'listen': ['tcp://[::1%lo]:2375']}, 'zone ID'),
 ])
 def test_bad_input_fails_before_touching_anything(run, paths, args, words):
     write(paths['sysconfig_path'], CENTOS7)
@@ -460,3 +467,137 @@ def test_plain_tcp_opt_in_warns_at_every_run(run, paths):
         assert any(w.startswith('tcp://0.0.0.0:2375: plain, unauthenticated TCP') for w in result['warnings'])
     failed, result = run(FakeHost(CENTOS7_SHOW), listen=['unix:///var/run/docker.sock', 'tcp://127.0.0.1:2375'])
     assert not failed and not any('unauthenticated' in w for w in result['warnings'])
+
+
+# --------------------------------------------------------------------------- no file contents out (issue 20, item 4)
+
+SECRET = 'user:s3cret'
+PROXY_LINES = 'http_proxy=http://%s@proxy.example:3128\nHTTPS_PROXY="http://%s@proxy.example:3128"\n' % (SECRET, SECRET)
+
+
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_no_diff_without_diff_mode(run, paths, check_mode):
+    write(paths['sysconfig_path'], CENTOS7 + PROXY_LINES)
+    failed, result = run(FakeHost(CENTOS7_SHOW), check_mode=check_mode, diff=False, allow_insecure_tcp=True)
+    assert not failed and result['changed']
+    assert 'diff' not in result and SECRET not in repr(result)
+
+
+def test_env_file_diff_holds_only_the_edited_line(run, paths):
+    write(paths['sysconfig_path'], CENTOS7 + PROXY_LINES)
+    failed, result = run(FakeHost(CENTOS7_SHOW), allow_insecure_tcp=True)
+    assert not failed
+    assert result['diff'] == [{
+        'before_header': paths['sysconfig_path'], 'after_header': paths['sysconfig_path'],
+        'before': "OPTIONS='--selinux-enabled --log-driver=journald --signature-verification=false'\n",
+        'after': ("OPTIONS='--selinux-enabled --log-driver=journald --signature-verification=false "
+                  "-H unix:///var/run/docker.sock -H tcp://0.0.0.0:2375 --tls=false'\n")}]
+    assert SECRET not in repr(result)
+
+
+def test_daemon_json_diff_holds_only_the_keys_it_edits(run, paths):
+    write(paths['daemon_json_path'], json.dumps({'proxies': {'http-proxy': 'http://%s@p:3128' % SECRET},
+                                                 'log-driver': 'journald'}, indent=4))
+    host = FakeHost(DOCKER_CE_SHOW, starts=docker_ce_starts(paths))
+    failed, result = run(host, allow_insecure_tcp=True)
+    assert not failed, result
+    assert SECRET not in repr(result)
+    json_diff = result['diff'][0]
+    assert json_diff['before_header'] == paths['daemon_json_path'] and json_diff['before'] == ''
+    assert json.loads(json_diff['after']) == {'hosts': GUIDE, 'tls': False}
+    assert 'ExecStart=/usr/bin/dockerd' in result['diff'][1]['after']  # the drop-in is ours, all of it
+
+
+def test_a_failed_restart_carries_no_file_contents(run, paths):
+    write(paths['sysconfig_path'], CENTOS7 + PROXY_LINES)
+    host = FakeHost(CENTOS7_SHOW, starts=lambda: b'tcp://' not in read(paths['sysconfig_path']))
+    failed, result = run(host, allow_insecure_tcp=True)
+    assert failed and 'restored' in result['msg']
+    assert SECRET not in repr(result) and 'DOCKER_CERT_PATH' not in repr(result)
+
+
+@pytest.mark.parametrize('line', [
+    'OPTIONS="$(cat /etc/opts) --registry-mirror=http://%s@m"\n' % SECRET,
+    "OPTIONS='--registry-mirror=http://%s@m\n" % SECRET,
+    "OPTIONS='--label \"http://%s@m'\n" % SECRET,
+])
+def test_an_unparseable_line_is_named_not_copied(run, paths, line):
+    write(paths['sysconfig_path'], '# x\n' + line)
+    failed, result = run(FakeHost(CENTOS7_SHOW), allow_insecure_tcp=True)
+    assert failed and 'line 2' in result['msg'] and paths['sysconfig_path'] in result['msg']
+    assert SECRET not in repr(result)
+
+
+# --------------------------------------------------------------------------- writes that fail, symlinks (item 12)
+
+def fail_rename_to(monkeypatch, target):
+    real = os.rename
+
+    def rename(src, dst):
+        if os.path.basename(os.fsdecode(dst)) == os.path.basename(target):  # atomic_move passes bytes
+            raise OSError(errno.EIO, 'Input/output error')
+        return real(src, dst)
+    monkeypatch.setattr(os, 'rename', rename)
+    monkeypatch.setattr(os, 'replace', rename)
+
+
+@pytest.mark.parametrize('existing', [True, False])
+def test_a_failed_write_rolls_back_what_was_written(run, paths, monkeypatch, existing):
+    # daemon.json with "hosts" but no drop-in: dockerd would not start again.
+    original = '{"log-driver": "journald"}\n'
+    if existing:
+        write(paths['daemon_json_path'], original)
+    fail_rename_to(monkeypatch, paths['dropin_path'])
+    host = FakeHost(DOCKER_CE_SHOW, starts=docker_ce_starts(paths))
+    failed, result = run(host, allow_insecure_tcp=True)
+    assert failed and 'writing %s failed' % paths['dropin_path'] in result['msg'], result.get('msg')
+    assert 'restored' in result['msg']
+    if existing:
+        assert read(paths['daemon_json_path']) == to_bytes(original)
+    else:
+        assert not os.path.exists(paths['daemon_json_path'])
+    assert not os.path.exists(paths['dropin_path']) and host.restarts() == []
+    leftovers = [n for d in (paths['daemon_json_path'], paths['dropin_path']) if os.path.isdir(os.path.dirname(d))
+                 for n in os.listdir(os.path.dirname(d)) if n.startswith('.')]
+    assert leftovers == []
+
+
+def test_a_symlinked_daemon_json_is_written_through(run, paths, tmp_path):
+    real = str(tmp_path / 'shared' / 'daemon.json')
+    write(real, '{"log-driver": "journald"}\n', 0o640)
+    os.makedirs(os.path.dirname(paths['daemon_json_path']))
+    os.symlink(os.path.relpath(real, os.path.dirname(paths['daemon_json_path'])), paths['daemon_json_path'])
+    host = FakeHost(DOCKER_CE_SHOW, starts=docker_ce_starts(paths))
+    failed, result = run(host, allow_insecure_tcp=True)
+    assert not failed, result
+    assert os.path.islink(paths['daemon_json_path'])
+    assert json.loads(read(real))['hosts'] == GUIDE
+    assert stat.S_IMODE(os.stat(real).st_mode) == 0o640
+
+    # A refused restart restores the target, and the symlink stays.
+    write(real, '{"log-driver": "journald"}\n', 0o640)
+    os.remove(paths['dropin_path'])
+    host = FakeHost(DOCKER_CE_SHOW, starts=lambda: b'hosts' not in read(real))
+    failed, result = run(host, allow_insecure_tcp=True)
+    assert failed and 'restored' in result['msg']
+    assert os.path.islink(paths['daemon_json_path']) and read(real) == b'{"log-driver": "journald"}\n'
+
+
+def test_a_selinux_labelling_failure_rolls_back_too(run, paths, monkeypatch):
+    # Ansible's SELinux helpers call fail_json themselves: that must not skip the rollback either.
+    original = '{"log-driver": "journald"}\n'
+    write(paths['daemon_json_path'], original)
+
+    def set_context(self, path, context, changed, diff=None):
+        if 'listen.conf' in os.fsdecode(path):
+            self.fail_json(msg='invalid selinux context: %s' % os.fsdecode(path))
+        return changed
+    monkeypatch.setattr(basic.AnsibleModule, 'selinux_enabled', lambda self: True)
+    monkeypatch.setattr(basic.AnsibleModule, 'selinux_context', lambda self, path: ['system_u', 'object_r', 'etc_t', 's0'])
+    monkeypatch.setattr(basic.AnsibleModule, 'selinux_default_context', lambda self, path, mode=0: ['system_u', 'object_r', 'etc_t', 's0'])
+    monkeypatch.setattr(basic.AnsibleModule, 'set_context_if_different', set_context)
+    host = FakeHost(DOCKER_CE_SHOW, starts=docker_ce_starts(paths))
+    failed, result = run(host, allow_insecure_tcp=True)
+    assert failed and 'invalid selinux context' in result['msg'] and 'restored' in result['msg'], result.get('msg')
+    assert read(paths['daemon_json_path']) == to_bytes(original)
+    assert not os.path.exists(paths['dropin_path']) and host.restarts() == []

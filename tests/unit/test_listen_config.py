@@ -505,3 +505,69 @@ def test_pick_error_lines_prefers_the_exit_reason_over_older_errors():
         "Nov 25 10:52:35 n2 systemd[1]: docker.service: Failed with result 'exit-code'.",
     ])
     assert 'cannot assign requested address' in lc.pick_error_lines(journal)[0]
+
+
+# --------------------------------------------------------------------------- IPv6 zone IDs (issue 20, item 11)
+
+@pytest.mark.parametrize('addr', [
+    'tcp://[fe80::1%x --group=users --add-runtime=r=evilbin]:2376',
+    'tcp://[fe80::1%eth0\t--debug]:2376',
+    "tcp://[fe80::1%eth0'x]:2376",
+    'tcp://[fe80::1%eth0$(id)]:2376',
+    'tcp://[fe80::1%]:2376',
+    'tcp://[fe80::1%%eth0]:2376',
+    'tcp://[fe80::1%abcdefghijklmnop]:2376',   # 16 characters: longer than any interface name
+    'tcp://[::1%lo]:2376',                     # a zone only goes with a link-local address
+    'tcp://[::%eth0]:2376',
+    'tcp://[2001:db8::1%eth0]:2376',
+])
+def test_zone_ids_outside_interface_names_or_link_local_are_refused(addr):
+    with pytest.raises(ValueError) as err:
+        lc.parse_address(addr)
+    assert repr(addr) in str(err.value)
+
+
+@pytest.mark.parametrize('addr', [
+    'tcp://[fe80::1%eth0]:2376', 'tcp://[fe80::1%2]:2376', 'tcp://[fe80::a:b%br-1a2b.10_x]:2376',
+    'tcp://[fe80::1%abcdefghijklmno]:2376',
+])
+def test_link_local_with_an_interface_zone_is_accepted(addr):
+    parsed = lc.parse_address(addr)
+    assert parsed.scheme == 'tcp' and '%' in parsed.host
+
+
+@pytest.mark.parametrize('host', ['::1%lo', '::1%x --group=users', 'fe80::1%lo', '127.0.0.1%lo'])
+def test_a_zoned_address_is_never_loopback(host):
+    assert lc.is_loopback_host(host) is False
+
+
+def test_a_bad_zone_fails_the_plain_tcp_gate_before_anything():
+    with pytest.raises(ValueError):
+        lc.validate_listen(['tcp://[::1%x --group=users]:2375'])
+
+
+# --------------------------------------------------------------------------- what a diff shows (issue 20, item 4)
+
+def test_changed_lines_shows_only_the_edited_lines():
+    text = 'http_proxy=http://user:pass@proxy:3128\nOPTIONS=\nNO_PROXY=x'
+    new, _ = present(text, hosts=GUIDE[:1], tls=None)
+    assert lc.changed_lines(text, new) == ('OPTIONS=\n', "OPTIONS='-H unix:///var/run/docker.sock'\n")
+    # A line appended after a last line without its newline: that last line stays out.
+    new, _ = present('http_proxy=http://user:pass@proxy:3128', hosts=GUIDE[:1], tls=None)
+    assert lc.changed_lines('http_proxy=http://user:pass@proxy:3128', new) == (
+        '', "OPTIONS='-H unix:///var/run/docker.sock'\n")
+    assert lc.changed_lines(None, 'a\n') == ('', 'a\n') and lc.changed_lines('a\r\n', None) == ('a\n', '')
+
+
+def test_daemon_json_managed_keeps_only_our_keys():
+    text = json.dumps({'proxies': {'http-proxy': 'http://user:pass@p'}, 'hosts': ['fd://'], 'tlsverify': True})
+    assert json.loads(lc.daemon_json_managed(text)) == {'hosts': ['fd://'], 'tlsverify': True}
+    assert lc.daemon_json_managed('{"debug": true}') == '' and lc.daemon_json_managed(None) == ''
+
+
+def test_unparseable_values_are_not_quoted_back():
+    for line in ("OPTIONS='--x=http://user:pass@p\n", "OPTIONS='--label \"http://user:pass@p'\n",
+                 'OPTIONS="$(x) http://user:pass@p"\n'):
+        with pytest.raises(ValueError) as err:
+            present(line)
+        assert 'user:pass' not in str(err.value) and 'line 1' in str(err.value)
