@@ -17,13 +17,17 @@ description:
   - No manager; a host in both groups; an even number of managers (unless C(swarm_allow_even_managers));
     a C(swarm_backend) or C(swarm_port_setup) outside O(backends) or O(port_setups); a C(swarm_engine_port)
     that is not a port, a C(swarm_join_from_manager) that is not a boolean; with the proxy, a
-    C(docker_listen_addresses) entry on C(docker_proxy_port).
+    C(docker_listen_addresses) entry on C(docker_proxy_port); with the classic backend, a manager whose
+    container would publish the cluster port without client authentication (C(swarm_manager_classic_tls_verify)
+    false, or its C(swarm_manager_classic_tls_*) files emptied) without C(swarm_insecure_tcp) (each manager's
+    own variables with O(hostvars), else the first manager's).
 options:
   _input:
     description:
       - The cluster-wide variables as the first manager sees them; keys C(swarm_allow_even_managers),
         C(swarm_backend), C(swarm_port_setup), C(swarm_engine_port), C(swarm_join_from_manager),
-        C(docker_proxy_port), C(docker_listen_addresses). A missing
+        C(docker_proxy_port), C(docker_listen_addresses), and with the classic backend C(swarm_insecure_tcp),
+        C(swarm_cluster_port), C(swarm_manager_classic_tls_verify) and the C(swarm_manager_classic_tls_*) files. A missing
         key takes the roles' default. A host's C(hostvars) will do, as only these keys are read.
     type: dict
     required: true
@@ -55,6 +59,11 @@ options:
     type: list
     elements: str
     default: [daemon, proxy]
+  hostvars:
+    description:
+      - The play's C(hostvars), to read each manager's own classic TLS settings and C(swarm_insecure_tcp)
+        (only those keys are read). Without it, only the first manager's (the input) are checked.
+    type: dict
 '''
 
 EXAMPLES = r'''
@@ -77,13 +86,17 @@ _value:
 
 
 def swarm_inventory_problems(settings, managers, agents, manager_group='swarm_managers', agent_group='swarm_agents',
-                             backends=None, port_setups=None):
+                             backends=None, port_setups=None, hostvars=None):
     # Imported when called, not when the file loads: docs/architecture.md, "Filters load lazily".
     from ansible_collections.dockercluster.swarm.plugins.plugin_utils import inventory_checks
 
+    managers = list(managers or [])
+    manager_settings = None
+    if hostvars is not None:
+        manager_settings = dict((host, hostvars[host]) for host in managers if host in hostvars)
     return inventory_checks.inventory_problems(
         managers, agents, settings, manager_group, agent_group,
-        backends or inventory_checks.BACKENDS, port_setups or inventory_checks.PORT_SETUPS)
+        backends or inventory_checks.BACKENDS, port_setups or inventory_checks.PORT_SETUPS, manager_settings)
 
 
 class FilterModule(object):

@@ -180,9 +180,18 @@ options:
   cluster_tls_verify:
     description:
       - Only with O(backend=classic) and the certificates above. V(true) verifies peers (C(--tlsverify)),
-        V(false) only encrypts (C(--tls)).
+        V(false) only encrypts (C(--tls)), and then needs O(cluster_insecure=true).
     type: bool
     default: true
+  cluster_insecure:
+    description:
+      - Only with O(backend=classic). Accept a published port without client authentication, that is plain TCP
+        (no O(cluster_tls_ca_cert) and friends) or C(--tls) (O(cluster_tls_verify=false)). Anyone who reaches
+        that port commands every engine of the cluster through the manager (with its certificate, under
+        C(--tls)). Without this option the module refuses such a manager before contacting the engine; with
+        it, it warns. The swarm_manager role sets it from C(swarm_insecure_tcp).
+    type: bool
+    default: false
 notes:
   - Open 2377/tcp (managers), 7946/tcp+udp and 4789/udp between the nodes.
   - Whether a worker token or a manager token was given cannot be seen from the token; joining with a
@@ -224,12 +233,21 @@ EXAMPLES = r'''
     state: absent
     force: true
 
-- name: Classic Swarm, the guide's manager container (binpack scheduling)
+- name: Classic Swarm, the guide's manager container (binpack scheduling, mutual TLS on 2376)
   dockercluster.swarm.swarm_manager:
     backend: classic
     discovery: "{{ classic.discovery }}"
     image: registry.example.com/swarm:1.2.9
     strategy: binpack
+    cluster_tls_ca_cert: /etc/docker/certs/ca.pem
+    cluster_tls_cert: /etc/docker/certs/server-cert.pem
+    cluster_tls_key: /etc/docker/certs/server-key.pem
+
+- name: Classic Swarm as the guide runs it, plain TCP on 2376 (refused without cluster_insecure; warns)
+  dockercluster.swarm.swarm_manager:
+    backend: classic
+    discovery: "{{ classic.discovery }}"
+    cluster_insecure: true
 '''
 
 RETURN = r'''
@@ -330,7 +348,7 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_member i
 
 # Options each backend alone uses; given with the other backend, the module fails untouched.
 CLASSIC_ONLY = ('discovery', 'strategy', 'filters', 'heartbeat', 'replication', 'cluster_tls_ca_cert',
-                'cluster_tls_cert', 'cluster_tls_key')
+                'cluster_tls_cert', 'cluster_tls_key', 'cluster_insecure')
 SWARMKIT_ONLY = ('remote_addrs', 'join_token', 'cluster_id', 'advertise_interface', 'data_path_addr',
                  'default_addr_pool', 'subnet_size', 'force', 'return_tokens')
 
@@ -346,6 +364,35 @@ def check_join(params, values):
 
 def check_pools(params, values):
     values['default_addr_pool'] = logic.validate_addr_pools(params['default_addr_pool'], params['subnet_size'])
+
+
+def unauthenticated_port(params):
+    """How the classic manager's published port would take clients without a certificate, else None."""
+    certs = [params['cluster_tls_ca_cert'], params['cluster_tls_cert'], params['cluster_tls_key']]
+    if not any(certs):
+        return 'plain TCP: no cluster_tls_ca_cert, cluster_tls_cert, cluster_tls_key'
+    if not params['cluster_tls_verify']:
+        return '--tls without --tlsverify: cluster_tls_verify=false'
+    return None
+
+
+def check_cluster_port(module):
+    """Classic, state=present: refuse a published port without client authentication unless
+    cluster_insecure (before the engine is contacted); warn when it is allowed."""
+    params = module.params
+    how = unauthenticated_port(params) if params['state'] == 'present' else None
+    if how is None:
+        return
+    if not params['cluster_insecure']:
+        module.fail_json(msg=(
+            'the classic manager would publish its API on TCP %s without client authentication (%s): anyone who '
+            'reaches that port commands every engine of the cluster through it. Give cluster_tls_ca_cert, '
+            'cluster_tls_cert and cluster_tls_key with cluster_tls_verify=true (the swarm_manager role does unless '
+            'swarm_insecure_tcp is true), or accept it with cluster_insecure=true (the role: swarm_insecure_tcp: '
+            'true).' % (params['published_port'], how)))
+    module.warn('the classic manager publishes its API on TCP %s without client authentication (%s), as '
+                'cluster_insecure allows: anyone who reaches that port commands every engine of the cluster.'
+                % (params['published_port'], how))
 
 
 class SwarmManager(SwarmMember):
@@ -497,10 +544,12 @@ def main():
         cluster_tls_cert=dict(type='path'),
         cluster_tls_key=dict(type='path', no_log=False),
         cluster_tls_verify=dict(type='bool', default=True),
+        cluster_insecure=dict(type='bool', default=False),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            mutually_exclusive=[('advertise_addr', 'advertise_interface')])
     if check_backend(module, CLASSIC_ONLY, SWARMKIT_ONLY):
+        check_cluster_port(module)
         ClassicManager(module, cc.ClassicContainers(get_api_client(module))).run()
     values = validated(module, check_join, check_pools)
     SwarmManager(module, swarmkit_engine(module), values).run()

@@ -22,14 +22,48 @@ PORT_SETUPS = ('daemon', 'proxy')
 BOOL_WORDS = ('true', 'false', 'yes', 'no', 'on', 'off', '1', '0', 'y', 'n', 't', 'f')
 
 
+# The classic manager's TLS settings (the swarm_manager role's variables) that leave its published port
+# without client authentication; swarm_insecure_tcp accepts that.
+CLASSIC_TLS_FILES = ('swarm_manager_classic_tls_ca_cert', 'swarm_manager_classic_tls_cert',
+                     'swarm_manager_classic_tls_key')
+
+
+def _unset(host_settings, name):
+    """True when the variable is set to nothing ('' or null); a value that cannot be read here counts as set."""
+    try:
+        if name not in host_settings:
+            return False
+        value = host_settings.get(name)
+    except Exception:  # a template of role variables, undefined on the controller
+        return False
+    return value is None or value == ''
+
+
+def classic_unauthenticated(host_settings):
+    """How a classic manager with these variables would publish its port without client authentication, or None."""
+    if to_bool(host_settings.get('swarm_insecure_tcp', False)):
+        return None
+    if any(_unset(host_settings, name) for name in CLASSIC_TLS_FILES):
+        return 'no TLS files (%s empty)' % ', '.join(name for name in CLASSIC_TLS_FILES if _unset(host_settings, name))
+    if not to_bool(host_settings.get('swarm_manager_classic_tls_verify', True)):
+        return '--tls without --tlsverify (swarm_manager_classic_tls_verify false)'
+    return None
+
+
 def inventory_problems(managers, agents, settings, manager_group='swarm_managers', agent_group='swarm_agents',
-                       backends=BACKENDS, port_setups=PORT_SETUPS):
+                       backends=BACKENDS, port_setups=PORT_SETUPS, manager_settings=None):
     """Sentences naming each problem, in the order a reader fixes them; empty when there is none.
 
     ``settings`` are the cluster-wide variables as the first manager sees them (the inventory's
     group_vars apply there): swarm_allow_even_managers, swarm_backend, swarm_port_setup,
-    swarm_engine_port, swarm_join_from_manager, docker_proxy_port, docker_listen_addresses; any mapping (a host's hostvars: only these keys are
+    swarm_engine_port, swarm_join_from_manager, docker_proxy_port, docker_listen_addresses (classic: also
+    swarm_insecure_tcp, swarm_cluster_port and the swarm_manager_classic_tls_* settings); any mapping (a host's hostvars: only these keys are
     read, so only these are templated). Missing ones take the roles' defaults.
+
+    ``manager_settings`` maps each manager to its own variables (hostvars): with the classic backend,
+    a manager whose container would publish the cluster port without client authentication
+    (swarm_manager_classic_tls_verify false, or its TLS files emptied) needs swarm_insecure_tcp there.
+    Without it, only the first manager's ``settings`` are checked.
     """
     managers, agents = list(managers or []), list(agents or [])
     settings = settings if isinstance(settings, Mapping) else {}
@@ -58,6 +92,19 @@ def inventory_problems(managers, agents, settings, manager_group='swarm_managers
     join_from_manager = settings.get('swarm_join_from_manager', True)
     if not isinstance(join_from_manager, bool) and str(join_from_manager).lower() not in BOOL_WORDS:
         problems.append("swarm_join_from_manager %r is not true or false." % (join_from_manager,))
+    if backend == 'classic' and managers:
+        per_host = manager_settings if isinstance(manager_settings, Mapping) else {managers[0]: settings}
+        found = []
+        for host in managers:
+            how = classic_unauthenticated(per_host[host]) if host in per_host else None
+            if how:
+                found.append('%s (%s)' % (host, how))
+        if found:
+            problems.append("Classic Swarm: the manager container on %s would publish the cluster port (%s) without "
+                            "client authentication: anyone who reaches the port commands every engine of the "
+                            "cluster through it. Leave swarm_manager_classic_tls_verify and "
+                            "the TLS files at their defaults (mutual TLS), or set swarm_insecure_tcp: true to accept "
+                            "that." % (', '.join(found), settings.get('swarm_cluster_port', 2376)))
     if port_setup == 'proxy':
         port = settings.get('docker_proxy_port', 2375)
         clash = [addr for addr in settings.get('docker_listen_addresses') or []

@@ -70,7 +70,10 @@ class OnlyTheseKeys(Mapping):
     """hostvars templates what is read: reading any other key fails the test."""
 
     allowed = {'swarm_allow_even_managers', 'swarm_backend', 'swarm_port_setup', 'docker_proxy_port',
-               'docker_listen_addresses', 'swarm_engine_port', 'swarm_join_from_manager'}
+               'docker_listen_addresses', 'swarm_engine_port', 'swarm_join_from_manager',
+               # with the classic backend: whether the manager's published port authenticates clients
+               'swarm_insecure_tcp', 'swarm_manager_classic_tls_verify', 'swarm_manager_classic_tls_ca_cert',
+               'swarm_manager_classic_tls_cert', 'swarm_manager_classic_tls_key', 'swarm_cluster_port'}
 
     def __init__(self, data):
         self.data = data
