@@ -182,12 +182,11 @@ EXAMPLES = r'''
     path: /etc/docker/certs
     files:
       - {name: ca.pem, content: "{{ lookup('file', inventory_dir ~ '/docker-pki/ca.pem', rstrip=false) }}"}
-      - name: server-cert.pem
-        content: "{{ lookup('file', inventory_dir ~ '/docker-pki/nodes/' ~ inventory_hostname ~ '/server-cert.pem', rstrip=false) }}"
-      - name: server-key.pem
-        content: "{{ lookup('file', inventory_dir ~ '/docker-pki/nodes/' ~ inventory_hostname ~ '/server-key.pem', rstrip=false) }}"
-        mode: '0600'
+      - {name: server-cert.pem, content: "{{ lookup('file', host_dir ~ '/server-cert.pem', rstrip=false) }}"}
+      - {name: server-key.pem, content: "{{ lookup('file', host_dir ~ '/server-key.pem', rstrip=false) }}", mode: '0600'}
   when: inventory_hostname in pki.install
+  vars:
+    host_dir: "{{ inventory_dir }}/docker-pki/nodes/{{ inventory_hostname }}"
 '''
 
 RETURN = r'''
