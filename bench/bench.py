@@ -369,7 +369,7 @@ def main(argv=None):
                     log("N=%d run %d: %s FAILED: %s" % (count, index + 1, mode, exc))
                     record["errors"].append("%s: %s" % (mode, str(exc)[:2000]))
             log("N=%d run %d: %s" % (count, index + 1, json.dumps(
-                dict((k, round(v, 2)) for k, v in record["seconds"].items()))))
+                dict((k, round(v, 2)) for k, v in record["seconds"].items() if k != "_pings"))))
             record["seconds"].pop("_pings", None)
             runs.append(record)
     table, slopes = summarize(runs)
