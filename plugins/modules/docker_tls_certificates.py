@@ -222,11 +222,11 @@ files:
 
 import hashlib
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_bytes
 from ansible_collections.dockercluster.swarm.plugins.module_utils import pki
+from ansible_collections.dockercluster.swarm.plugins.module_utils.atomic_write import atomic_write
 
 CA_USAGES = ['keyCertSign', 'cRLSign']
 LEAF_USAGES = ['digitalSignature', 'keyEncipherment']
@@ -278,14 +278,7 @@ class DockerTlsCertificates(object):
         self.contents[name] = text
         if self.module.check_mode:
             return
-        path = self.path(name)
-        handle, temp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=os.path.dirname(path))
-        with os.fdopen(handle, 'wb') as out:
-            os.fchmod(out.fileno(), mode)
-            out.write(to_bytes(text))
-            out.flush()
-            os.fsync(out.fileno())
-        os.rename(temp, path)
+        atomic_write(self.path(name), to_bytes(text), mode)
 
     def keep_mode(self, name, mode):
         path = self.path(name)
@@ -370,6 +363,12 @@ class DockerTlsCertificates(object):
         problems = self.bad_input()
         if problems:
             self.module.fail_json(msg='hosts: ' + '; '.join(problems), issued=[], install=[])
+        try:
+            self.make(params)
+        except (IOError, OSError) as exc:
+            self.module.fail_json(msg='%s: %s' % (params['path'], exc), issued=self.issued, install=[])
+
+    def make(self, params):
         self.directory('')
         self.directory('nodes')
         self.ca()

@@ -218,3 +218,10 @@ def test_a_host_own_certificate_is_not_a_shared_change(run, tmp_path):
     os.chmod(str(tmp_path / 'pki' / 'ca-key.pem'), 0o644)
     result, _failed = run()
     assert result['changed'] and result['shared_changed'] and result['issued'] == []
+
+
+def test_a_directory_it_cannot_write_fails_cleanly(run, tmp_path):
+    blocker = tmp_path / 'pki'
+    blocker.write_text('a file where the directory should be')
+    result, failed = run()
+    assert failed and str(blocker) in result['msg'] and result['install'] == []
