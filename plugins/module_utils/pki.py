@@ -300,3 +300,39 @@ def files_in_place(read, directory, wanted):
         if not ok(state, 'file', mode) or state.get('sha1') != sha1:
             return False
     return True
+
+
+def trusted_addresses(hosts):
+    """For each host (dicts with ``name``, ``names`` from the inventory and ``addresses`` the host
+    reported itself), the reported IP addresses that may go into its certificate, and the ones left
+    out: an address is the host's only when no other host names or reports it (a node could
+    otherwise get a certificate for a manager's address), and only a valid IP address counts.
+
+    Returns ({name: [kept]}, {name: [left out]}) in the hosts' order.
+    """
+    def ips(values):
+        found = []
+        for value in values or []:
+            try:
+                found.append(str(ipaddress.ip_address(str(value).strip())))
+            except ValueError:
+                continue
+        return found
+    claims = {}
+    for host in hosts:
+        for address in set(ips(host.get('names'))) | set(ips(host.get('addresses'))):
+            claims.setdefault(address, set()).add(host['name'])
+    kept, dropped = {}, {}
+    for host in hosts:
+        kept[host['name']], dropped[host['name']] = [], []
+        own = set(ips(host.get('names')))
+        for value in host.get('addresses') or []:
+            address = ips([value])
+            if not address:
+                dropped[host['name']].append(str(value))
+            elif address[0] in own or claims[address[0]] == {host['name']}:
+                if address[0] not in kept[host['name']]:
+                    kept[host['name']].append(address[0])
+            elif address[0] not in dropped[host['name']]:
+                dropped[host['name']].append(address[0])
+    return kept, dropped

@@ -125,8 +125,19 @@ options:
         required: true
       names:
         description:
-          - The names and IP addresses its certificate holds (C(DNS:) and C(IP:) entries, each once).
-            Anything that is neither a DNS name nor an IP address fails the module before anything is written.
+          - The names and IP addresses its certificate holds (C(DNS:) and C(IP:) entries, each once), from
+            the inventory. Anything that is neither a DNS name nor an IP address fails the module before
+            anything is written.
+        type: list
+        elements: str
+        default: []
+      addresses:
+        description:
+          - IP addresses the host reported itself (its interfaces). One goes into its certificate when it is
+            in the host's O(hosts[].names), or when no other host of O(hosts) names or reports it. So a node
+            cannot get a certificate for another's address; an address two hosts report goes to neither,
+            unless one's O(hosts[].names) hold it. The others are left out (RV(left_out)), with a warning
+            when another host's O(hosts[].names) hold it.
         type: list
         elements: str
         default: []
@@ -203,6 +214,11 @@ shared_changed:
       its files are installed.
   returned: always
   type: bool
+left_out:
+  description: For each host, the addresses it reported that its certificate does not hold, and why not.
+  returned: always
+  type: dict
+  sample: {node3: ['10.0.0.5']}
 install:
   description:
     - The hosts of O(hosts) whose files on the host differ from the ones here, or were not read.
@@ -345,6 +361,20 @@ class DockerTlsCertificates(object):
                      sha1=hashlib.sha1(to_bytes(self.current(here))).hexdigest())
                 for name, here in sources]
 
+    def warn_claims(self, left_out):
+        """A host that reports another's inventory address is worth a warning (a copied image, or a
+        node that wants another's certificate); a shared NAT address is not."""
+        named = {}
+        for host in self.params['hosts']:
+            for name in pki.subject_alt_names(host['names'])[0]:
+                if name.startswith('IP:'):
+                    named.setdefault(name[3:], host['name'])
+        for host, addresses in left_out.items():
+            for address in addresses:
+                if named.get(address, host) != host:
+                    self.module.warn('%s reported %s, which the inventory gives %s: left out of its certificate'
+                                     % (host, address, named[address]))
+
     def bad_input(self):
         problems = []
         for host in self.params['hosts']:
@@ -376,13 +406,15 @@ class DockerTlsCertificates(object):
             self.key(client['key'])
             self.certificate(client['cert'], client['key'], client['common_name'], params['cert_days'],
                              eku=['clientAuth'])
+        reported, left_out = pki.trusted_addresses(params['hosts'])
+        self.warn_claims(left_out)
         install, files = [], {}
         for host in params['hosts']:
             folder = os.path.join('nodes', host['name'])
             self.directory(folder)
             key_name, cert_name = folder + '/server-key.pem', folder + '/server-cert.pem'
             self.key(key_name)
-            names, _bad = pki.subject_alt_names(host['names'])
+            names, _bad = pki.subject_alt_names(host['names'] + reported[host['name']])
             self.certificate(cert_name, key_name, host['name'],
                              params['cert_days'] - pki.spread_offset(host['name'], params['spread_days']),
                              names, ['serverAuth'] + (['clientAuth'] if host['client_auth'] else []),
@@ -395,7 +427,7 @@ class DockerTlsCertificates(object):
         shared = [path for path in self.changed_paths
                   if not any(path == folder or path.startswith(folder + '/') for folder in hosts)]
         result = dict(changed=bool(self.changed_paths), shared_changed=bool(shared), issued=self.issued,
-                      install=install, files=files)
+                      install=install, files=files, left_out=dict((k, v) for k, v in left_out.items() if v))
         if self.module._diff:
             result['diff'] = dict(before='', after=''.join(name + '\n' for name in self.issued),
                                   after_header='%s (files made)' % params['path'])
@@ -424,6 +456,7 @@ def main():
             hosts=dict(type='list', elements='dict', default=[], options=dict(
                 name=dict(type='str', required=True),
                 names=dict(type='list', elements='str', default=[]),
+                addresses=dict(type='list', elements='str', default=[]),
                 renew_days=dict(type='int'),
                 client_auth=dict(type='bool', default=False),
                 client=dict(type='str'),

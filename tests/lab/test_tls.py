@@ -327,6 +327,41 @@ def test_the_read_gives_the_addresses_the_network_facts_give(lab):
     assert set(recap) == set(hosts(lab)) and all(c["failed"] == 0 for c in recap.values()), out[-3000:]
 
 
+def ip_names(pem):
+    from cryptography import x509
+    cert = x509.load_pem_x509_certificate(pem.encode())
+    return [str(ip) for ip in cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+            .get_values_for_type(x509.IPAddress)]
+
+
+def test_an_address_another_host_claims_goes_into_no_certificate(lab):
+    """A node's certificate names the addresses it reports only where no other host reports them or
+    names them in the inventory: a node that shows another's address (a copied image, or one after
+    that node's certificate) does not get it, with a warning, and an address two nodes report goes
+    to neither."""
+    h = hosts(lab)
+    shared, claimed = "10.250.0.1", "10.250.0.9"
+    # One interface per address: the read reports each interface's primary address.
+    add = "ip link add {0} type veth peer name {0}p && ip link set {0} up && ip addr add {1}/32 dev {0}"
+    lab.run(h[1], add.format("dcswarm0", shared))
+    lab.run(h[2], add.format("dcswarm0", shared) + " && " + add.format("dcswarm1", claimed))
+    try:
+        _rc, out, recap = playbook(SITE, inventory(
+            lab, "claims", host_vars={h[0]: "docker_pki_extra_sans='[\"%s\"]'" % claimed}))
+        assert all(c["failed"] == 0 for c in recap.values()), out[-3000:]
+        assert claimed in ip_names(controller_cert(lab, h[0]))
+        assert claimed not in ip_names(controller_cert(lab, h[2])), ip_names(controller_cert(lab, h[2]))
+        assert shared not in ip_names(controller_cert(lab, h[1])) + ip_names(controller_cert(lab, h[2]))
+        assert lab.ip(h[2]) in ip_names(controller_cert(lab, h[2]))
+        assert "%s reported %s, which the inventory gives %s" % (h[2], claimed, h[0]) in " ".join(out.split())
+    finally:
+        for host in h[1:]:
+            lab.run(host, "ip link del dcswarm0; ip link del dcswarm1", check=False)
+    playbook(SITE, inventory(lab))  # h[0] without the extra name again
+    _rc, _out, recap = playbook(SITE, inventory(lab))
+    assert all(c["changed"] == 0 for c in recap.values()), recap
+
+
 def key_bodies(lab):
     """The base64 lines of every private key on the controller that hold secret material.
 

@@ -225,3 +225,28 @@ def test_a_directory_it_cannot_write_fails_cleanly(run, tmp_path):
     blocker.write_text('a file where the directory should be')
     result, failed = run()
     assert failed and str(blocker) in result['msg'] and result['install'] == []
+
+
+def test_reported_addresses_go_only_to_the_host_no_other_claims():
+    kept, left_out = pki.trusted_addresses([
+        {'name': 'node1', 'names': ['node1', '10.0.0.5'], 'addresses': ['10.0.0.5', '10.0.2.15']},
+        {'name': 'node2', 'names': ['node2'], 'addresses': ['10.0.0.6', '10.0.2.15', 'garbage']},
+        {'name': 'node3', 'names': ['node3'], 'addresses': ['10.0.0.7', '10.0.0.5']},
+    ])
+    # 10.0.2.15 (a NAT address every VM has) and node1's inventory address are nobody's but node1's own.
+    assert kept == {'node1': ['10.0.0.5'], 'node2': ['10.0.0.6'], 'node3': ['10.0.0.7']}
+    assert left_out == {'node1': ['10.0.2.15'], 'node2': ['10.0.2.15', 'garbage'], 'node3': ['10.0.0.5']}
+
+
+def test_a_host_reporting_a_manager_address_gets_no_certificate_for_it(run, tmp_path, monkeypatch):
+    root = str(tmp_path / 'pki')
+    warnings = []
+    monkeypatch.setattr(docker_tls_certificates.AnsibleModule, 'warn', lambda self, text: warnings.append(text))
+    result, failed = run(hosts=[
+        {'name': 'node1', 'names': ['node1', '10.0.0.5'], 'addresses': ['10.0.0.5'], 'client': 'manager'},
+        {'name': 'node2', 'names': ['node2'], 'addresses': ['10.0.0.6', '10.0.0.5']}])
+    assert not failed and result['left_out'] == {'node2': ['10.0.0.5']}
+    assert warnings == ['node2 reported 10.0.0.5, which the inventory gives node1: left out of its certificate']
+    sans = cert(root, 'nodes/node2/server-cert.pem').extensions.get_extension_for_class(
+        x509.SubjectAlternativeName).value
+    assert [str(ip) for ip in sans.get_values_for_type(x509.IPAddress)] == ['10.0.0.6']
