@@ -167,9 +167,9 @@ EXAMPLES = r'''
       - unix:///var/run/docker.sock
       - tcp://0.0.0.0:2376
     tls: true
-    tls_ca_cert: /etc/docker/tls/ca.pem
-    tls_cert: /etc/docker/tls/server-cert.pem
-    tls_key: /etc/docker/tls/server-key.pem
+    tls_ca_cert: /etc/docker/certs/ca.pem
+    tls_cert: /etc/docker/certs/server-cert.pem
+    tls_key: /etc/docker/certs/server-key.pem
 
 - name: Only loopback TCP, written into daemon.json whatever the packaging
   dockercluster.swarm.docker_listen_config:

@@ -73,15 +73,19 @@ seealso:
 '''
 
 EXAMPLES = r'''
+# The files docker_tls_certificates made on the controller (its example), in docker-pki/ next to the inventory.
 - name: Install the CA, the server certificate and its key
   dockercluster.swarm.docker_tls_files:
     path: /etc/docker/certs
     owner: root
     group: root
     files:
-      - {name: ca.pem, content: "{{ lookup('file', 'pki/ca.pem', rstrip=false) }}"}
-      - {name: server-cert.pem, content: "{{ lookup('file', 'pki/server-cert.pem', rstrip=false) }}"}
-      - {name: server-key.pem, content: "{{ lookup('file', 'pki/server-key.pem', rstrip=false) }}", mode: '0600'}
+      - {name: ca.pem, content: "{{ lookup('file', pki ~ '/ca.pem', rstrip=false) }}"}
+      - {name: server-cert.pem, content: "{{ lookup('file', node ~ '/server-cert.pem', rstrip=false) }}"}
+      - {name: server-key.pem, content: "{{ lookup('file', node ~ '/server-key.pem', rstrip=false) }}", mode: '0600'}
+  vars:
+    pki: "{{ inventory_dir }}/docker-pki"
+    node: "{{ pki }}/nodes/{{ inventory_hostname }}"
 '''
 
 RETURN = r'''
