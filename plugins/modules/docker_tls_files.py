@@ -80,12 +80,14 @@ EXAMPLES = r'''
     owner: root
     group: root
     files:
-      - {name: ca.pem, content: "{{ lookup('file', pki ~ '/ca.pem', rstrip=false) }}"}
-      - {name: server-cert.pem, content: "{{ lookup('file', node ~ '/server-cert.pem', rstrip=false) }}"}
-      - {name: server-key.pem, content: "{{ lookup('file', node ~ '/server-key.pem', rstrip=false) }}", mode: '0600'}
+      - {name: ca.pem, content: "{{ lookup('file', pki_dir ~ '/ca.pem', rstrip=false) }}"}
+      - {name: server-cert.pem, content: "{{ lookup('file', node_dir ~ '/server-cert.pem', rstrip=false) }}"}
+      - name: server-key.pem
+        mode: '0600'
+        content: "{{ lookup('file', node_dir ~ '/server-key.pem', rstrip=false) }}"
   vars:
-    pki: "{{ inventory_dir }}/docker-pki"
-    node: "{{ pki }}/nodes/{{ inventory_hostname }}"
+    pki_dir: "{{ inventory_dir }}/docker-pki"
+    node_dir: "{{ pki_dir }}/nodes/{{ inventory_hostname }}"
 '''
 
 RETURN = r'''

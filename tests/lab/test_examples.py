@@ -61,7 +61,9 @@ STAGES = [
                               "Only whether the SDK is there (the engine may be down)"]),
         ("docker_tls_certificates", ALL),
         ("docker_tls_files", ALL),
-        ("docker_listen_config", ALL),
+        ("docker_listen_config", ["Listen on the unix socket and plain TCP 2375, as in the guide (trusted network only)",
+                                  "Listen with TLS and client certificates on 2376",
+                                  "Preview the change without touching the host", "Back to the packaged defaults"]),
     ]),
     ("site.yml's prepare play", "I1", "site"),
     ("a cluster from the first manager", "I1", [
@@ -79,6 +81,11 @@ STAGES = [
             "Initialise and get the join tokens in the same call (the result holds secrets)",
             "Make the last manager leave (after demoting it is better)"]),
         ("swarm_token", ["Classic Swarm with a static node list (ranges allowed)"]),
+    ]),
+    # Last: site.yml's read refuses hosts in daemon.json next to -H in the unit's options.
+    ("loopback TCP in daemon.json", "I1", [
+        ("docker_listen_config", ["Back to the packaged defaults",
+                                  "Only loopback TCP, written into daemon.json whatever the packaging"]),
     ]),
 ]
 

@@ -86,5 +86,5 @@ def test_another_failure_of_the_read_keeps_its_words(tmp_path):
     (tmp_path / 'read.yml').write_text(READ)
     rc, out = _playbook(['-i', 'localhost,', 'read.yml', '-e', 'ansible_python_interpreter=%s' % fake], tmp_path)
     assert rc != 0
-    assert 'Fail with the reason' in out and '"msg": "the engine said no"' in out, out
+    assert "Fail with the read's reason" in out and '"msg": "the engine said no"' in out, out
     assert 'is a Python 2' not in out
