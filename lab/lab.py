@@ -322,7 +322,10 @@ def write_inventory(name, hosts, managers, insecure=False):
     lines += ["", "[swarm_agents]"] + [line.format(*h) for h in hosts[managers:]]
     lines += ["", "[all:vars]",
               "ansible_connection=community.docker.docker",
-              "ansible_python_interpreter=/usr/bin/python3", ""]
+              "ansible_python_interpreter=/usr/bin/python3",
+              # site.yml becomes root (swarm_become); the nodes have no sudo, and root's su asks
+              # no password.
+              "ansible_become_method=su", ""]
     path = os.path.join(folder, "inventory.ini")
     with open(path, "w") as f:
         f.write("\n".join(lines))

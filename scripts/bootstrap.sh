@@ -4,8 +4,22 @@
 # (requirements-newest.txt, for scripts/test.sh's *-2.19 stages; likewise re-installed only when
 # that file changes), and the checkout linked in as the collection dockercluster.swarm, so no
 # manual `ansible-galaxy collection install` is needed. Then `. scripts/env.sh`.
+# --link-only: only the link (a controller with ansible-core 2.16+ and community.docker already
+# installed); then `ansible-playbook site.yml -i hosts` from the checkout finds the roles.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The checkout as the collection dockercluster.swarm, in .cache/collections (ansible.cfg's
+# collections_path); relative, so the checkout can move.
+link_collection() {
+  local coll="$ROOT/.cache/collections/ansible_collections/dockercluster"
+  mkdir -p "$coll"
+  [[ -L "$coll/swarm" ]] || ln -sfn ../../../.. "$coll/swarm"
+}
+case "${1:-}" in
+  --link-only) link_collection; exit 0 ;;
+  "") ;;
+  *) echo "usage: $0 [--link-only]" >&2; exit 2 ;;
+esac
 # make_venv DIR REQUIREMENTS MODULE...: the venv, unless its stamp says it holds that file's pins;
 # the modules named must import from it afterwards.
 make_venv() {
@@ -27,6 +41,4 @@ make_venv() {
 }
 make_venv "$ROOT/.venv" "$ROOT/requirements.txt" ansible docker molecule testinfra
 make_venv "$ROOT/.cache/venv-newest" "$ROOT/requirements-newest.txt" ansible docker pytest ansible_collections.community.docker
-COLL="$ROOT/.cache/collections/ansible_collections/dockercluster"
-mkdir -p "$COLL"
-[[ -L "$COLL/swarm" ]] || ln -sfn "$ROOT" "$COLL/swarm"
+link_collection

@@ -15,6 +15,7 @@ description:
   - Checks the inventory groups and the cluster-wide settings before any host is touched, and returns one
     sentence per problem (an empty list when there is none).
   - No manager; a host in both groups; an even number of managers (unless C(swarm_allow_even_managers));
+    a host whose C(ansible_python_interpreter) is a Python 2 (C(python2), C(python2.7); with O(hostvars));
     a C(swarm_backend) or C(swarm_port_setup) outside O(backends) or O(port_setups); a C(swarm_engine_port)
     that is not a port, a C(swarm_join_from_manager) that is not a boolean; with the proxy, a
     C(docker_listen_addresses) entry on C(docker_proxy_port); with the classic backend, a manager whose
@@ -61,8 +62,9 @@ options:
     default: [daemon, proxy]
   hostvars:
     description:
-      - The play's C(hostvars), to read each manager's own classic TLS settings and C(swarm_insecure_tcp)
-        (only those keys are read). Without it, only the first manager's (the input) are checked.
+      - The play's C(hostvars), to read each manager's own classic TLS settings and C(swarm_insecure_tcp), and
+        every host's C(ansible_python_interpreter) (only those keys are read). Without it, only the first
+        manager's (the input) are checked.
     type: dict
 '''
 
@@ -91,12 +93,17 @@ def swarm_inventory_problems(settings, managers, agents, manager_group='swarm_ma
     from ansible_collections.dockercluster.swarm.plugins.plugin_utils import inventory_checks
 
     managers = list(managers or [])
-    manager_settings = None
+    manager_settings = interpreters = None
     if hostvars is not None:
         manager_settings = dict((host, hostvars[host]) for host in managers if host in hostvars)
+        interpreters = {}
+        for host in managers + [host for host in agents or [] if host not in managers]:
+            if host in hostvars and 'ansible_python_interpreter' in hostvars[host]:
+                interpreters[host] = hostvars[host]['ansible_python_interpreter']
     return inventory_checks.inventory_problems(
         managers, agents, settings, manager_group, agent_group,
-        backends or inventory_checks.BACKENDS, port_setups or inventory_checks.PORT_SETUPS, manager_settings)
+        backends or inventory_checks.BACKENDS, port_setups or inventory_checks.PORT_SETUPS, manager_settings,
+        interpreters)
 
 
 class FilterModule(object):

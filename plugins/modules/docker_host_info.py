@@ -127,6 +127,7 @@ EXAMPLES = r'''
       ca_path: /etc/docker/certs/ca.pem
       client_cert: /etc/docker/certs/client-cert.pem
       client_key: /etc/docker/certs/client-key.pem
+  when: inventory_hostname in groups['swarm_managers']
   register: manager
 
 - name: Only whether the SDK is there (the engine may be down)

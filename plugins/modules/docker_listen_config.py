@@ -167,14 +167,9 @@ EXAMPLES = r'''
       - unix:///var/run/docker.sock
       - tcp://0.0.0.0:2376
     tls: true
-    tls_ca_cert: /etc/docker/tls/ca.pem
-    tls_cert: /etc/docker/tls/server-cert.pem
-    tls_key: /etc/docker/tls/server-key.pem
-
-- name: Only loopback TCP, written into daemon.json whatever the packaging
-  dockercluster.swarm.docker_listen_config:
-    listen: [unix:///var/run/docker.sock, tcp://127.0.0.1:2375]
-    method: daemon_json
+    tls_ca_cert: /etc/docker/certs/ca.pem
+    tls_cert: /etc/docker/certs/server-cert.pem
+    tls_key: /etc/docker/certs/server-key.pem
 
 - name: Preview the change without touching the host
   dockercluster.swarm.docker_listen_config:
@@ -182,10 +177,17 @@ EXAMPLES = r'''
   check_mode: true
   diff: true
 
+# present adds addresses; absent removes those given, where this module wrote them (method).
 - name: Back to the packaged defaults
   dockercluster.swarm.docker_listen_config:
-    listen: [unix:///var/run/docker.sock, tcp://0.0.0.0:2375]
+    listen: [unix:///var/run/docker.sock, tcp://0.0.0.0:2375, tcp://0.0.0.0:2376]
     state: absent
+
+# With no -H left in the unit's options (dockerd refuses hosts both as flags and in daemon.json).
+- name: Only loopback TCP, written into daemon.json whatever the packaging
+  dockercluster.swarm.docker_listen_config:
+    listen: [unix:///var/run/docker.sock, tcp://127.0.0.1:2375]
+    method: daemon_json
 '''
 
 RETURN = r'''

@@ -182,10 +182,14 @@ EXAMPLES = r'''
     path: "{{ inventory_dir }}/docker-pki"
     clients:
       - {name: operator, common_name: operator, cert: cert.pem, key: key.pem}
-    hosts: "{{ ansible_play_hosts | map('extract', hostvars)
-               | map(attribute='inventory_hostname') | map('community.general.dict_kv', 'name') }}"
+    hosts: "{{ ansible_play_hosts | map('community.general.dict_kv', 'name') }}"
   delegate_to: localhost
   run_once: true
+  become: false
+  vars:
+    # On the controller, with its Python (it has cryptography), whatever the inventory sets for the hosts.
+    ansible_connection: local
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
   register: pki
 
 - name: Install the files where they differ

@@ -73,15 +73,21 @@ seealso:
 '''
 
 EXAMPLES = r'''
+# The files docker_tls_certificates made on the controller (its example), in docker-pki/ next to the inventory.
 - name: Install the CA, the server certificate and its key
   dockercluster.swarm.docker_tls_files:
     path: /etc/docker/certs
     owner: root
     group: root
     files:
-      - {name: ca.pem, content: "{{ lookup('file', 'pki/ca.pem', rstrip=false) }}"}
-      - {name: server-cert.pem, content: "{{ lookup('file', 'pki/server-cert.pem', rstrip=false) }}"}
-      - {name: server-key.pem, content: "{{ lookup('file', 'pki/server-key.pem', rstrip=false) }}", mode: '0600'}
+      - {name: ca.pem, content: "{{ lookup('file', pki_dir ~ '/ca.pem', rstrip=false) }}"}
+      - {name: server-cert.pem, content: "{{ lookup('file', node_dir ~ '/server-cert.pem', rstrip=false) }}"}
+      - name: server-key.pem
+        mode: '0600'
+        content: "{{ lookup('file', node_dir ~ '/server-key.pem', rstrip=false) }}"
+  vars:
+    pki_dir: "{{ inventory_dir }}/docker-pki"
+    node_dir: "{{ pki_dir }}/nodes/{{ inventory_hostname }}"
 '''
 
 RETURN = r'''

@@ -132,10 +132,18 @@ seealso:
 '''
 
 EXAMPLES = r'''
+# In a play on the agents (hosts: swarm_agents); the first manager holds the cluster.
+- name: Read the worker token and the managers' addresses on the first manager
+  dockercluster.swarm.swarm_token:
+  delegate_to: "{{ groups['swarm_managers'][0] }}"
+  run_once: true
+  register: tokens
+  no_log: true
+
 - name: Join as a worker
   dockercluster.swarm.swarm_agent:
-    remote_addrs: "{{ hostvars[groups['swarm_managers'][0]].swarm_manager_addrs }}"
-    join_token: "{{ hostvars[groups['swarm_managers'][0]].swarm_tokens.worker_token }}"
+    remote_addrs: "{{ tokens.manager_addrs }}"
+    join_token: "{{ tokens.worker_token }}"
     advertise_interface: eth1
 
 - name: Leave the cluster
@@ -147,8 +155,9 @@ EXAMPLES = r'''
   community.docker.docker_swarm:
     state: remove
     node_id: "{{ left.node_id }}"
+    force: true  # the manager may not have seen it go down yet
   delegate_to: "{{ groups['swarm_managers'][0] }}"
-  when: left.node_id
+  when: left is changed and left.node_id
 '''
 
 RETURN = r'''

@@ -78,6 +78,8 @@ EXAMPLES = r'''
     expect_ready: "{{ groups['swarm_managers'] + groups['swarm_agents'] }}"
     expect_managers: "{{ groups['swarm_managers'] | length }}"
     wait_timeout: 120
+  delegate_to: "{{ groups['swarm_managers'][0] }}"
+  run_once: true
   register: swarm
 
 - name: Show the cluster like "docker -H manager:2376 info"

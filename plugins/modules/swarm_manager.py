@@ -203,15 +203,20 @@ seealso:
 '''
 
 EXAMPLES = r'''
+# In a play on the managers (hosts: swarm_managers); the first one initialises the cluster.
 - name: Initialise the cluster on the first manager
   dockercluster.swarm.swarm_manager:
     advertise_interface: eth1
     default_addr_pool: [10.20.0.0/16]
     subnet_size: 24
+  delegate_to: "{{ groups['swarm_managers'][0] }}"
+  run_once: true
   register: first_manager
 
-- name: Read the join tokens
+- name: Read the join tokens on the first manager
   dockercluster.swarm.swarm_token:
+  delegate_to: "{{ groups['swarm_managers'][0] }}"
+  run_once: true
   register: tokens
   no_log: true
 
@@ -220,19 +225,28 @@ EXAMPLES = r'''
     remote_addrs: "{{ first_manager.manager_addrs }}"
     join_token: "{{ tokens.manager_token }}"
     cluster_id: "{{ first_manager.cluster_id }}"
+    advertise_interface: eth1
+  when: inventory_hostname != groups['swarm_managers'][0]
+  throttle: 1  # Raft takes one new member at a time
 
 - name: Initialise and get the join tokens in the same call (the result holds secrets)
   dockercluster.swarm.swarm_manager:
     advertise_interface: eth1
     return_tokens: true
+  delegate_to: "{{ groups['swarm_managers'][0] }}"
+  run_once: true
   register: first_manager
   no_log: true
 
-- name: Make a manager leave (after demoting it is better)
+- name: Make the last manager leave (after demoting it is better)
   dockercluster.swarm.swarm_manager:
     state: absent
     force: true
+  when:
+    - inventory_hostname == groups['swarm_managers'][-1]
+    - inventory_hostname != groups['swarm_managers'][0]
 
+# Classic: the discovery from swarm_token (its examples, registered as classic).
 - name: Classic Swarm, the guide's manager container (binpack scheduling, mutual TLS on 2376)
   dockercluster.swarm.swarm_manager:
     backend: classic

@@ -134,12 +134,16 @@ seealso:
 EXAMPLES = r'''
 - name: Read the join tokens on the first manager
   dockercluster.swarm.swarm_token:
+  delegate_to: "{{ groups['swarm_managers'][0] }}"
+  run_once: true
   register: swarm_tokens
   no_log: true
 
 - name: Rotate the worker token (e.g. after it leaked)
   dockercluster.swarm.swarm_token:
     rotate: [worker]
+  delegate_to: "{{ groups['swarm_managers'][0] }}"
+  run_once: true
   no_log: true
 
 - name: Classic Swarm, the guide's "swarm create" against a hosted discovery server of your own

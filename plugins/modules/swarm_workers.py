@@ -131,15 +131,20 @@ EXAMPLES = r'''
   run_once: true
   register: swarm_workers_result
 
-# Read-only (check mode): which agents it would join. By address: the engine API on engine_port.
+# Read-only (check mode): which agents it would join. By address: the engine API on engine_port
+# (of a host:port, or [fd00::3]:2377, the host).
 - name: Ask the first manager which agents it can join
   dockercluster.swarm.swarm_workers:
     workers:
       - name: node2
         address: 10.0.11.151
       - name: node3
-        address: "[fd00::3]:2377"
+        address: 10.0.11.152
     engine_port: 2375
+    worker_tls:
+      ca_path: /etc/docker/certs/ca.pem
+      client_cert: /etc/docker/certs/client-cert.pem
+      client_key: /etc/docker/certs/client-key.pem
   check_mode: true
   delegate_to: "{{ groups['swarm_managers'][0] }}"
   run_once: true

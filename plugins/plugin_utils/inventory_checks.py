@@ -20,6 +20,29 @@ BACKENDS = ('swarmkit', 'classic')
 PORT_SETUPS = ('daemon', 'proxy')
 # What the bool filter reads as true or false (it takes anything else for false, silently).
 BOOL_WORDS = ('true', 'false', 'yes', 'no', 'on', 'off', '1', '0', 'y', 'n', 't', 'f')
+# An interpreter that is Python 2 by its name (python2, python2.7; `/usr/bin/env python2` too). A plain
+# `python` is let through: it is Python 3 on many systems (python-is-python3, Fedora, Arch); where it
+# is Python 2 (CentOS 7), the first module run (docker_listen's read) fails with the same advice.
+PYTHON2 = re.compile(r'(^|/)python2(\.\d+)?$')
+PYTHON3_ADVICE = ("the collection's modules need Python 3.6 or newer on the hosts (CentOS 7 comes with Python 2.7 "
+                  "only). Install python3 there (CentOS 7: yum install python3) and set "
+                  "ansible_python_interpreter=/usr/bin/python3.")
+
+
+def python2_interpreter(interpreter):
+    """True when an ansible_python_interpreter value names a Python 2."""
+    words = str(interpreter or '').split()
+    return bool(words) and bool(PYTHON2.search(words[-1]))
+
+
+def python2_problem(interpreters):
+    """A sentence naming the hosts whose ansible_python_interpreter is a Python 2, or None.
+
+    ``interpreters`` maps a host to its ansible_python_interpreter (None or absent: discovered)."""
+    found = ['%s (%s)' % (host, value) for host, value in (interpreters or {}).items() if python2_interpreter(value)]
+    if not found:
+        return None
+    return 'Python 2 is set as ansible_python_interpreter on %s: %s' % (', '.join(found), PYTHON3_ADVICE)
 
 
 # The classic manager's TLS settings (the swarm_manager role's variables) that leave its published port
@@ -51,7 +74,7 @@ def classic_unauthenticated(host_settings):
 
 
 def inventory_problems(managers, agents, settings, manager_group='swarm_managers', agent_group='swarm_agents',
-                       backends=BACKENDS, port_setups=PORT_SETUPS, manager_settings=None):
+                       backends=BACKENDS, port_setups=PORT_SETUPS, manager_settings=None, interpreters=None):
     """Sentences naming each problem, in the order a reader fixes them; empty when there is none.
 
     ``settings`` are the cluster-wide variables as the first manager sees them (the inventory's
@@ -64,6 +87,8 @@ def inventory_problems(managers, agents, settings, manager_group='swarm_managers
     a manager whose container would publish the cluster port without client authentication
     (swarm_manager_classic_tls_verify false, or its TLS files emptied) needs swarm_insecure_tcp there.
     Without it, only the first manager's ``settings`` are checked.
+
+    ``interpreters`` maps each cluster host to its ansible_python_interpreter: a Python 2 is refused.
     """
     managers, agents = list(managers or []), list(agents or [])
     settings = settings if isinstance(settings, Mapping) else {}
@@ -79,6 +104,9 @@ def inventory_problems(managers, agents, settings, manager_group='swarm_managers
         problems.append("%d managers: Raft needs a majority, so an even number tolerates no more failures than "
                         "one fewer, and a split into two halves cannot elect a leader. Use 1, 3 or 5 managers, "
                         "or set swarm_allow_even_managers: true." % len(managers))
+    python2 = python2_problem(interpreters)
+    if python2:
+        problems.append(python2)
     backend = settings.get('swarm_backend', 'swarmkit')
     if backend not in backends:
         problems.append("swarm_backend '%s' is not one of: %s." % (backend, ', '.join(backends)))

@@ -69,7 +69,8 @@ class Lab:
         lines += ["%s %s" % (h, host_vars.get(h, "")) for h in managers]
         lines += ["", "[swarm_agents]"] + ["%s %s" % (h, host_vars.get(h, "")) for h in agents]
         lines += ["", "[all:vars]", "ansible_connection=community.docker.docker",
-                  "ansible_python_interpreter=/usr/bin/python3"]
+                  "ansible_python_interpreter=/usr/bin/python3",
+                  "ansible_become_method=su"]
         lines += ["swarm_insecure_tcp=true"] if insecure else []
         lines += ["%s=%s" % kv for kv in (extra_vars or {}).items()]
         with open(path, "w") as f:
@@ -87,7 +88,8 @@ class Lab:
         for group, members in groups:
             lines += ["[%s]" % group] + ["%s %s" % (h, host_vars.get(h, "")) for h in members] + [""]
         lines += ["[all:vars]", "ansible_connection=community.docker.docker",
-                  "ansible_python_interpreter=/usr/bin/python3"]
+                  "ansible_python_interpreter=/usr/bin/python3",
+                  "ansible_become_method=su"]
         lines += ["%s=%s" % kv for kv in (all_vars or {}).items()]
         with open(path, "w") as f:
             f.write("\n".join(lines) + "\n")

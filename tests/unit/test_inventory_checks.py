@@ -101,3 +101,34 @@ def test_the_filter_passes_the_role_s_group_names_and_allowed_values():
     assert problems == ["The inventory group 'ctl' is empty or missing: the cluster needs at least one manager "
                         "(the first one initialises it).",
                         "swarm_backend 'classic' is not one of: swarmkit."]
+
+
+# ---- Python 2 interpreters (issue 23, item 4): refused on the controller, naming the fix --------
+
+@pytest.mark.parametrize('interpreter, python2', [
+    ('/usr/bin/python2', True), ('/usr/bin/python2.7', True), ('python2', True), ('/usr/bin/env python2.7', True),
+    ('/usr/bin/python3', False), ('/usr/bin/python3.6', False), ('/usr/bin/python', False),
+    ('auto', False), ('auto_silent', False), (None, False), ('/opt/venv/bin/python', False),
+])
+def test_python2_interpreters_are_named(interpreter, python2):
+    problems = inventory_problems(['m1'], ['a1'], {}, interpreters={'m1': '/usr/bin/python3', 'a1': interpreter})
+    if python2:
+        assert len(problems) == 1
+        assert 'a1 (%s)' % interpreter in problems[0]
+        assert 'install python3' in problems[0].lower()
+        assert 'ansible_python_interpreter=/usr/bin/python3' in problems[0]
+    else:
+        assert problems == []
+
+
+def test_the_filter_reads_every_host_s_interpreter_from_hostvars():
+    class Keys(OnlyTheseKeys):
+        allowed = OnlyTheseKeys.allowed | {'ansible_python_interpreter'}
+
+        def __contains__(self, key):
+            return key in self.data
+
+    hostvars = {'m1': Keys({}), 'a1': Keys({'ansible_python_interpreter': '/usr/bin/python2.7'}),
+                'a2': Keys({'ansible_python_interpreter': '/usr/bin/python3'})}
+    problems = swarm_inventory_problems({}, ['m1'], ['a1', 'a2'], hostvars=hostvars)
+    assert len(problems) == 1 and problems[0].startswith('Python 2 is set as ansible_python_interpreter on a1 ')
