@@ -630,11 +630,83 @@ def _host_matches(expected, hostname):
         return False
     if expected == hostname:
         return True
+    if parse_ip(expected) is not None or parse_ip(hostname) is not None:
+        return False
     if '.' not in expected:
         return hostname.split('.')[0] == expected
     if '.' not in hostname:
         return expected.split('.')[0] == hostname
     return False
+
+
+def _identity_addr(value):
+    """An address that can name one node: an IP (of ``ip``, ``ip:port``, ``[v6]:port``), not a
+    loopback, link-local or unspecified one; None otherwise (host names are not compared)."""
+    ip = parse_ip(addr_host(value))
+    if ip is None or ip.is_loopback or ip.is_unspecified or ip.is_link_local:
+        return None
+    return ip.compressed
+
+
+def expected_nodes(expect_ready):
+    """``expect_ready`` entries as dicts: ``name`` (what results name it by), ``node_id`` and
+    ``addresses`` (a set of IPs).
+
+    An entry is a host name (as before: matched with the nodes' host names, and, when it is an
+    IP address, with their addresses) or a dict ``{name, node_id, addresses}``: what the run
+    knows of the host (its node ID as its own engine reported it, its interfaces' addresses,
+    ``ansible_host``, its advertise address). An address given for more than one entry names
+    no node (every Docker host has docker0's 172.17.0.1) and is dropped from all of them.
+    Raises ValueError naming a bad entry.
+    """
+    result = []
+    for item in expect_ready or []:
+        if isinstance(item, dict):
+            unknown = sorted(set(item) - set(('name', 'node_id', 'addresses')))
+            if unknown:
+                raise ValueError('expect_ready: unknown key(s) %s in %r (name, node_id, addresses)'
+                                 % (', '.join(unknown), item))
+            name = _text(item.get('name')).strip()
+            node_id = _text(item.get('node_id')).strip()
+            addresses = item.get('addresses') or []
+            if not isinstance(addresses, (list, tuple, set)):
+                addresses = [addresses]
+        else:
+            name, node_id, addresses = _text(item).strip(), '', []
+        if not name:
+            raise ValueError('expect_ready: %r has no name' % (item,))
+        found = set()
+        for addr in list(addresses) + [name]:
+            ip = _identity_addr(addr)
+            if ip is not None:
+                found.add(ip)
+        result.append(dict(name=name, node_id=node_id or None, addresses=found))
+    owners = {}
+    for entry in result:
+        for ip in entry['addresses']:
+            owners.setdefault(ip, set()).add(entry['name'])
+    for entry in result:
+        entry['addresses'] = set(ip for ip in entry['addresses'] if len(owners[ip]) == 1)
+    return result
+
+
+def _node_addrs(node):
+    found = set()
+    for value in (node.get('addr'), node.get('manager_addr')):
+        ip = _identity_addr(value) if value else None
+        if ip is not None:
+            found.add(ip)
+    return found
+
+
+def node_matches(expected, node):
+    """Whether a node (node_summary()) is the expected host (an expected_nodes() entry): the same
+    node ID, one of its addresses, or its host name."""
+    if expected['node_id'] and node.get('id') == expected['node_id']:
+        return True
+    if expected['addresses'] & _node_addrs(node):
+        return True
+    return _host_matches(expected['name'], node.get('hostname'))
 
 
 def _manager_ok(node):
@@ -645,16 +717,19 @@ def _manager_ok(node):
 def check_expectations(node_summaries, expect_ready=None, expect_managers=None):
     """Compare the nodes with what is expected.
 
-    A hostname counts as ready when any node of that name is Ready (a node that
-    left and joined again leaves a Down entry with the same name behind).
-    Short names match FQDNs by their first label.
+    ``expect_ready``: entries as expected_nodes() reads them (a host name, or a dict with what the
+    run knows of the host). A host counts as ready when any node matching it is Ready (a node that
+    left and joined again leaves a Down entry behind). Short names match FQDNs by their first label.
+    Results name each host by its entry's ``name``.
 
-    Returns dict(ok, missing, not_ready {hostname: status}, managers_ready, problems [str]).
+    Returns dict(ok, missing, not_ready {name: status}, managers_ready, problems [str]).
+    Raises ValueError for a bad entry.
     """
     missing = []
     not_ready = {}
-    for name in expect_ready or []:
-        matches = [n for n in node_summaries if _host_matches(name, n['hostname'])]
+    for want in expected_nodes(expect_ready):
+        name = want['name']
+        matches = [n for n in node_summaries if node_matches(want, n)]
         if not matches:
             missing.append(name)
         elif not any(n['status'] == 'ready' for n in matches):
