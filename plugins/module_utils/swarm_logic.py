@@ -579,10 +579,16 @@ def summarize_nodes(nodes):
 
 
 def manager_addrs_from(swarm_info=None, node_summaries=None):
-    """Manager addresses (host:2377 form): nodes' ManagerStatus.Addr, else RemoteManagers."""
+    """Manager addresses (host:2377 form): nodes' ManagerStatus.Addr, else RemoteManagers.
+
+    A manager the others find unreachable (a rebuilt machine's old entry, a node down) is left out
+    while any is reachable: a node told to join it would wait for it.
+    """
     result = []
-    for item in node_summaries or []:
-        if item.get('role') == 'manager' and item.get('manager_addr'):
+    managers = [item for item in node_summaries or [] if item.get('role') == 'manager' and item.get('manager_addr')]
+    reachable = [item for item in managers if item.get('manager_reachability') != 'unreachable']
+    for item in reachable or managers:
+        if item:
             try:
                 addr = normalize_manager_addr(item['manager_addr'])
             except ValueError:
@@ -744,3 +750,100 @@ def check_expectations(node_summaries, expect_ready=None, expect_managers=None):
         problems.append('expected %d Ready and reachable managers, found %d' % (expect_managers, managers_ready))
     return dict(ok=not problems, missing=missing, not_ready=not_ready,
                 managers_ready=managers_ready, problems=problems)
+
+
+# ------------------------------------------------------------ the cluster
+
+def _manager_addr_hosts(swarm):
+    hosts = set(addr_host(item.get('Addr')) for item in (swarm.get('RemoteManagers') or []) if item)
+    hosts.discard('')
+    return hosts
+
+
+def _describe_cluster(cluster_id, found):
+    parts = ['managers %s' % ', '.join(found['managers'])]
+    if found['workers']:
+        parts.append('workers %s' % ', '.join(found['workers']))
+    return 'cluster %s (%s)' % (cluster_id, '; '.join(parts))
+
+
+def find_cluster(hosts):
+    """The cluster the inventory's hosts are in, judged from every host's read, before any change.
+
+    ``hosts``: the inventory's hosts, managers first, each in its group's order, as dicts
+    ``name``, ``manager`` (listed as a manager), ``swarm`` (its Swarm state as its own engine
+    reported it; None when it could not be read) and ``force`` (swarm_*_force: it is to leave
+    whatever swarm it is in, so its membership does not count).
+
+    The cluster is the one the inventory's managers are managers of, whichever host comes first:
+    a rebuilt first manager (in no swarm) does not make a new one, it joins. (An agent in a swarm
+    of its own is judged alone, by the membership verdict.) Returns a dict:
+
+    - ``id``: that cluster's ID, '' when no inventory manager is in a swarm (``create``: the first
+      manager initialises one);
+    - ``manager``: the manager to use for it (init, tokens, fan-out, verify): the first inventory
+      manager that answered as an active manager of it; with ``create``, the first manager;
+    - ``first``, ``members`` (inventory hosts in it: its managers, and the workers that share a
+      manager address with it), ``unread`` (hosts not read);
+    - ``problem``: '' or why no host may change: inventory managers in two different clusters
+      (both named; no advice to force, which would abandon one of them), or no cluster found while
+      a manager could not be read (it may be in one: a cluster is created only when no inventory
+      host is in one).
+    """
+    managers = [h for h in hosts if h.get('manager')]
+    first = managers[0]['name'] if managers else ''
+    unread = [h['name'] for h in hosts if not isinstance(h.get('swarm'), dict)]
+    clusters = {}
+    order = []
+    for host in managers:
+        swarm = host.get('swarm')
+        if not isinstance(swarm, dict) or host.get('force'):
+            continue
+        swarm = swarm_section(swarm)
+        cluster_id = (swarm.get('Cluster') or {}).get('ID')
+        if not is_manager(swarm) or not cluster_id:
+            continue
+        if cluster_id not in clusters:
+            clusters[cluster_id] = dict(managers=[], workers=[], addrs=set())
+            order.append(cluster_id)
+        clusters[cluster_id]['managers'].append(host['name'])
+        clusters[cluster_id]['addrs'] |= _manager_addr_hosts(swarm)
+    for host in hosts:
+        swarm = host.get('swarm')
+        if not isinstance(swarm, dict) or host.get('force'):
+            continue
+        swarm = swarm_section(swarm)
+        if local_state(swarm) != 'active' or swarm.get('ControlAvailable'):
+            continue
+        # A worker knows its cluster's managers, not its ID: the cluster it shares the most manager
+        # addresses with (a rebuilt manager may have kept its address).
+        seen = _manager_addr_hosts(swarm)
+        shared = sorted(((len(seen & clusters[cluster_id]['addrs']), -order.index(cluster_id), cluster_id)
+                         for cluster_id in order), reverse=True)
+        if shared and shared[0][0]:
+            clusters[shared[0][2]]['workers'].append(host['name'])
+    result = dict(id='', manager=first, create=False, first=first, members=[], unread=unread, problem='')
+    if len(order) > 1:
+        named = [_describe_cluster(cluster_id, clusters[cluster_id]) for cluster_id in order]
+        result['problem'] = (
+            'The inventory\'s hosts are in %d different swarms: %s. A run makes them one cluster, so it '
+            'changes nothing while they are in several. Keep one: make the hosts of the other%s leave it by '
+            'hand ("docker swarm leave" on each; on its last manager that ends that cluster and its '
+            'services), or take them out of the inventory. Nothing was changed.'
+            % (len(order), ' and '.join(named), 's' if len(order) > 2 else ''))
+        return result
+    if order:
+        found = clusters[order[0]]
+        result.update(id=order[0], manager=found['managers'][0], members=found['managers'] + found['workers'])
+        return result
+    unread_managers = [h['name'] for h in managers if h['name'] in unread]
+    if unread_managers:
+        result['problem'] = (
+            'No manager of the inventory that could be read is in a swarm, and %s could not be read (failed '
+            'or unreachable): %s may be in one, and a cluster is created only when no inventory host is in '
+            'one. Nothing was changed. Bring %s back, or take %s out of the inventory.'
+            % (', '.join(unread_managers), 'it' if len(unread_managers) == 1 else 'they',
+               'it' if len(unread_managers) == 1 else 'them', 'it' if len(unread_managers) == 1 else 'them'))
+        return result
+    result['create'] = True
+    return result

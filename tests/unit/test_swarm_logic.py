@@ -398,6 +398,18 @@ def test_summarize_sort_and_cluster_summary():
     assert logic.manager_addrs_from(swarm(managers=('10.0.0.7:2377',)), []) == ['10.0.0.7:2377']
 
 
+def test_manager_addrs_leave_out_an_unreachable_manager_while_one_answers():
+    """A rebuilt first manager's old entry stays in the list, unreachable, maybe at its new
+    machine's address: a node told to join there would wait for it (issue 23)."""
+    nodes = logic.summarize_nodes([node('m1', 'manager', addr='10.0.0.1', state='down', reachability='unreachable',
+                                        node_id='old'),
+                                   node('m2', 'manager', addr='10.0.0.2', leader=True),
+                                   node('m3', 'manager', addr='10.0.0.3')])
+    assert logic.manager_addrs_from(None, nodes) == ['10.0.0.2:2377', '10.0.0.3:2377']
+    lost = [dict(n, manager_reachability='unreachable') for n in nodes]
+    assert logic.manager_addrs_from(None, lost) == ['10.0.0.1:2377', '10.0.0.2:2377', '10.0.0.3:2377']
+
+
 def test_render_summary():
     nodes = logic.summarize_nodes([node('m1', 'manager', addr='10.0.0.1', leader=True),
                                    node('m2', 'manager', addr='10.0.0.2', reachability='unreachable'),
