@@ -578,12 +578,21 @@ def summarize_nodes(nodes):
     return items
 
 
-def manager_addrs_from(swarm_info=None, node_summaries=None):
-    """Manager addresses (host:2377 form): nodes' ManagerStatus.Addr, else RemoteManagers.
+def manager_addrs_from(swarm_info=None, node_summaries=None, local_addr=None):
+    """Manager addresses (host:2377 form): nodes' ManagerStatus.Addr, else RemoteManagers; sorted,
+    but the answering manager's own first (``local_addr``, else ``swarm_info``'s NodeAddr).
 
-    A manager the others find unreachable (a rebuilt machine's old entry, a node down) is left out
-    while any is reachable: a node told to join it would wait for it.
+    The engine joins through the first address alone: the manager that answered is the one known
+    to be up (another may have just stopped and not be seen unreachable yet). A manager the others
+    find unreachable (a rebuilt machine's old entry, a node down) is left out while any is reachable.
     """
+    result = _manager_addrs(swarm_info, node_summaries)
+    local = addr_host(local_addr or swarm_section(swarm_info or {}).get('NodeAddr') or '')
+    mine = [addr for addr in result if local and addr_host(addr) == local]
+    return mine[:1] + [addr for addr in result if addr not in mine[:1]]
+
+
+def _manager_addrs(swarm_info, node_summaries):
     result = []
     managers = [item for item in node_summaries or [] if item.get('role') == 'manager' and item.get('manager_addr')]
     reachable = [item for item in managers if item.get('manager_reachability') != 'unreachable']

@@ -178,7 +178,7 @@ summary:
     - "  \u2514 Availability: Active"
     - "  \u2514 Engine: 26.1.5"
 manager_addrs:
-  description: C(addr:port) of every manager, sorted.
+  description: C(addr:port) of every manager (reachable ones, while any is), this one first (the engine joins through the first), then sorted.
   returned: always when the host is a manager
   type: list
   elements: str

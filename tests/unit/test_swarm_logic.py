@@ -410,6 +410,17 @@ def test_manager_addrs_leave_out_an_unreachable_manager_while_one_answers():
     assert logic.manager_addrs_from(None, lost) == ['10.0.0.1:2377', '10.0.0.2:2377', '10.0.0.3:2377']
 
 
+def test_manager_addrs_put_the_answering_manager_first():
+    """The engine joins through the first address only: the manager that answered (a first manager
+    just stopped is not seen unreachable yet, and would sort first)."""
+    nodes = logic.summarize_nodes([node('m1', 'manager', addr='10.0.0.1'), node('m2', 'manager', addr='10.0.0.2'),
+                                   node('m3', 'manager', addr='10.0.0.3')])
+    assert logic.manager_addrs_from(swarm(), nodes)[0] == '10.0.0.1:2377'
+    assert logic.manager_addrs_from(dict(swarm(), NodeAddr='10.0.0.2'), nodes) == [
+        '10.0.0.2:2377', '10.0.0.1:2377', '10.0.0.3:2377']
+    assert logic.manager_addrs_from(None, nodes, '10.0.0.3')[0] == '10.0.0.3:2377'
+
+
 def test_render_summary():
     nodes = logic.summarize_nodes([node('m1', 'manager', addr='10.0.0.1', leader=True),
                                    node('m2', 'manager', addr='10.0.0.2', reachability='unreachable'),

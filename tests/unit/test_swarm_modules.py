@@ -281,7 +281,8 @@ def test_manager_force_leaves_and_joins(run):
                                                              'listen_addr': '0.0.0.0:2377'}),
     ]
     assert result['cluster_id'] == CLUSTER and result['node_id'] == 'node-m2'
-    assert result['manager_addrs'] == ['10.0.0.1:2377', '10.0.0.2:2377']
+    # Its own address first: the engine joins through the first one, and this one answered.
+    assert result['manager_addrs'] == ['10.0.0.2:2377', '10.0.0.1:2377']
 
 
 def test_manager_pending_node_leaves_and_rejoins(run):
