@@ -78,6 +78,9 @@ def test_a_rebuilt_first_manager_rejoins_the_same_cluster(lab):
     assert {(n, s) for n, s, _m in nodes if s == "Ready"} == {(host, "Ready") for host in h[:4]}, nodes
     # The service on the other nodes kept its two tasks.
     assert running_tasks(lab, h[1]) == lab.tasks
+    # Not done yet: the old machine's entry stays a manager, not Ready (4 Raft members, 3 up):
+    # removed by hand below, before another manager stops.
+    assert [s for n, s, m in nodes if n == h[0] and m and s != "Ready"], nodes
 
 
 def test_a_rerun_after_the_rebuild_changes_nothing(lab):
@@ -89,6 +92,13 @@ def test_a_rerun_after_the_rebuild_changes_nothing(lab):
 
 def test_first_manager_stopped_a_limited_run_adds_an_agent_through_another_manager(lab):
     h = lab.names()
+    # What the run does not do yet (issue 23): remove the rebuilt first manager's old entry. With it,
+    # node1 stopped would leave 2 of 4 managers, no leader.
+    stale = lab.run(h[1], "docker node ls --filter role=manager --format '{{.ID}} {{.Hostname}} {{.Status}}'").stdout
+    for line in stale.splitlines():
+        node_id, hostname, status = line.split()[:3]
+        if hostname == h[0] and status != "Ready":
+            lab.run(h[1], "docker node demote %s && docker node rm --force %s" % (node_id, node_id))
     subprocess.run(["docker", "stop", "-t", "5", h[0]], check=True, stdout=subprocess.DEVNULL)
     try:
         rc, out, recap = playbook(SITE, inventory(lab, h[3:5], "hosts5"), "--limit", h[4], check=False)
