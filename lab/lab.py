@@ -12,6 +12,8 @@ the `dcswarm-` prefix and the label `dcswarm.lab=<lab name>`, so `down` removes 
     lab.py load IMAGE... [--name LAB]   copy local images into every node's engine
                                (the test images below are built first when needed)
     lab.py inventory [--name LAB]   print the inventory path
+    lab.py rebuild NODE [--name LAB]   a node's machine rebuilt: its container and engine data
+                               removed, a fresh one started with the same name and kind
     lab.py engine-stop         stop the dockerd that `engine` started, if it started one
 """
 
@@ -289,6 +291,19 @@ def start_node(name, index, kind):
     return node
 
 
+def rebuild(name, node):
+    """Remove a node's container with its engine's data and start a fresh one of the same name
+    and kind (its address may change): a machine rebuilt from scratch."""
+    if node not in lab_containers(name):
+        raise SystemExit("lab: %s is not a node of lab %s" % (node, name))
+    kind = docker("inspect", "--format", '{{ index .Config.Labels "%s.kind" }}' % PREFIX, node).stdout.strip()
+    index = int(node.rsplit("node", 1)[1])
+    docker("rm", "-f", "-v", node)
+    start_node(name, index, kind)
+    wait_for_docker(node)
+    log("%s rebuilt (%s), address %s" % (node, kind, node_ip(node, network_name(name))))
+
+
 def up(count, managers, kinds, name, insecure=False):
     if count < 1 or managers < 1 or managers > count:
         raise SystemExit("lab: need 1 <= managers <= nodes (got %d managers, %d nodes)"
@@ -356,7 +371,9 @@ def main(argv=None):
                       % ",".join(DEFAULT_MIX))
     load_p = sub.add_parser("load")
     load_p.add_argument("images", nargs="+")
-    for p in (up_p, sub.add_parser("down"), sub.add_parser("inventory"), load_p):
+    rebuild_p = sub.add_parser("rebuild")
+    rebuild_p.add_argument("node")
+    for p in (up_p, sub.add_parser("down"), sub.add_parser("inventory"), load_p, rebuild_p):
         p.add_argument("--name", default=os.environ.get("DCSWARM_LAB", "lab"),
                        help="lab name, so several labs can coexist (env DCSWARM_LAB)")
     args = parser.parse_args(argv)
@@ -372,6 +389,8 @@ def main(argv=None):
             build_test_images()
     elif args.cmd == "load":
         load_images(args.name, args.images)
+    elif args.cmd == "rebuild":
+        rebuild(args.name, args.node)
     elif args.cmd == "up":
         up(args.count, args.managers, kinds, args.name, args.insecure)
     elif args.cmd == "down":

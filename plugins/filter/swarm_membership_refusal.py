@@ -19,6 +19,7 @@ description:
     with when the first manager's state is unknown (O(first_manager) is not a dict, because that host failed or
     was unreachable), or when the host is in another swarm or in this one with the other role
     (P(dockercluster.swarm.swarm_membership_problem#filter)) and O(force) is not set.
+  - A host that manages another swarm with other nodes is not advised to set O(force) (it would abandon them).
   - An empty string when the host may take its place.
 options:
   _input:
@@ -66,9 +67,10 @@ _value:
 '''
 
 
-def refusal_message(host, problem, first_host, first_known, is_manager, force=False):
+def refusal_message(host, problem, first_host, first_known, is_manager, force=False, others=0):
     """The message for ``host`` given its membership problem (swarm_membership_problem, '' for
-    none) and whether the first manager's state was known at all; '' when it is not refused."""
+    none) and whether the first manager's state was known at all; '' when it is not refused.
+    ``others``: the other nodes of the swarm the host manages, which force would abandon."""
     from ansible.plugins.filter.core import to_bool
 
     if not first_known:
@@ -76,6 +78,10 @@ def refusal_message(host, problem, first_host, first_known, is_manager, force=Fa
                 'place in the cluster cannot be checked. Nothing was changed on it.' % (host, first_host))
     if not problem or to_bool(force):
         return ''
+    if others:
+        return ('%s %s. Nothing was changed on it. It manages that swarm, which has %d other node%s: leaving it '
+                'would abandon them. Remove it from the inventory, or move that swarm\'s work elsewhere and '
+                'make it leave by hand (docker swarm leave).' % (host, problem, others, '' if others == 1 else 's'))
     return ('%s %s. Nothing was changed on it. Remove it from the inventory, make it leave that swarm (docker '
             'swarm leave), or set %s: true for it to leave and join this cluster.'
             % (host, problem, 'swarm_manager_force' if to_bool(is_manager) else 'swarm_agent_force'))
@@ -85,11 +91,18 @@ def swarm_membership_refusal(mine, host, first_host, first_manager, is_manager, 
     # Imported when called, not when the file loads: docs/architecture.md, "Filters load lazily".
     from ansible.plugins.filter.core import to_bool
     from ansible_collections.dockercluster.swarm.plugins.filter.swarm_membership import swarm_membership_problem
+    from ansible_collections.dockercluster.swarm.plugins.module_utils import swarm_logic
 
     first_known = isinstance(first_manager, dict)
     problem = swarm_membership_problem(mine, first_manager, 'manager' if to_bool(is_manager) else 'worker',
                                        host == first_host) if first_known else ''
-    return refusal_message(host, problem, first_host, first_known, is_manager, force)
+    swarm = swarm_logic.swarm_section(mine if isinstance(mine, dict) else {})
+    try:
+        others = max(int(swarm.get('Nodes') or 0) - 1, 0) \
+            if swarm_logic.is_manager(swarm) and problem.startswith('is already in another swarm') else 0
+    except (TypeError, ValueError):
+        others = 0
+    return refusal_message(host, problem, first_host, first_known, is_manager, force, others)
 
 
 class FilterModule(object):

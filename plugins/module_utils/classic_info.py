@@ -14,6 +14,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_logic import (
+    addr_host,
+    expected_nodes,
+)
+
 MARK = u'\u2514'
 STATUSES = ('healthy', 'pending', 'unhealthy', 'disconnected')
 _FIELDS = {
@@ -93,14 +98,18 @@ def parse_info(info):
 
 
 def check_healthy(parsed, expect_healthy):
-    """dict(ok, missing, not_healthy {name: status}, problems); names match node name or address host."""
+    """dict(ok, missing, not_healthy {name: status}, problems); each entry (a name, or a dict with
+    what the run knows of the host, as swarm_logic.expected_nodes reads it) matches a node by its
+    name or by its address's host."""
     missing, not_healthy = [], {}
-    for want in expect_healthy or []:
+    for entry in expected_nodes(expect_healthy):
+        want = entry['name']
         want_l = want.lower()
         matches = [n for n in parsed['nodes']
                    if n['name'].lower() in (want_l, want_l.split('.')[0])
                    or n['name'].lower().split('.')[0] == want_l
-                   or (n['addr'] or '').rsplit(':', 1)[0] == want]
+                   or (n['addr'] or '').rsplit(':', 1)[0] == want
+                   or addr_host(n['addr'] or '') in entry['addresses']]
         if not matches:
             missing.append(want)
         elif not any(n['status'] == 'healthy' for n in matches):

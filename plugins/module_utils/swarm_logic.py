@@ -578,11 +578,26 @@ def summarize_nodes(nodes):
     return items
 
 
-def manager_addrs_from(swarm_info=None, node_summaries=None):
-    """Manager addresses (host:2377 form): nodes' ManagerStatus.Addr, else RemoteManagers."""
+def manager_addrs_from(swarm_info=None, node_summaries=None, local_addr=None):
+    """Manager addresses (host:2377 form): nodes' ManagerStatus.Addr, else RemoteManagers; sorted,
+    but the answering manager's own first (``local_addr``, else ``swarm_info``'s NodeAddr).
+
+    The engine joins through the first address alone: the manager that answered is the one known
+    to be up (another may have just stopped and not be seen unreachable yet). A manager the others
+    find unreachable (a rebuilt machine's old entry, a node down) is left out while any is reachable.
+    """
+    result = _manager_addrs(swarm_info, node_summaries)
+    local = addr_host(local_addr or swarm_section(swarm_info or {}).get('NodeAddr') or '')
+    mine = [addr for addr in result if local and addr_host(addr) == local]
+    return mine[:1] + [addr for addr in result if addr not in mine[:1]]
+
+
+def _manager_addrs(swarm_info, node_summaries):
     result = []
-    for item in node_summaries or []:
-        if item.get('role') == 'manager' and item.get('manager_addr'):
+    managers = [item for item in node_summaries or [] if item.get('role') == 'manager' and item.get('manager_addr')]
+    reachable = [item for item in managers if item.get('manager_reachability') != 'unreachable']
+    for item in reachable or managers:
+        if item:
             try:
                 addr = normalize_manager_addr(item['manager_addr'])
             except ValueError:
@@ -630,11 +645,83 @@ def _host_matches(expected, hostname):
         return False
     if expected == hostname:
         return True
+    if parse_ip(expected) is not None or parse_ip(hostname) is not None:
+        return False
     if '.' not in expected:
         return hostname.split('.')[0] == expected
     if '.' not in hostname:
         return expected.split('.')[0] == hostname
     return False
+
+
+def _identity_addr(value):
+    """An address that can name one node: an IP (of ``ip``, ``ip:port``, ``[v6]:port``), not a
+    loopback, link-local or unspecified one; None otherwise (host names are not compared)."""
+    ip = parse_ip(addr_host(value))
+    if ip is None or ip.is_loopback or ip.is_unspecified or ip.is_link_local:
+        return None
+    return ip.compressed
+
+
+def expected_nodes(expect_ready):
+    """``expect_ready`` entries as dicts: ``name`` (what results name it by), ``node_id`` and
+    ``addresses`` (a set of IPs).
+
+    An entry is a host name (as before: matched with the nodes' host names, and, when it is an
+    IP address, with their addresses) or a dict ``{name, node_id, addresses}``: what the run
+    knows of the host (its node ID as its own engine reported it, its interfaces' addresses,
+    ``ansible_host``, its advertise address). An address given for more than one entry names
+    no node (every Docker host has docker0's 172.17.0.1) and is dropped from all of them.
+    Raises ValueError naming a bad entry.
+    """
+    result = []
+    for item in expect_ready or []:
+        if isinstance(item, dict):
+            unknown = sorted(set(item) - set(('name', 'node_id', 'addresses')))
+            if unknown:
+                raise ValueError('expect_ready: unknown key(s) %s in %r (name, node_id, addresses)'
+                                 % (', '.join(unknown), item))
+            name = _text(item.get('name')).strip()
+            node_id = _text(item.get('node_id')).strip()
+            addresses = item.get('addresses') or []
+            if not isinstance(addresses, (list, tuple, set)):
+                addresses = [addresses]
+        else:
+            name, node_id, addresses = _text(item).strip(), '', []
+        if not name:
+            raise ValueError('expect_ready: %r has no name' % (item,))
+        found = set()
+        for addr in list(addresses) + [name]:
+            ip = _identity_addr(addr)
+            if ip is not None:
+                found.add(ip)
+        result.append(dict(name=name, node_id=node_id or None, addresses=found))
+    owners = {}
+    for entry in result:
+        for ip in entry['addresses']:
+            owners.setdefault(ip, set()).add(entry['name'])
+    for entry in result:
+        entry['addresses'] = set(ip for ip in entry['addresses'] if len(owners[ip]) == 1)
+    return result
+
+
+def _node_addrs(node):
+    found = set()
+    for value in (node.get('addr'), node.get('manager_addr')):
+        ip = _identity_addr(value) if value else None
+        if ip is not None:
+            found.add(ip)
+    return found
+
+
+def node_matches(expected, node):
+    """Whether a node (node_summary()) is the expected host (an expected_nodes() entry): the same
+    node ID, one of its addresses, or its host name."""
+    if expected['node_id'] and node.get('id') == expected['node_id']:
+        return True
+    if expected['addresses'] & _node_addrs(node):
+        return True
+    return _host_matches(expected['name'], node.get('hostname'))
 
 
 def _manager_ok(node):
@@ -645,16 +732,19 @@ def _manager_ok(node):
 def check_expectations(node_summaries, expect_ready=None, expect_managers=None):
     """Compare the nodes with what is expected.
 
-    A hostname counts as ready when any node of that name is Ready (a node that
-    left and joined again leaves a Down entry with the same name behind).
-    Short names match FQDNs by their first label.
+    ``expect_ready``: entries as expected_nodes() reads them (a host name, or a dict with what the
+    run knows of the host). A host counts as ready when any node matching it is Ready (a node that
+    left and joined again leaves a Down entry behind). Short names match FQDNs by their first label.
+    Results name each host by its entry's ``name``.
 
-    Returns dict(ok, missing, not_ready {hostname: status}, managers_ready, problems [str]).
+    Returns dict(ok, missing, not_ready {name: status}, managers_ready, problems [str]).
+    Raises ValueError for a bad entry.
     """
     missing = []
     not_ready = {}
-    for name in expect_ready or []:
-        matches = [n for n in node_summaries if _host_matches(name, n['hostname'])]
+    for want in expected_nodes(expect_ready):
+        name = want['name']
+        matches = [n for n in node_summaries if node_matches(want, n)]
         if not matches:
             missing.append(name)
         elif not any(n['status'] == 'ready' for n in matches):
@@ -669,3 +759,100 @@ def check_expectations(node_summaries, expect_ready=None, expect_managers=None):
         problems.append('expected %d Ready and reachable managers, found %d' % (expect_managers, managers_ready))
     return dict(ok=not problems, missing=missing, not_ready=not_ready,
                 managers_ready=managers_ready, problems=problems)
+
+
+# ------------------------------------------------------------ the cluster
+
+def _manager_addr_hosts(swarm):
+    hosts = set(addr_host(item.get('Addr')) for item in (swarm.get('RemoteManagers') or []) if item)
+    hosts.discard('')
+    return hosts
+
+
+def _describe_cluster(cluster_id, found):
+    parts = ['managers %s' % ', '.join(found['managers'])]
+    if found['workers']:
+        parts.append('workers %s' % ', '.join(found['workers']))
+    return 'cluster %s (%s)' % (cluster_id, '; '.join(parts))
+
+
+def find_cluster(hosts):
+    """The cluster the inventory's hosts are in, judged from every host's read, before any change.
+
+    ``hosts``: the inventory's hosts, managers first, each in its group's order, as dicts
+    ``name``, ``manager`` (listed as a manager), ``swarm`` (its Swarm state as its own engine
+    reported it; None when it could not be read) and ``force`` (swarm_*_force: it is to leave
+    whatever swarm it is in, so its membership does not count).
+
+    The cluster is the one the inventory's managers are managers of, whichever host comes first:
+    a rebuilt first manager (in no swarm) does not make a new one, it joins. (An agent in a swarm
+    of its own is judged alone, by the membership verdict.) Returns a dict:
+
+    - ``id``: that cluster's ID, '' when no inventory manager is in a swarm (``create``: the first
+      manager initialises one);
+    - ``manager``: the manager to use for it (init, tokens, fan-out, verify): the first inventory
+      manager that answered as an active manager of it; with ``create``, the first manager;
+    - ``first``, ``members`` (inventory hosts in it: its managers, and the workers that share a
+      manager address with it), ``unread`` (hosts not read);
+    - ``problem``: '' or why no host may change: inventory managers in two different clusters
+      (both named; no advice to force, which would abandon one of them), or no cluster found while
+      a manager could not be read (it may be in one: a cluster is created only when no inventory
+      host is in one).
+    """
+    managers = [h for h in hosts if h.get('manager')]
+    first = managers[0]['name'] if managers else ''
+    unread = [h['name'] for h in hosts if not isinstance(h.get('swarm'), dict)]
+    clusters = {}
+    order = []
+    for host in managers:
+        swarm = host.get('swarm')
+        if not isinstance(swarm, dict) or host.get('force'):
+            continue
+        swarm = swarm_section(swarm)
+        cluster_id = (swarm.get('Cluster') or {}).get('ID')
+        if not is_manager(swarm) or not cluster_id:
+            continue
+        if cluster_id not in clusters:
+            clusters[cluster_id] = dict(managers=[], workers=[], addrs=set())
+            order.append(cluster_id)
+        clusters[cluster_id]['managers'].append(host['name'])
+        clusters[cluster_id]['addrs'] |= _manager_addr_hosts(swarm)
+    for host in hosts:
+        swarm = host.get('swarm')
+        if not isinstance(swarm, dict) or host.get('force'):
+            continue
+        swarm = swarm_section(swarm)
+        if local_state(swarm) != 'active' or swarm.get('ControlAvailable'):
+            continue
+        # A worker knows its cluster's managers, not its ID: the cluster it shares the most manager
+        # addresses with (a rebuilt manager may have kept its address).
+        seen = _manager_addr_hosts(swarm)
+        shared = sorted(((len(seen & clusters[cluster_id]['addrs']), -order.index(cluster_id), cluster_id)
+                         for cluster_id in order), reverse=True)
+        if shared and shared[0][0]:
+            clusters[shared[0][2]]['workers'].append(host['name'])
+    result = dict(id='', manager=first, create=False, first=first, members=[], unread=unread, problem='')
+    if len(order) > 1:
+        named = [_describe_cluster(cluster_id, clusters[cluster_id]) for cluster_id in order]
+        result['problem'] = (
+            'The inventory\'s hosts are in %d different swarms: %s. A run makes them one cluster, so it '
+            'changes nothing while they are in several. Keep one: make the hosts of the other%s leave it by '
+            'hand ("docker swarm leave" on each; on its last manager that ends that cluster and its '
+            'services), or take them out of the inventory. Nothing was changed.'
+            % (len(order), ' and '.join(named), 's' if len(order) > 2 else ''))
+        return result
+    if order:
+        found = clusters[order[0]]
+        result.update(id=order[0], manager=found['managers'][0], members=found['managers'] + found['workers'])
+        return result
+    unread_managers = [h['name'] for h in managers if h['name'] in unread]
+    if unread_managers:
+        result['problem'] = (
+            'No manager of the inventory that could be read is in a swarm, and %s could not be read (failed '
+            'or unreachable): %s may be in one, and a cluster is created only when no inventory host is in '
+            'one. Nothing was changed. Bring %s back, or take %s out of the inventory.'
+            % (', '.join(unread_managers), 'it' if len(unread_managers) == 1 else 'they',
+               'it' if len(unread_managers) == 1 else 'them', 'it' if len(unread_managers) == 1 else 'them'))
+        return result
+    result['create'] = True
+    return result

@@ -34,12 +34,18 @@ extends_documentation_fragment:
 options:
   expect_ready:
     description:
-      - Host names that must be nodes of the cluster with status C(ready).
-      - A name matches a node's host name exactly (case-insensitive), or by its first label when one of
-        them is a short name. When several nodes have the name (a node that left and joined again leaves
-        a C(down) entry behind), one Ready node is enough.
+      - The hosts that must be nodes of the cluster with status C(ready) (with O(backend=classic), C(healthy)).
+      - Each is a host name, or a dict with what the run knows of the host, C(name) (what the results call
+        it), C(node_id) (its node ID, as its own engine reported it) and C(addresses) (its IP addresses,
+        of its interfaces, C(ansible_host), its advertise address). The swarm_manager and swarm_agent roles give dicts,
+        so that hosts named in the inventory by IP address or by an alias find their nodes.
+      - A host matches a node with its node ID, with one of its addresses (an address given for more than
+        one host, like docker0's, matches none), or by name; a name matches a node's host name exactly
+        (case-insensitive), or by its first label when one of them is a short name, and a name that is an
+        IP address is one of the host's addresses. When several nodes match (a node that left and joined
+        again leaves a C(down) entry behind), one Ready node is enough.
     type: list
-    elements: str
+    elements: raw
     default: []
   expect_managers:
     description:
@@ -174,17 +180,17 @@ summary:
     - "  \u2514 Availability: Active"
     - "  \u2514 Engine: 26.1.5"
 manager_addrs:
-  description: C(addr:port) of every manager, sorted.
+  description: C(addr:port) of every manager (reachable ones, while any is), this one first (the engine joins through the first), then sorted.
   returned: always when the host is a manager
   type: list
   elements: str
 missing:
-  description: Names in O(expect_ready) that match no node.
+  description: The names of the hosts in O(expect_ready) that match no node.
   returned: always when the host is a manager
   type: list
   elements: str
 not_ready:
-  description: Names in O(expect_ready) whose nodes are not Ready (with O(backend=classic), not Healthy), with their status.
+  description: The names of the hosts in O(expect_ready) whose nodes are not Ready (with O(backend=classic), not Healthy), with their status.
   returned: always when the host is a manager
   type: dict
   sample: {node3: down}
@@ -342,7 +348,7 @@ class ClassicInfo(object):
 def main():
     argument_spec = docker_api_argspec(
         backend=dict(type='str', default='swarmkit', choices=['swarmkit', 'classic']),
-        expect_ready=dict(type='list', elements='str', default=[]),
+        expect_ready=dict(type='list', elements='raw', default=[]),
         expect_managers=dict(type='int'),
         wait_timeout=dict(type='int', default=0),
         discovery=dict(type='str', no_log=True),
@@ -352,6 +358,10 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     if module.params['wait_timeout'] < 0:
         module.fail_json(msg='wait_timeout: %r must not be negative' % (module.params['wait_timeout'],))
+    try:
+        logic.expected_nodes(module.params['expect_ready'])
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
     if module.params['expect_managers'] is not None and module.params['expect_managers'] < 1:
         module.fail_json(msg='expect_managers: %r must be at least 1' % (module.params['expect_managers'],))
     if module.params['backend'] == 'classic':

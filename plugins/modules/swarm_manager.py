@@ -276,7 +276,7 @@ node_id:
   type: str
   sample: x2n4bvcbz1ezjcm9vnmdu2s6b
 manager_addrs:
-  description: C(addr:port) of every manager of the cluster, sorted.
+  description: C(addr:port) of every manager of the cluster (reachable ones, while any is), this one first, then sorted.
   returned: always
   type: list
   elements: str
@@ -440,7 +440,8 @@ class SwarmManager(SwarmMember):
             tokens = inspect.get('JoinTokens') or {}
             self.result.update(worker_token=tokens.get('Worker'), manager_token=tokens.get('Manager'))
         nodes = logic.summarize_nodes(self.engine.nodes())
-        self.result['manager_addrs'] = logic.manager_addrs_from(None, nodes) or self.result['manager_addrs']
+        self.result['manager_addrs'] = logic.manager_addrs_from(None, nodes, self.result.get('advertise_addr')) \
+            or self.result['manager_addrs']
 
     def _advertise(self, initialise):
         params = self.params

@@ -177,7 +177,7 @@ cluster_id:
   type: str
   sample: 9xk2ho0pqfzrb8hk0upy6pxc1
 manager_addrs:
-  description: C(addr:port) of every manager of the cluster, sorted.
+  description: C(addr:port) of every manager of the cluster (reachable ones, while any is), this one first, then sorted.
   returned: success
   type: list
   elements: str

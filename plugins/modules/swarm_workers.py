@@ -97,13 +97,14 @@ options:
     default: 60
   expect_ready:
     description:
-      - Host names that must then be Ready nodes of the cluster, matched as
-        M(dockercluster.swarm.swarm_info) matches them; checked, polling every quarter second for up to
+      - The hosts that must then be Ready nodes of the cluster, given and matched as
+        M(dockercluster.swarm.swarm_info)'s O(dockercluster.swarm.swarm_info#module:expect_ready) (a host
+        name, or a dict C(name), C(node_id), C(addresses)); checked, polling every quarter second for up to
         O(wait_timeout) seconds, only when every worker joined or was in place (not in check mode).
       - The outcome is RV(expectations_met), never a failure (the swarm_manager role's verify makes its own
         check, and fails naming the nodes, when this one was not met).
     type: list
-    elements: str
+    elements: raw
     default: []
   wait_timeout:
     description: Seconds to wait for O(expect_ready).
@@ -270,6 +271,10 @@ def check_workers(params):
                 continue
         for problem in validate_connection_params(dict(docker_host=worker['docker_host'])):
             problems.append('workers[%s]: %s' % (worker['name'], problem))
+    try:
+        logic.expected_nodes(params.get('expect_ready'))
+    except ValueError as exc:
+        problems.append(str(exc))
     for option in ('worker_timeout', 'join_timeout'):
         if params[option] <= 0:
             problems.append('%s: %r must be a positive number of seconds' % (option, params[option]))
@@ -344,7 +349,7 @@ def main():
         engine_port=dict(type='int', default=2375),
         worker_timeout=dict(type='int', default=5),
         join_timeout=dict(type='int', default=60),
-        expect_ready=dict(type='list', elements='str', default=[]),
+        expect_ready=dict(type='list', elements='raw', default=[]),
         wait_timeout=dict(type='int', default=30),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)

@@ -231,6 +231,9 @@ def test_parse_info():
     assert not check['ok'] and check['missing'] == ['node9']
     assert check['not_healthy'] == {'node2.example.com': 'pending', '10.0.11.152': 'unhealthy'}
     assert 'Nodes: 3' in cinfo.render(parsed)
+    # A host the inventory names by alias: found by one of its addresses.
+    check = cinfo.check_healthy(parsed, [{'name': 'alpha', 'addresses': ['10.0.11.150']}, {'name': 'bravo'}])
+    assert check['missing'] == ['bravo'] and check['not_healthy'] == {}
 
 
 def test_parse_info_replica_and_not_classic():

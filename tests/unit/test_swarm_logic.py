@@ -398,6 +398,29 @@ def test_summarize_sort_and_cluster_summary():
     assert logic.manager_addrs_from(swarm(managers=('10.0.0.7:2377',)), []) == ['10.0.0.7:2377']
 
 
+def test_manager_addrs_leave_out_an_unreachable_manager_while_one_answers():
+    """A rebuilt first manager's old entry stays in the list, unreachable, maybe at its new
+    machine's address: a node told to join there would wait for it (issue 23)."""
+    nodes = logic.summarize_nodes([node('m1', 'manager', addr='10.0.0.1', state='down', reachability='unreachable',
+                                        node_id='old'),
+                                   node('m2', 'manager', addr='10.0.0.2', leader=True),
+                                   node('m3', 'manager', addr='10.0.0.3')])
+    assert logic.manager_addrs_from(None, nodes) == ['10.0.0.2:2377', '10.0.0.3:2377']
+    lost = [dict(n, manager_reachability='unreachable') for n in nodes]
+    assert logic.manager_addrs_from(None, lost) == ['10.0.0.1:2377', '10.0.0.2:2377', '10.0.0.3:2377']
+
+
+def test_manager_addrs_put_the_answering_manager_first():
+    """The engine joins through the first address only: the manager that answered (a first manager
+    just stopped is not seen unreachable yet, and would sort first)."""
+    nodes = logic.summarize_nodes([node('m1', 'manager', addr='10.0.0.1'), node('m2', 'manager', addr='10.0.0.2'),
+                                   node('m3', 'manager', addr='10.0.0.3')])
+    assert logic.manager_addrs_from(swarm(), nodes)[0] == '10.0.0.1:2377'
+    assert logic.manager_addrs_from(dict(swarm(), NodeAddr='10.0.0.2'), nodes) == [
+        '10.0.0.2:2377', '10.0.0.1:2377', '10.0.0.3:2377']
+    assert logic.manager_addrs_from(None, nodes, '10.0.0.3')[0] == '10.0.0.3:2377'
+
+
 def test_render_summary():
     nodes = logic.summarize_nodes([node('m1', 'manager', addr='10.0.0.1', leader=True),
                                    node('m2', 'manager', addr='10.0.0.2', reachability='unreachable'),
@@ -428,6 +451,74 @@ def test_check_expectations():
     assert logic.check_expectations(nodes, [], 3)['problems'] == [
         'expected 3 Ready and reachable managers, found 1']
     assert logic.check_expectations(nodes)['ok'] is True
+
+
+# Hosts named in the inventory by IP address (k3s-ansible's sample) or by an alias: the nodes report
+# their own host names, so the run matches them by what it knows of each host (issue 23, item 2).
+def lab_nodes():
+    return logic.summarize_nodes([
+        node('node-a', 'manager', addr='10.0.0.1', leader=True, node_id='ida'),
+        node('node-b', addr='10.0.0.2', node_id='idb'),
+        node('node-c', addr='10.0.0.3', node_id='idc'),
+    ])
+
+
+def test_hosts_named_by_ip_match_their_nodes_by_address():
+    check = logic.check_expectations(lab_nodes(), ['10.0.0.1', '10.0.0.2', '10.0.0.3'], 1)
+    assert check['ok'] is True, check
+    # Before: every host "missing" (the names compared with host names only).
+    check = logic.check_expectations(lab_nodes(), ['10.0.0.1', '10.0.0.9'])
+    assert check['missing'] == ['10.0.0.9']
+
+
+def test_hosts_named_by_alias_match_by_node_id_or_address():
+    expected = [{'name': 'alpha', 'node_id': 'ida', 'addresses': []},
+                {'name': 'bravo', 'node_id': '', 'addresses': ['127.0.0.1', '10.0.0.2', '172.17.0.1']},
+                {'name': 'charlie', 'addresses': '10.0.0.3:2377'},
+                {'name': 'delta', 'node_id': 'gone', 'addresses': ['10.0.0.4', '172.17.0.1']}]
+    check = logic.check_expectations(lab_nodes(), expected, 1)
+    # Reported by name; docker0's address, on every host, names no node.
+    assert check['missing'] == ['delta'] and check['not_ready'] == {}, check
+    # The same aliases without what the run knows of them: missing, as every run was before.
+    assert logic.check_expectations(lab_nodes(), ['alpha', 'bravo'])['missing'] == ['alpha', 'bravo']
+
+
+def test_an_alias_reports_its_node_not_ready_and_a_rejoined_node_counts():
+    nodes = logic.summarize_nodes([
+        node('node-a', 'manager', addr='10.0.0.1', leader=True, node_id='ida'),
+        node('node-b', addr='10.0.0.2', node_id='old', state='down'),   # rebuilt: its stale entry
+        node('node-b', addr='10.0.0.2', node_id='new'),
+        node('node-c', addr='10.0.0.3', node_id='idc', state='down'),
+    ])
+    expected = [{'name': 'bravo', 'node_id': 'old', 'addresses': ['10.0.0.2']},
+                {'name': 'charlie', 'node_id': 'idc'}]
+    check = logic.check_expectations(nodes, expected)
+    assert check['not_ready'] == {'charlie': 'down'} and check['missing'] == []
+
+
+def test_an_address_several_hosts_give_names_none_of_them():
+    # Two entries give 10.0.0.1 (say a shared NAT address): it matches neither.
+    entries = logic.expected_nodes([{'name': 'x', 'addresses': ['10.0.0.1', '10.0.0.7']},
+                                    {'name': 'y', 'addresses': ['10.0.0.1']}, 'x'])
+    assert [e['addresses'] for e in entries] == [{'10.0.0.7'}, set(), set()]
+    assert logic.check_expectations(lab_nodes(), [{'name': 'y', 'addresses': ['10.0.0.1']},
+                                                  {'name': 'z', 'addresses': ['10.0.0.1']}])['missing'] == ['y', 'z']
+
+
+def test_expected_nodes_reads_names_and_dicts():
+    assert logic.expected_nodes(['node1', {'name': 'fd00::1', 'addresses': ['[fd00::2]:2377', 'fe80::1', 'host']}]) == [
+        {'name': 'node1', 'node_id': None, 'addresses': set()},
+        {'name': 'fd00::1', 'node_id': None, 'addresses': {'fd00::1', 'fd00::2'}}]
+    with pytest.raises(ValueError, match='has no name'):
+        logic.expected_nodes([{'node_id': 'x'}])
+    with pytest.raises(ValueError, match=r"unknown key\(s\) hostname"):
+        logic.expected_nodes([{'name': 'a', 'hostname': 'b'}])
+
+
+def test_a_name_that_is_an_ip_is_not_matched_by_label():
+    assert not logic._host_matches('10.0.0.5', '10')
+    assert not logic._host_matches('10', '10.0.0.5')
+    assert logic._host_matches('10.0.0.5', '10.0.0.5')
 
 
 def test_host_matching():

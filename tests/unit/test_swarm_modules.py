@@ -281,7 +281,8 @@ def test_manager_force_leaves_and_joins(run):
                                                              'listen_addr': '0.0.0.0:2377'}),
     ]
     assert result['cluster_id'] == CLUSTER and result['node_id'] == 'node-m2'
-    assert result['manager_addrs'] == ['10.0.0.1:2377', '10.0.0.2:2377']
+    # Its own address first: the engine joins through the first one, and this one answered.
+    assert result['manager_addrs'] == ['10.0.0.2:2377', '10.0.0.1:2377']
 
 
 def test_manager_pending_node_leaves_and_rejoins(run):
@@ -566,6 +567,21 @@ def test_info_expect_ready_failure_names_nodes(run):
     assert result['msg'] == 'cluster nodes not as expected: not in the cluster: w3; not Ready: w2 (down)'
     assert result['missing'] == ['w3'] and result['not_ready'] == {'w2': 'down'}
     assert len(result['nodes']) == 3 and result['summary'][0] == 'Nodes: 3'
+
+
+def test_info_expect_ready_by_what_the_run_knows(run):
+    """Hosts named by IP or alias: found by address or node ID, reported by their names."""
+    client = FakeClient(manager(), nodes=NODES)
+    expected = ['10.0.0.1', {'name': 'alias1', 'node_id': 'id-w1', 'addresses': []},
+                {'name': 'alias2', 'node_id': '', 'addresses': ['10.0.0.6']}, {'name': 'alias3'}]
+    result, failed = run(swarm_info, {'expect_ready': expected}, client)
+    assert failed
+    assert result['msg'] == 'cluster nodes not as expected: not in the cluster: alias3; not Ready: alias2 (down)'
+
+
+def test_info_refuses_a_bad_expect_ready_entry(run):
+    result, failed = run(swarm_info, {'expect_ready': [{'name': 'a', 'node': 'x'}]}, FakeClient(manager(), nodes=NODES))
+    assert failed and result['msg'].startswith('expect_ready: unknown key(s) node')
 
 
 def test_info_waits_until_ready(run, monkeypatch):

@@ -574,6 +574,11 @@ def options(workers, **params):
     return dict(dict(workers=workers, worker_timeout=5, join_timeout=60, wait_timeout=30), **params)
 
 
+def test_check_workers_refuses_a_bad_expect_ready_entry():
+    assert swarm_workers.check_workers(options([spec('w1')], expect_ready=['a', {'addresses': ['10.0.0.1']}])) == [
+        "expect_ready: {'addresses': ['10.0.0.1']} has no name"]
+
+
 def test_check_workers_accepts_good_options():
     assert swarm_workers.check_workers(options([spec('w1'), spec('w2')], wait_timeout=0)) == []
 

@@ -1,0 +1,126 @@
+"""The roles' own vars on "the cluster" (issue 23, item 1), rendered on localhost with made-up reads:
+a 3-manager cluster whose first manager's machine was rebuilt (in no swarm). swarm_preflight finds
+the cluster through the second manager and refuses nobody; swarm_manager reads the tokens there and
+joins only the rebuilt first manager; swarm_agent goes through the same manager."""
+
+import json
+import os
+import subprocess
+import sys
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+COLLECTIONS = os.path.dirname(os.path.dirname(os.path.dirname(
+    __import__('ansible_collections.dockercluster.swarm', fromlist=['x']).__path__[0])))
+
+A = 'aaaaaaaaaaaaaaaaaaaaaaaaa'
+MANAGERS = [{'Addr': '10.9.0.%d:2377' % i} for i in (1, 2, 3)]
+READS = {
+    'm1': {'LocalNodeState': 'inactive', 'ControlAvailable': False, 'NodeID': ''},
+    'm2': {'LocalNodeState': 'active', 'ControlAvailable': True, 'NodeID': 'n2', 'Cluster': {'ID': A},
+           'RemoteManagers': MANAGERS},
+    'm3': {'LocalNodeState': 'active', 'ControlAvailable': True, 'NodeID': 'n3', 'Cluster': {'ID': A},
+           'RemoteManagers': MANAGERS},
+    'a1': {'LocalNodeState': 'active', 'ControlAvailable': False, 'NodeID': 'w1', 'RemoteManagers': MANAGERS},
+}
+
+INVENTORY = """
+[swarm_managers]
+m1
+m2
+m3
+[swarm_agents]
+a1
+[all:vars]
+ansible_connection=local
+"""
+
+PLAYBOOK = """
+- name: The reads
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: A read
+      ansible.builtin.set_fact:
+        dockercluster_host: {swarm: "{{ reads[inventory_hostname] }}"}
+- name: The preflight's cluster and verdicts
+  hosts: all
+  gather_facts: false
+  vars_files: [%(root)s/roles/swarm_preflight/vars/main.yml]
+  tasks:
+    - name: The cluster
+      ansible.builtin.set_fact:
+        dockercluster_cluster: "{{ _swarm_preflight_cluster }}"
+      run_once: true
+    - name: The verdicts
+      ansible.builtin.set_fact:
+        refusal: "{{ _swarm_preflight_refusal }}"
+- name: The managers
+  hosts: swarm_managers
+  gather_facts: false
+  vars_files: [%(root)s/roles/swarm_manager/defaults/main.yml, %(root)s/roles/swarm_manager/vars/main.yml]
+  tasks:
+    - name: Keep what they use
+      ansible.builtin.set_fact:
+        via: "{{ _swarm_manager_via }}"
+        to_join: "{{ _swarm_manager_to_join }}"
+        cluster_id: "{{ _swarm_manager_cluster_id }}"
+- name: The agents
+  hosts: swarm_agents
+  gather_facts: false
+  vars_files: [%(root)s/roles/swarm_agent/defaults/main.yml, %(root)s/roles/swarm_agent/vars/main.yml]
+  tasks:
+    - name: Keep what they use
+      ansible.builtin.set_fact:
+        agent_via: "{{ swarm_agent_manager_host }}"
+        in_place: "{{ _swarm_agent_in_place }}"
+- name: Write it all down
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Out
+      ansible.builtin.copy:
+        content: "{{ dict(groups['all'] | zip(groups['all'] | map('extract', hostvars) | list)) | to_json }}"
+        dest: "%(out)s/out.json"
+        mode: "0600"
+"""
+
+
+def render(tmp_path, reads):
+    (tmp_path / 'hosts').write_text(INVENTORY)
+    (tmp_path / 'play.yml').write_text(PLAYBOOK % {'root': REPO_ROOT, 'out': tmp_path})
+    (tmp_path / 'reads.json').write_text(json.dumps({'reads': reads}))
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, 'ansible.cfg'), ANSIBLE_NOCOLOR='1',
+               ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+               ANSIBLE_LOCALHOST_WARNING='0')
+    res = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), 'play.yml',
+                          '-i', 'hosts', '-e', '@reads.json'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         universal_newlines=True, env=env, cwd=str(tmp_path), check=False)
+    assert res.returncode == 0, res.stdout
+    out = json.loads((tmp_path / 'out.json').read_text())
+    return {host: out[host] for host in READS}
+
+
+def test_a_rebuilt_first_manager_joins_through_the_second(tmp_path):
+    out = render(tmp_path, READS)
+    cluster = out['m1']['dockercluster_cluster']
+    assert (cluster['id'], cluster['manager'], cluster['create'], cluster['problem']) == (A, 'm2', False, '')
+    assert {host: out[host]['refusal'] for host in READS} == {host: '' for host in READS}
+    assert {out[host]['via'] for host in ('m1', 'm2', 'm3')} == {'m2'}
+    assert out['m1']['to_join'] == ['m1'] and out['m1']['cluster_id'] == A
+    assert out['a1']['agent_via'] == 'm2' and out['a1']['in_place'] is True
+
+
+def test_fresh_hosts_make_the_cluster_on_the_first_manager(tmp_path):
+    fresh = dict((host, READS['m1']) for host in READS)
+    out = render(tmp_path, fresh)
+    assert out['m2']['dockercluster_cluster']['create'] is True
+    assert out['m2']['via'] == 'm1' and out['m1']['to_join'] == ['m2', 'm3'] and out['a1']['agent_via'] == 'm1'
+
+
+def test_two_clusters_refuse_every_host_naming_both(tmp_path):
+    other = dict(READS['m3'], Cluster={'ID': 'b' * 25}, RemoteManagers=[{'Addr': '10.9.0.3:2377'}])
+    out = render(tmp_path, dict(READS, m1=READS['m2'], m3=other))
+    for host in READS:
+        assert out[host]['refusal'].startswith('%s: The inventory\'s hosts are in 2 different swarms' % host)
+        assert A in out[host]['refusal'] and 'b' * 25 in out[host]['refusal']
+        assert 'force' not in out[host]['refusal']

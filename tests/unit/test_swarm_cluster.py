@@ -1,0 +1,121 @@
+"""The cluster the inventory's hosts are in (issue 23, item 1): swarm_logic.find_cluster and the
+swarm_cluster_choice filter swarm_preflight calls once, after every host's read.
+
+A 3-manager cluster A (m1, m2, m3, agent a1). Its first manager's machine rebuilt (m1 in no swarm),
+or unreachable (not read): the cluster stays A, through m2; before, the first manager's read
+decided alone, so a rebuilt m1 made a second cluster and the others were refused ("already in
+another swarm ... set swarm_manager_force"), and an unreachable m1 refused every host."""
+
+import pytest
+from ansible_collections.dockercluster.swarm.plugins.filter.swarm_cluster import swarm_cluster_choice
+from ansible_collections.dockercluster.swarm.plugins.filter.swarm_membership_refusal import swarm_membership_refusal
+from ansible_collections.dockercluster.swarm.plugins.module_utils import (
+    swarm_logic as logic,
+)
+
+A = 'aaaaaaaaaaaaaaaaaaaaaaaaa'
+B = 'bbbbbbbbbbbbbbbbbbbbbbbbb'
+A_MANAGERS = ('10.0.0.1:2377', '10.0.0.2:2377', '10.0.0.3:2377')
+
+
+def manager(cluster=A, managers=A_MANAGERS, node_id='n'):
+    return {'LocalNodeState': 'active', 'ControlAvailable': True, 'NodeID': node_id, 'Cluster': {'ID': cluster},
+            'RemoteManagers': [{'NodeID': 'm%d' % i, 'Addr': a} for i, a in enumerate(managers)]}
+
+
+def worker(managers=A_MANAGERS):
+    return {'LocalNodeState': 'active', 'ControlAvailable': False, 'NodeID': 'w',
+            'RemoteManagers': [{'NodeID': 'm%d' % i, 'Addr': a} for i, a in enumerate(managers)]}
+
+
+FRESH = {'LocalNodeState': 'inactive', 'ControlAvailable': False, 'NodeID': ''}
+
+
+def hosts(m1=FRESH, m2=FRESH, m3=FRESH, a1=FRESH, forced=()):
+    return [dict(name=name, manager=name.startswith('m'), swarm=swarm, force=name in forced)
+            for name, swarm in (('m1', m1), ('m2', m2), ('m3', m3), ('a1', a1))]
+
+
+def test_fresh_hosts_make_a_cluster_on_the_first_manager():
+    found = logic.find_cluster(hosts())
+    assert found == dict(id='', manager='m1', create=True, first='m1', members=[], unread=[], problem='')
+
+
+def test_a_rebuilt_first_manager_joins_the_cluster_the_others_are_in():
+    found = logic.find_cluster(hosts(FRESH, manager(), manager(), worker()))
+    assert found['problem'] == '' and found['create'] is False
+    assert (found['id'], found['manager'], found['members']) == (A, 'm2', ['m2', 'm3', 'a1'])
+
+
+@pytest.mark.parametrize('m1', [manager(), None])
+def test_the_cluster_is_the_same_whichever_host_answers_first(m1):
+    found = logic.find_cluster(hosts(m1, manager(), manager(), worker()))
+    assert found['id'] == A and found['problem'] == ''
+    # An unreachable first manager (not read): another manager answers for the cluster.
+    assert found['manager'] == ('m1' if m1 else 'm2') and found['unread'] == ([] if m1 else ['m1'])
+
+
+def test_managers_in_two_clusters_are_refused_naming_both_without_advising_force():
+    # The state an older run left: the rebuilt m1 made a cluster of its own.
+    found = logic.find_cluster(hosts(manager(B, ('10.0.0.1:2377',)), manager(), manager(), worker()))
+    assert found['create'] is False and found['id'] == ''
+    problem = found['problem']
+    assert 'cluster %s (managers m1)' % B in problem
+    assert 'cluster %s (managers m2, m3; workers a1)' % A in problem
+    assert 'force' not in problem and 'Nothing was changed' in problem
+
+
+def test_a_host_set_to_force_does_not_count():
+    found = logic.find_cluster(hosts(manager(B, ('10.0.0.1:2377',)), manager(), manager(), worker(), forced=['m1']))
+    assert found['problem'] == '' and (found['id'], found['manager']) == (A, 'm2')
+
+
+def test_no_cluster_and_a_manager_not_read_creates_nothing():
+    found = logic.find_cluster(hosts(None, FRESH, FRESH, FRESH))
+    assert found['create'] is False and found['unread'] == ['m1']
+    assert found['problem'].startswith('No manager of the inventory that could be read is in a swarm, and m1 '
+                                       'could not be read')
+    found = logic.find_cluster(hosts(FRESH, None, None, None))
+    assert 'm2, m3 could not be read' in found['problem'] and found['unread'] == ['m2', 'm3', 'a1']
+    # An agent not read (--limit: not in the play) does not stop a cluster being made.
+    assert logic.find_cluster(hosts(FRESH, FRESH, FRESH, None))['create'] is True
+
+
+def test_an_agent_in_a_swarm_of_its_own_is_left_to_its_own_verdict():
+    found = logic.find_cluster(hosts(a1=manager(B, ('10.0.0.9:2377',))))
+    assert found['create'] is True and found['problem'] == ''
+    found = logic.find_cluster(hosts(manager(), manager(), manager(), manager(B, ('10.0.0.9:2377',))))
+    assert (found['id'], found['members'], found['problem']) == (A, ['m1', 'm2', 'm3'], '')
+
+
+def test_a_worker_of_a_foreign_swarm_is_not_a_member():
+    found = logic.find_cluster(hosts(manager(), a1=worker(('10.9.9.9:2377',))))
+    assert found['members'] == ['m1'] and found['problem'] == ''
+
+
+def test_the_filter_takes_the_preflight_s_list():
+    found = swarm_cluster_choice([{'name': 'm1', 'manager': 'true', 'swarm': None, 'force': 'false'},
+                                  {'name': 'm2', 'manager': True, 'swarm': manager()}])
+    assert (found['id'], found['manager'], found['unread']) == (A, 'm2', ['m1'])
+
+
+def test_each_host_is_judged_against_the_manager_that_answers():
+    """The per-host verdict (swarm_membership_refusal) with the cluster's manager, m2: nobody is
+    refused. Judged against the rebuilt first manager, as before, the others were."""
+    reads = dict(m1=FRESH, m2=manager(), m3=manager(), a1=worker())
+    found = logic.find_cluster(hosts(**reads))
+    for name, swarm in reads.items():
+        assert swarm_membership_refusal(swarm, name, found['manager'], reads[found['manager']],
+                                        name.startswith('m')) == ''
+    before = swarm_membership_refusal(reads['m2'], 'm2', 'm1', FRESH, True)
+    assert 'is already in another swarm' in before and 'swarm_manager_force: true' in before
+
+
+def test_a_host_managing_a_populated_other_swarm_is_not_advised_to_force():
+    own = dict(manager(B, ('10.0.0.9:2377',)), Nodes=3)
+    refusal = swarm_membership_refusal(own, 'a1', 'm1', manager(), False)
+    assert refusal.startswith('a1 is already in another swarm') and 'force' not in refusal
+    assert 'which has 2 other nodes' in refusal
+    # Alone in its swarm: force costs nothing, and is offered.
+    alone = dict(own, Nodes=1)
+    assert 'set swarm_agent_force: true' in swarm_membership_refusal(alone, 'a1', 'm1', manager(), False)
