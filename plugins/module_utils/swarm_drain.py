@@ -26,6 +26,9 @@ ALIVE_STATES = PLACED_STATES + ('running',)
 # Not on a node yet: the scheduler has not placed it, or found no node for it (Status.Err says why).
 UNPLACED_STATES = ('new', 'allocated', 'pending')
 AVAILABILITIES = ('active', 'pause', 'drain')
+# Set on the node with its drain, to the availability it had before; removed when it is given back.
+# A run interrupted in between leaves it: the next drain of the node takes it as the one before.
+BEFORE_LABEL = 'dockercluster.swarm.availability-before'
 
 
 class EngineError(Exception):
@@ -72,6 +75,16 @@ class SocketEngine(object):
 
 def availability_of(node):
     return ((node or {}).get('Spec') or {}).get('Availability') or 'active'
+
+
+def labels_of(node):
+    return ((node or {}).get('Spec') or {}).get('Labels') or {}
+
+
+def availability_before(node):
+    """The node's availability before a drain of ours: the label an interrupted run left, else its own."""
+    recorded = labels_of(node).get(BEFORE_LABEL)
+    return recorded if recorded in AVAILABILITIES else availability_of(node)
 
 
 def role_of(node):
@@ -149,13 +162,19 @@ class Drainer(object):
         self.clock = clock or time.monotonic
         self.sleep = sleep or time.sleep
 
-    def set_availability(self, node_id, availability):
-        """Node update with the spec as it is, availability changed; again on a version race."""
+    def set_availability(self, node_id, availability, before=None):
+        """Node update with the spec as it is, but the availability, and the label that keeps the one
+        ``before`` (none: the label removed); made again on a version race."""
         for attempt in range(3):
             node = self.engine.node(node_id)
-            if availability_of(node) == availability:
+            labels = dict(labels_of(node))
+            if before is None:
+                labels.pop(BEFORE_LABEL, None)
+            else:
+                labels[BEFORE_LABEL] = before
+            if availability_of(node) == availability and labels == labels_of(node):
                 return node
-            spec = dict(node.get('Spec') or {}, Availability=availability)
+            spec = dict(node.get('Spec') or {}, Availability=availability, Labels=labels)
             try:
                 self.engine.update_node(node_id, node['Version']['Index'], spec)
                 return self.engine.node(node_id)
@@ -166,18 +185,21 @@ class Drainer(object):
 
     def drain(self, node_id, check_mode=False):
         node = self.engine.node(node_id)
-        before = availability_of(node)
+        before = availability_before(node)
+        # Kept on the node while it is drained for us (a node drained by hand has nothing to give back).
+        label = before if before != 'drain' else None
         tasks = self.engine.tasks(node=[node_id])
         services = sorted(set(t.get('ServiceID') for t in alive_on(tasks, node_id) if t.get('ServiceID')))
         result = dict(node_id=node_id, hostname=hostname_of(node), role=role_of(node), availability_before=before,
-                      changed=before != 'drain', tasks_moved=len(alive_on(tasks, node_id)), timed_out=False,
+                      changed=availability_of(node) != 'drain' or labels_of(node).get(BEFORE_LABEL) != label,
+                      tasks_moved=len(alive_on(tasks, node_id)), timed_out=False,
                       waited=0.0)
         # What runs of each of the node's services now: the restore waits until it runs again.
         result['running_before'] = running_by_service(self.engine.tasks(service=services), services) if services else {}
         if check_mode:
             result['availability'] = before
             return result
-        self.set_availability(node_id, 'drain')
+        self.set_availability(node_id, 'drain', label)
         result['availability'] = 'drain'
         started = self.clock()
         while True:
@@ -218,8 +240,8 @@ class Drainer(object):
         started = self.clock()
         node = self.engine.node(node_id) if check_mode else self.wait_back(node_id)
         result = dict(node_id=node_id, hostname=hostname_of(node), role=role_of(node), availability=availability,
-                      availability_before=availability_of(node), changed=availability_of(node) != availability,
-                      services_short={}, timed_out=False)
+                      availability_before=availability_of(node), services_short={}, timed_out=False,
+                      changed=availability_of(node) != availability or BEFORE_LABEL in labels_of(node))
         result['state'] = node_back(node)[1]
         if check_mode:
             return result

@@ -19,7 +19,7 @@ description:
     then starts its replacement elsewhere) and waits until none of its tasks runs on it any more and their
     replacements that a node took have started, at most O(timeout) seconds; after that it warns and
     returns (the restart that follows stops what is left). Returns the availability the node had before
-    (RV(availability_before)) and what its services ran (RV(running_before)).
+    (RV(availability_before), also kept in a label of the node until V(restored)) and what its services ran (RV(running_before)).
   - V(restored) waits until the node is C(ready) (a manager also C(reachable)), at most O(timeout) seconds
     (engine errors meanwhile, such as a manager with no leader yet, are waited out), then sets its
     availability to O(availability), the one it had before the drain, and waits (at most O(timeout) in all)
@@ -74,8 +74,11 @@ options:
     type: path
     default: /var/run/docker.sock
 notes:
-  - The availability before the drain lives in the play (RV(availability_before)). A run interrupted between
-    the two states leaves the node drained, and C(docker node update --availability active <node>) gives it back.
+  - While drained for a restart, the node carries the label C(dockercluster.swarm.availability-before) with the
+    availability it had (none when that was C(drain)); V(restored) removes it. A run interrupted in between
+    leaves the node drained with that label, and the next V(drained) of the node takes the label as the
+    availability before. By hand, C(docker node update --availability <label> --label-rm
+    dockercluster.swarm.availability-before <node>).
 seealso:
   - module: dockercluster.swarm.docker_listen_config
 '''

@@ -119,6 +119,11 @@ def nodes(lab):
     return dict((n["Hostname"], n) for n in (json.loads(line) for line in out.splitlines() if line.strip()))
 
 
+def no_drain_label_left(lab):
+    out = lab.run(lab.names()[0], "docker node inspect $(docker node ls -q) --format '{{json .Spec.Labels}}'").stdout
+    return not any("availability-before" in line for line in out.splitlines())
+
+
 def running_replicas(lab):
     out = lab.run(lab.names()[0], "docker service ls --filter name=%s --format '{{.Replicas}}'" % SERVICE).stdout
     return out.strip()
@@ -193,6 +198,7 @@ def test_a_swarm_formed_by_hand_is_adopted_without_its_service_going_down(lab, h
     listed = nodes(lab)
     assert sorted(listed) == sorted(lab.names())
     assert all(n["Status"] == "Ready" and n["Availability"] == "Active" for n in listed.values()), listed
+    assert no_drain_label_left(lab)
 
 
 def test_a_renewal_of_every_certificate_keeps_the_raft_quorum(lab):
@@ -220,3 +226,4 @@ def test_a_renewal_of_every_certificate_keeps_the_raft_quorum(lab):
         (h, "Drain" if h == agents[-1] else "Active") for h in lab.names())
     managers = [n["ManagerStatus"] for n in listed.values() if n["ManagerStatus"]]
     assert sorted(managers) == ["Leader", "Reachable", "Reachable"], managers
+    assert no_drain_label_left(lab)

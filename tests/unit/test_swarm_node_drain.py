@@ -118,7 +118,9 @@ def test_drain_waits_until_the_tasks_run_elsewhere_and_keeps_the_spec():
     assert result['changed'] and result['availability_before'] == 'active' and result['availability'] == 'drain'
     assert result['running_before'] == {'s1': 3} and result['tasks_moved'] == 1 and not result['timed_out']
     # The update sent the node's spec back as it was (labels, role), availability changed, at its version.
-    assert cluster.updates == [('n2', 10, {'Role': 'worker', 'Availability': 'drain', 'Labels': {'zone': 'a'}})]
+    # The availability before is kept on the node too, for a run interrupted before the restore.
+    assert cluster.updates == [('n2', 10, {'Role': 'worker', 'Availability': 'drain', 'Labels': {
+        'zone': 'a', 'dockercluster.swarm.availability-before': 'active'}})]
     # Returned only once the old task stopped and its replacement runs on n3.
     states = dict((t['ID'], t['Status']['State']) for t in cluster.task_list)
     assert states['t2'] == 'shutdown' and states['t2-new'] == 'running'
@@ -175,6 +177,19 @@ def test_restore_waits_out_the_restart_then_gives_back_the_availability_before()
     assert result['changed'] and result['state'] == 'ready' and not result['timed_out']
     assert cluster.nodes['n2']['Spec']['Availability'] == 'pause'
     assert [u[2]['Availability'] for u in cluster.updates] == ['drain', 'pause']
+    assert cluster.nodes['n2']['Spec']['Labels'] == {'zone': 'a'}
+
+
+def test_a_node_an_interrupted_run_left_drained_gets_back_the_availability_it_had():
+    nodes, tasks = three_nodes(n2='drain')
+    nodes[1]['Spec']['Labels']['dockercluster.swarm.availability-before'] = 'pause'
+    cluster = FakeManager(nodes, [t for t in tasks if t['NodeID'] != 'n2'])
+    d, _warnings = drainer(cluster)
+    drained = d.drain('n2')
+    assert drained['availability_before'] == 'pause' and not drained['changed'] and cluster.updates == []
+    result = d.restore('n2', drained['availability_before'], drained['running_before'])
+    assert result['changed'] and cluster.nodes['n2']['Spec'] == {'Role': 'worker', 'Availability': 'pause',
+                                                                 'Labels': {'zone': 'a'}}
 
 
 def test_a_manager_is_back_only_when_reachable():
@@ -292,8 +307,8 @@ def test_the_module_drains_through_the_socket(module_run, manager):
     result, failed = module_run(swarm_node_drain.main, {'node_id': 'n2', 'docker_socket': path})
     assert not failed, result
     assert result['changed'] and result['availability_before'] == 'active' and result['running_before'] == {'s1': 3}
-    assert ManagerHandler.posts == [('/nodes/n2/update?version=10',
-                                     {'Role': 'worker', 'Availability': 'drain', 'Labels': {'zone': 'a'}})]
+    assert ManagerHandler.posts == [('/nodes/n2/update?version=10', {'Role': 'worker', 'Availability': 'drain', 'Labels': {
+        'zone': 'a', 'dockercluster.swarm.availability-before': 'active'}})]
     result, failed = module_run(swarm_node_drain.main, {'node_id': 'n2', 'docker_socket': path, 'state': 'restored',
                                                         'availability': 'active', 'running_before': {'s1': '3'}})
     assert not failed, result
