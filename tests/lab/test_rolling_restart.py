@@ -166,10 +166,13 @@ def hand_formed(lab):
 
 def test_check_mode_predicts_each_drain_and_changes_nothing(lab, hand_formed):
     """--check --diff on the swarm formed by hand: each member's drain and restart predicted, no engine
-    restarted, no node drained."""
+    restarted, no node drained. Its three managers alone and swarm_verify false: in check mode the
+    first manager cannot reach the cluster endpoint (nor join new agents) with a client certificate
+    not installed yet."""
     before = pids(lab)
     started = time.monotonic()
-    _rc, out, recap = playbook(SITE, inventory(lab), "--check", "--diff", check=False)
+    members = lab.write_inventory(str(lab.tmp / "members"), lab.names("swarm_managers"), [], insecure=False)
+    _rc, out, recap = playbook(SITE, members, "--check", "--diff", "-e", "swarm_verify=false", check=False)
     print("check mode: %.0f s" % (time.monotonic() - started))
     assert all(c["failed"] == 0 for c in recap.values()) and "fatal:" not in out, out[-4000:]
     assert hosts_changed_by(out, DRAIN_TASK) == set(lab.names("swarm_managers")), out[-4000:]
