@@ -4,7 +4,7 @@ One lab of five nodes, default mutual TLS. First a swarm formed by hand on node1
 no TCP listener) running a 3-replica service, adopted by site.yml with node4 and node5 as agents:
 every engine of the swarm restarts to add its TCP listener. Then, on that cluster (3 managers + 2
 agents), a renewal of every certificate (docker_pki_renew_days 400): every engine restarts again.
-Through both runs a sampler on the controller reads every node every ~0.5 s (docker exec): the
+Through both runs a sampler on the controller reads every node's engine API every ~0.5 s: the
 managers whose engine runs as a manager, the managers the cluster lists Leader/Reachable, the
 service's running containers.
 
@@ -15,12 +15,14 @@ that share a node all stop while it drains (swarm_node_drain's documentation).
 
 import json
 import os
+import socket
 import threading
 import time
+from urllib.parse import quote
 
 import pytest
 
-from labkit import ROOT, Lab, playbook, task_results
+from labkit import ROOT, Lab, playbook, sh, task_results
 
 SITE = os.path.join(ROOT, "site.yml")
 SERVICE = "keep"
@@ -46,26 +48,57 @@ def inventory(lab, name="hosts", **extra):
                                extra_vars=extra, insecure=False)
 
 
-class Sampler(threading.Thread):
-    """Every ~``interval`` s, one docker exec per node at once: is its engine an active manager, how many
-    managers the cluster lists Leader or Reachable (managers that answer), how many of the service's
-    containers run there."""
+def engine_get(sock, url, timeout=1.0, raw=False):
+    """GET on an engine's unix socket: the decoded JSON (``raw``: the text), None when it did not answer
+    200."""
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn.settimeout(timeout)
+    try:
+        conn.connect(sock)
+        conn.sendall(("GET %s HTTP/1.0\r\nHost: docker\r\n\r\n" % url).encode())
+        data = b""
+        while True:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except OSError:
+        return None
+    finally:
+        conn.close()
+    head, _sep, body = data.partition(b"\r\n\r\n")
+    if b" 200 " not in head.split(b"\r\n", 1)[0]:
+        return None
+    return body.decode() if raw else json.loads(body)
 
-    PROBE = ("echo ctl=$(docker info --format '{{.Swarm.ControlAvailable}}' 2>/dev/null); "
-             "echo run=$(docker ps -q --filter label=com.docker.swarm.service.name=%s 2>/dev/null | wc -l); "
-             "if m=$(docker node ls --format '{{.ManagerStatus}}' 2>/dev/null); then "
-             "echo reach=$(echo \"$m\" | grep -cE '^(Leader|Reachable)$'); fi" % SERVICE)
+
+class Sampler(threading.Thread):
+    """Every ~``interval`` s, from the controller, each node's engine API (its unix socket, reached through
+    /proc/<node's pid>/root, no docker exec): does a manager's engine answer (/_ping: /info waits on the
+    Raft store, slow during an election), how many managers the cluster lists Leader or Reachable (from
+    the managers that answer /nodes), how many of the service's containers run there."""
 
     def __init__(self, lab, interval=0.5):
         super().__init__(daemon=True)
         self.lab, self.interval = lab, interval
         self.managers = lab.names("swarm_managers")
+        self.sockets = dict((h, "/proc/%s/root/run/docker.sock" % sh(["docker", "inspect", "-f", "{{.State.Pid}}", h])
+                             .stdout.strip()) for h in lab.names())
         self.samples = []
         self.stop = threading.Event()
 
     def probe(self, host, answers):
-        res = self.lab.run(host, self.PROBE, check=False)
-        answers[host] = dict(line.split("=", 1) for line in res.stdout.splitlines() if "=" in line)
+        sock = self.sockets[host]
+        ping = engine_get(sock, "/_ping", raw=True)
+        running = engine_get(sock, "/containers/json?filters=" + quote(json.dumps(
+            {"label": ["com.docker.swarm.service.name=%s" % SERVICE]})))
+        nodes = engine_get(sock, "/nodes", timeout=2.0) if host in self.managers else None
+        reach = None
+        if isinstance(nodes, list):
+            reach = sum(1 for n in nodes if (n.get("ManagerStatus") or {}).get("Leader")
+                        or (n.get("ManagerStatus") or {}).get("Reachability") == "reachable")
+        answers[host] = dict(ctl=ping == "OK",
+                             run=len(running or []), reach=reach)
 
     def run(self):
         started = time.monotonic()
@@ -77,13 +110,12 @@ class Sampler(threading.Thread):
                 t.start()
             for t in threads:
                 t.join()
-            reach = [int(answers.get(h, {}).get("reach") or 0) for h in self.managers
-                     if answers.get(h, {}).get("reach") is not None]
+            reach = [answers[h]["reach"] for h in self.managers if answers.get(h, {}).get("reach") is not None]
             self.samples.append(dict(
                 t=round(begun - started, 1),
-                managers_up=sum(answers.get(h, {}).get("ctl") == "true" for h in self.managers),
+                managers_up=sum(1 for h in self.managers if answers.get(h, {}).get("ctl")),
                 reachable=max(reach) if reach else None,
-                running=sum(int(a.get("run") or 0) for a in answers.values())))
+                running=sum(a["run"] for a in answers.values())))
             self.stop.wait(max(0.0, self.interval - (time.monotonic() - begun)))
 
     def __enter__(self):
