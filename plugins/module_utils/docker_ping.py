@@ -38,26 +38,36 @@ def endpoint(addr):
 
 def unix_get(path, url, timeout):
     """``GET url`` on the unix socket ``path``: ``(status, body text)``; OSError when unreachable."""
+    return unix_request(path, 'GET', url, timeout)
+
+
+def unix_request(path, method, url, timeout, body=None):
+    """``method url`` (with a JSON ``body`` text, if any) on the unix socket ``path``: ``(status, body
+    text)``; OSError when unreachable."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(timeout)
+    data = (body or '').encode('utf-8')
+    head = '%s %s HTTP/1.0\r\nHost: docker\r\n' % (method, url)
+    if body is not None:
+        head += 'Content-Type: application/json\r\nContent-Length: %d\r\n' % len(data)
     try:
         sock.connect(path)
         # HTTP/1.0: the server closes the connection after answering (no chunked body), so
         # read to EOF.
-        sock.sendall(('GET %s HTTP/1.0\r\nHost: docker\r\n\r\n' % url).encode('ascii'))
+        sock.sendall((head + '\r\n').encode('ascii') + data)
         chunks = []
         while True:
-            data = sock.recv(4096)
-            if not data:
+            received = sock.recv(4096)
+            if not received:
                 break
-            chunks.append(data)
+            chunks.append(received)
     finally:
         sock.close()
-    head, _sep, body = b''.join(chunks).partition(b'\r\n\r\n')
-    status_line = head.split(b'\r\n', 1)[0].decode('latin-1')
+    answer_head, _sep, answer = b''.join(chunks).partition(b'\r\n\r\n')
+    status_line = answer_head.split(b'\r\n', 1)[0].decode('latin-1')
     parts = status_line.split(' ', 2)
     status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
-    return status, body.decode('utf-8', 'replace')
+    return status, answer.decode('utf-8', 'replace')
 
 
 def _tls_context(tls):

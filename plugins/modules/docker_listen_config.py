@@ -232,6 +232,13 @@ tls_changed:
   type: list
   elements: str
   sample: [/etc/docker/certs/server-cert.pem]
+restart_planned:
+  description:
+    - Whether this run restarts the service (in check mode, would restart it), that is, a file changes, or with
+      O(restart_on_tls_change) a TLS file changed since dockerd started, and O(restart) is true.
+  returned: always
+  type: bool
+  sample: true
 restarted:
   description: Whether the service was restarted.
   returned: always
@@ -292,7 +299,8 @@ class DockerListenConfig(ListenPlanner):
     def __init__(self, module):
         super(DockerListenConfig, self).__init__(module)
         self.created_dirs = []
-        self.result.update(files=[], backups=[], endpoints_checked=[], tls_changed=[], restarted=False)
+        self.result.update(files=[], backups=[], endpoints_checked=[], tls_changed=[], restarted=False,
+                           restart_planned=False)
         self.restart_attempted = False
 
     def ping_tls(self):
@@ -346,6 +354,8 @@ class DockerListenConfig(ListenPlanner):
         changes = [c for c in changes if c.changed]
         reload_tls = bool(self.result['tls_changed'])
         self.result['changed'] = bool(changes) or reload_tls
+        # What the docker_listen role drains a swarm node for (it asks in check mode first).
+        self.result['restart_planned'] = self.result['changed'] and self.params['restart']
         self.result['files'] = [c.path for c in changes]
         if self.module._diff:
             # Only with --diff, and only the lines (daemon.json: the keys) this module edits.

@@ -19,7 +19,8 @@ CONFIG = ("/etc/default/docker /etc/sysconfig/docker /etc/docker/daemon.json "
           "/etc/systemd/system/docker.service.d/* /etc/systemd/system/docker.service")
 
 # The tasks that predict the changes (roles/*/tasks), by their titles in the output.
-LISTEN_TASK = ("dockercluster.swarm.docker_listen : Apply it and restart docker, a few hosts at a time",)
+LISTEN_TASK = ("dockercluster.swarm.docker_listen : Apply it and restart docker, at once where no swarm is kept available",
+               "dockercluster.swarm.docker_listen : Apply it and restart docker, on this host alone")
 CREATE_TASK = ("dockercluster.swarm.swarm_manager : Initialise the cluster on the first manager, and read its join tokens",)
 SDK_TASK = ("dockercluster.swarm.docker_sdk : Check mode: the Docker SDK for Python would be installed",)
 # An agent's join: reported before the first manager joins the new agents (or made by the agent's own).

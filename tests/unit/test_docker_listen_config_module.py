@@ -158,7 +158,7 @@ def test_check_mode_writes_nothing(run, paths):
     before = listing(os.path.dirname(paths['sysconfig_path']))
     host = FakeHost(CENTOS7_SHOW)
     failed, result = run(host, check_mode=True, allow_insecure_tcp=True)
-    assert not failed and result['changed']
+    assert not failed and result['changed'] and result['restart_planned']
     assert read(paths['sysconfig_path']) == to_bytes(CENTOS7)
     assert listing(os.path.dirname(paths['sysconfig_path'])) == before
     assert result['backups'] == [] and not result['restarted'] and host.restarts() == []
@@ -232,7 +232,7 @@ def test_restart_false_writes_only(run, paths):
     write(paths['sysconfig_path'], CENTOS7)
     host = FakeHost(CENTOS7_SHOW)
     failed, result = run(host, allow_insecure_tcp=True, restart=False)
-    assert not failed and result['changed'] and not result['restarted']
+    assert not failed and result['changed'] and not result['restarted'] and not result['restart_planned']
     assert host.restarts() == [] and host.pings == []
     assert any('restart: false' in w for w in result['warnings'])
 
@@ -437,7 +437,7 @@ def test_restart_when_tls_files_changed_after_start(run, paths, tmp_path, monkey
     failed, result = run(host, check_mode=check_mode, listen=listen, tls=True, **tls)
     assert not failed, result
     assert result['files'] == []
-    assert result['changed'] == (started == -60)
+    assert result['changed'] == (started == -60) == result['restart_planned']
     assert result['tls_changed'] == ([tls['tls_ca_cert'], tls['tls_cert'], tls['tls_key']] if started == -60 else [])
     assert len(host.restarts()) == restarts and result['restarted'] == bool(restarts)
     # Switched off: never restarted for the files alone.
