@@ -7,6 +7,7 @@ import re
 
 import pytest
 import yaml
+from templating import render
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -14,19 +15,6 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__fi
 def _yaml(*parts):
     with open(os.path.join(REPO_ROOT, *parts)) as handle:
         return yaml.safe_load(handle)
-
-
-def _render(value, variables):
-    """Template ``value`` as a role's default is (ansible-core 2.19 templates only trusted strings)."""
-    from ansible.parsing.dataloader import DataLoader
-    from ansible.template import Templar
-    try:
-        from ansible.template import trust_as_template
-    except ImportError:  # ansible-core before 2.19: every string is a template
-        trust_as_template = None
-    if trust_as_template is not None:
-        value = trust_as_template(value)
-    return Templar(loader=DataLoader(), variables=variables).template(value)
 
 
 def test_site_host_plays_become_unless_swarm_become_false():
@@ -38,7 +26,7 @@ def test_site_host_plays_become_unless_swarm_become_false():
         assert 'become' in play, play['name']
         for variables, expected in (({}, True), ({'swarm_become': False}, False),
                                     ({'swarm_become': 'false'}, False), ({'swarm_become': True}, True)):
-            value = _render(play['become'], variables)
+            value = render(play['become'], variables)
             assert value is expected, (play['name'], variables, value)
 
 

@@ -14,6 +14,7 @@ import pytest
 import yaml
 from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_api import MIN_DOCKER_SDK_VERSION
 from packaging.requirements import Requirement
+from templating import render
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # conftest links this checkout in as ansible_collections/dockercluster/swarm under a temporary root.
@@ -149,19 +150,6 @@ def test_check_mode_reports_the_install_and_makes_none(role_run):
     assert 'the run installs' in out and _defaults()['docker_sdk_pip_package'] in out, out
 
 
-def _render(value, variables):
-    """Template ``value`` as a role's default is (ansible-core 2.19 templates only trusted strings)."""
-    from ansible.parsing.dataloader import DataLoader
-    from ansible.template import Templar
-    try:
-        from ansible.template import trust_as_template
-    except ImportError:  # ansible-core before 2.19: every string is a template
-        trust_as_template = None
-    if trust_as_template is not None:
-        value = trust_as_template(value)
-    return Templar(loader=DataLoader(), variables=variables).template(value)
-
-
 @pytest.mark.parametrize('facts, packages', [
     ({'os_family': 'RedHat', 'distribution': 'CentOS', 'distribution_major_version': '7'}, ['python36-docker']),
     ({'os_family': 'RedHat', 'distribution': 'Rocky', 'distribution_major_version': '9'}, ['python3-docker']),
@@ -170,4 +158,4 @@ def _render(value, variables):
 ])
 def test_the_package_s_name_follows_the_distribution(facts, packages):
     """EL 7 (issue 23, item 4): its Python 3 is 3.6, and EPEL packages the SDK as python36-docker."""
-    assert _render(_defaults()['docker_sdk_packages'], {'ansible_facts': facts}) == packages
+    assert render(_defaults()['docker_sdk_packages'], {'ansible_facts': facts}) == packages

@@ -14,6 +14,7 @@ import re
 
 import pytest
 import yaml
+from templating import render
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ROLES = sorted(name for name in os.listdir(os.path.join(REPO_ROOT, 'roles'))
@@ -138,19 +139,6 @@ def test_inventory_sample_values_are_the_defaults():
     assert not wrong, '\n'.join(wrong)
 
 
-def _render(value, variables):
-    """Template ``value`` as a role's default is (ansible-core 2.19 templates only trusted strings)."""
-    from ansible.parsing.dataloader import DataLoader
-    from ansible.template import Templar
-    try:
-        from ansible.template import trust_as_template
-    except ImportError:  # ansible-core before 2.19: every string is a template
-        trust_as_template = None
-    if trust_as_template is not None:
-        value = trust_as_template(value)
-    return Templar(loader=DataLoader(), variables=variables).template(value)
-
-
 def test_inventory_sample_templates_work_with_ini_strings():
     """A value of the sample that is a template is rendered with the sample's own INI strings
     (every [all:vars] value is a string: 'false' is true to `not`): it must give the role's
@@ -162,7 +150,7 @@ def test_inventory_sample_templates_work_with_ini_strings():
     strings = {name: value for name, value in sample.items() if value is not None}
     strings.setdefault('inventory_dir', '/inventory')
     for name, value in templated.items():
-        rendered = _render(value, strings)
+        rendered = render(value, strings)
         if name.endswith(('_tls', '_allow_insecure_tcp')):
             expected = name.endswith('_tls')  # swarm_insecure_tcp=false in the sample
             assert boolean(rendered, strict=False) is expected, (name, value, rendered)
