@@ -84,6 +84,11 @@ seealso:
 '''
 
 EXAMPLES = r'''
+- name: Read the node's ID from its own engine
+  dockercluster.swarm.docker_host_info:
+    gather_subset: [swarm]
+  register: dockercluster_host
+
 - name: Drain the node through the first manager
   dockercluster.swarm.swarm_node_drain:
     node_id: "{{ dockercluster_host.swarm.NodeID }}"

@@ -36,6 +36,7 @@ MODULE_HOSTS = {
     "swarm_agent": "swarm_agents",
     "swarm_info": "swarm_managers:swarm_agents",
     "swarm_manager": "swarm_managers",
+    "swarm_node_drain": "swarm_agents",
     "swarm_token": "swarm_managers",
     "swarm_workers": "swarm_managers:swarm_agents",
 }
@@ -72,6 +73,8 @@ STAGES = [
         ("swarm_workers", ALL),
         ("swarm_info", ALL),
         ("docker_host_info", ["On a manager, also the cluster's nodes as its TLS cluster endpoint lists them"]),
+        # Before swarm_agent's, whose last ones make the agents leave.
+        ("swarm_node_drain", ALL),
         ("swarm_agent", ALL),
     ]),
     ("three managers, then one leaves", "I2", [
