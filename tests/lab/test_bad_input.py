@@ -54,6 +54,9 @@ CASES = [
     ("even-managers", "2+1", [], ["2 managers", "swarm_allow_even_managers"]),
     ("backend-misspelt", "1+2", extra(swarm_backend="swarmkitt"), ["swarmkitt"]),
     ("port-setup-misspelt", "1+2", extra(swarm_port_setup="proxyy"), ["proxyy"]),
+    # The last role's options, checked with every other role's before the first change.
+    ("agent-option", "1+2", extra(swarm_agent_state="bogus", swarm_agent_listen_addr=["a", "list"]),
+     ["swarm_agent_state must be one of: present, absent, got: bogus", "swarm_agent_listen_addr"]),
 ]
 
 
