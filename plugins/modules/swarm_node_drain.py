@@ -144,6 +144,14 @@ tasks_moved:
   description: V(drained) only. How many tasks were on the node.
   returned: success
   type: int
+unplaced:
+  description: V(drained) only. Replacements of the node's tasks that no other node took (pending with the
+    scheduler's reason, such as a placement constraint or one replica per node), each as its task ID and the reason; they
+    are not waited for.
+  returned: success
+  type: list
+  elements: str
+  sample: ["x1y2z3a4b5c6: no suitable node (scheduling constraints not satisfied on 2 nodes)"]
 state:
   description: V(restored) only. The node's status (C(ready), and C(reachable) for a manager).
   returned: success
