@@ -33,4 +33,3 @@ def missing(wanted, present):
     """The wanted ports the zone does not list yet, in the order wanted."""
     have = set(present)
     return [port for port in wanted if port not in have]
-
