@@ -201,7 +201,7 @@ class Drainer(object):
         result = dict(node_id=node_id, hostname=hostname_of(node), role=role_of(node), availability_before=before,
                       changed=availability_of(node) != 'drain' or labels_of(node).get(BEFORE_LABEL) != label,
                       tasks_moved=len(alive_on(tasks, node_id)), timed_out=False,
-                      unplaced=[], waited=0.0)
+                      unplaced=[], left=[], waited=0.0)
         # What runs of each of the node's services now: the restore waits until it runs again.
         result['running_before'] = running_by_service(self.engine.tasks(service=services), services) if services else {}
         if check_mode:
@@ -218,11 +218,12 @@ class Drainer(object):
                 break
             if self.clock() - started >= self.timeout:
                 result['timed_out'] = True
-                self.warn('%s: after %ss, tasks still on the node or starting elsewhere: %s; the restart goes on '
-                          '(it stops them)' % (result['hostname'], self.timeout, ', '.join(sorted(
-                              '%s (%s on %s)' % (t.get('ID', '')[:12], task_state(t),
-                                                 'this node' if t.get('NodeID') == node_id else t.get('NodeID', '')[:12])
-                              for t in left))))
+                result['left'] = sorted('%s (%s on %s)' % (
+                    t.get('ID', '')[:12], task_state(t),
+                    'this node' if t.get('NodeID') == node_id else t.get('NodeID', '')[:12]) for t in left)
+                # What follows is the caller's: docker_listen restarts the engine (which stops them).
+                self.warn('%s: after %ss, tasks still on the node or starting elsewhere: %s'
+                          % (result['hostname'], self.timeout, ', '.join(result['left'])))
                 break
             self.sleep(self.interval)
         result['waited'] = round(self.clock() - started, 1)

@@ -11,6 +11,8 @@ nothing open but ssh and dhcpv6-client); node2 and node3 do not. Every run sets 
    rotation published): node2 drained, its tasks run elsewhere, it left and is gone from `docker node ls`;
    the old worker token is refused by the manager; node4 is a Ready worker with exactly an agent's ports.
 4. The same run again, without rotation: nothing changes; every node still Ready.
+5. node3 set absent with 5 s for its tasks to move, one of which takes 60 s to stop: the run fails on node3,
+   naming the task; node3 stays a Ready node, drained.
 """
 
 import os
@@ -193,3 +195,27 @@ def test_a_rerun_changes_nothing_and_every_node_stays_ready(lab):
     for host, ports in ((lab.n1, MANAGER_PORTS), (lab.n4, AGENT_PORTS)):
         fields, permanent = firewall(lab, host)
         assert sorted(fields["ports"].split()) == ports and permanent == ports, (host, fields)
+
+
+def test_a_removal_whose_tasks_do_not_move_in_time_fails_without_leaving(lab):
+    """node3 runs a task that takes 60 s to stop (sleep as PID 1 ignores SIGTERM): with 5 s to move, the
+    removal stops, node3 drained but still a Ready node of the cluster."""
+    lab.run(lab.n1, "docker service create --detach --name slow --mode global --stop-grace-period 60s "
+                    "--no-resolve-image dcswarm-sleeper /usr/bin/sleep infinity >/dev/null")
+    wait_for("slow's task running on node3", lambda: [lab.n3, "Running"] in [line.split()[:2] for line in lab.run(
+        lab.n1, "docker service ps slow --filter desired-state=running --format '{{.Node}} {{.CurrentState}}'"
+    ).stdout.splitlines()])
+    started = time.time()
+    stuck = inventory(lab, "stuck", [lab.n3, lab.n4],
+                      host_vars={lab.n3: "swarm_agent_state=absent swarm_agent_drain_timeout=5"})
+    rc, out, recap = playbook(SITE, stuck, check=False)
+    print("stuck removal: %.0f s" % (time.time() - started))
+    assert rc != 0 and recap[lab.n3]["failed"] == 1 and recap[lab.n4]["failed"] == 0, recap
+    message = [line for line in out.splitlines() if "is drained but has not left the swarm" in line]
+    assert message and "did not all run elsewhere within 5 s: " in message[0], out[-3000:]
+    assert "(running on this node)" in message[0], message[0]
+    print(message[0].strip()[:300])
+    assert "dockercluster.swarm.swarm_agent : Leave the cluster" not in [t for t, r in task_results(out) if lab.n3 in r]
+    nodes = nodes_by_name(lab)
+    assert nodes[lab.n3]["Status"] == "Ready" and nodes[lab.n3]["Availability"] == "Drain", nodes[lab.n3]
+    assert lab.run(lab.n3, "docker info --format '{{.Swarm.LocalNodeState}}'").stdout.strip() == "active"

@@ -163,6 +163,7 @@ def test_tasks_that_do_not_leave_warn_at_the_timeout_and_the_restart_goes_on():
     result = d.drain('n2')
     assert result['timed_out'] and result['waited'] >= 5
     assert len(warnings) == 1 and 't2' in warnings[0] and 'this node' in warnings[0]
+    assert result['left'] == ['t2 (running on this node)']
 
 
 def test_restore_waits_out_the_restart_then_gives_back_the_availability_before():
