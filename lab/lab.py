@@ -40,6 +40,7 @@ KINDS = {
     "debian13": "dcswarm-base:trixie",
     "el7-layout": "dcswarm-node:debian12",
     "debian12-ssh": "dcswarm-node:debian12",
+    "debian12-firewalld": "dcswarm-node:debian12",
 }
 # Images the tests load into nodes (never used by the collection itself): image -> (dir, parent).
 TEST_IMAGES = {

@@ -17,7 +17,8 @@ description:
   - No manager; a host in both groups; an even number of managers (unless C(swarm_allow_even_managers));
     a host whose C(ansible_python_interpreter) is a Python 2 (C(python2), C(python2.7); with O(hostvars));
     a C(swarm_backend) or C(swarm_port_setup) outside O(backends) or O(port_setups); a C(swarm_engine_port)
-    that is not a port, a C(swarm_join_from_manager) that is not a boolean; with the proxy, a
+    that is not a port, a C(swarm_join_from_manager) that is not a boolean; a C(swarm_rotate_tokens) or
+    C(swarm_firewall) outside its choices (a rotation with the classic backend); with the proxy, a
     C(docker_listen_addresses) entry on C(docker_proxy_port); with the classic backend, a manager whose
     container would publish the cluster port without client authentication (C(swarm_manager_classic_tls_verify)
     false, or its C(swarm_manager_classic_tls_*) files emptied) without C(swarm_insecure_tcp) (each manager's
@@ -27,6 +28,7 @@ options:
     description:
       - The cluster-wide variables as the first manager sees them; keys C(swarm_allow_even_managers),
         C(swarm_backend), C(swarm_port_setup), C(swarm_engine_port), C(swarm_join_from_manager),
+        C(swarm_rotate_tokens), C(swarm_firewall),
         C(docker_proxy_port), C(docker_listen_addresses), and with the classic backend C(swarm_insecure_tcp),
         C(swarm_cluster_port), C(swarm_manager_classic_tls_verify) and the C(swarm_manager_classic_tls_*) files. A missing
         key takes the roles' default. A host's C(hostvars) will do, as only these keys are read.

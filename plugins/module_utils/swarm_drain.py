@@ -133,6 +133,14 @@ def starting_elsewhere(tasks, node_id, services):
     return starting
 
 
+def unplaced_elsewhere(tasks, node_id, services):
+    """Replacements of the drained node's tasks that no node took: pending with the scheduler's reason."""
+    return ['%s: %s' % (t.get('ID', '')[:12], (t.get('Status') or {}).get('Err'))
+            for t in tasks if t.get('ServiceID') in services and t.get('NodeID') != node_id
+            and (t.get('DesiredState') or '').lower() in ('ready', 'running')
+            and task_state(t) in UNPLACED_STATES and (t.get('Status') or {}).get('Err')]
+
+
 def node_back(node):
     """Whether the node is Ready (and, a manager, Reachable): ``(ok, what it is now)``."""
     state = ((node.get('Status') or {}).get('State') or 'unknown').lower()
@@ -193,7 +201,7 @@ class Drainer(object):
         result = dict(node_id=node_id, hostname=hostname_of(node), role=role_of(node), availability_before=before,
                       changed=availability_of(node) != 'drain' or labels_of(node).get(BEFORE_LABEL) != label,
                       tasks_moved=len(alive_on(tasks, node_id)), timed_out=False,
-                      waited=0.0)
+                      unplaced=[], left=[], waited=0.0)
         # What runs of each of the node's services now: the restore waits until it runs again.
         result['running_before'] = running_by_service(self.engine.tasks(service=services), services) if services else {}
         if check_mode:
@@ -206,14 +214,16 @@ class Drainer(object):
             tasks = self.engine.tasks(service=services) if services else []
             left = alive_on(tasks, node_id) + starting_elsewhere(tasks, node_id, services)
             if not left:
+                result['unplaced'] = unplaced_elsewhere(tasks, node_id, services)
                 break
             if self.clock() - started >= self.timeout:
                 result['timed_out'] = True
-                self.warn('%s: after %ss, tasks still on the node or starting elsewhere: %s; the restart goes on '
-                          '(it stops them)' % (result['hostname'], self.timeout, ', '.join(sorted(
-                              '%s (%s on %s)' % (t.get('ID', '')[:12], task_state(t),
-                                                 'this node' if t.get('NodeID') == node_id else t.get('NodeID', '')[:12])
-                              for t in left))))
+                result['left'] = sorted('%s (%s on %s)' % (
+                    t.get('ID', '')[:12], task_state(t),
+                    'this node' if t.get('NodeID') == node_id else t.get('NodeID', '')[:12]) for t in left)
+                # What follows is the caller's: docker_listen restarts the engine (which stops them).
+                self.warn('%s: after %ss, tasks still on the node or starting elsewhere: %s'
+                          % (result['hostname'], self.timeout, ', '.join(result['left'])))
                 break
             self.sleep(self.interval)
         result['waited'] = round(self.clock() - started, 1)

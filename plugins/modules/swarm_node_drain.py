@@ -18,7 +18,8 @@ description:
   - V(drained) sets the node's availability to C(drain) (its tasks move to other nodes; Swarm stops each one,
     then starts its replacement elsewhere) and waits until none of its tasks runs on it any more and their
     replacements that a node took have started, at most O(timeout) seconds; after that it warns and
-    returns (the restart that follows stops what is left). Returns the availability the node had before
+    returns (RV(timed_out), RV(left)); the restart that follows stops what is left, a removal stops there.
+    Returns the availability the node had before
     (RV(availability_before), also kept in a label of the node until V(restored)) and what its services ran (RV(running_before)).
   - V(restored) waits until the node is C(ready) (a manager also C(reachable)), at most O(timeout) seconds
     (engine errors meanwhile, such as a manager with no leader yet, are waited out), then sets its
@@ -144,6 +145,21 @@ tasks_moved:
   description: V(drained) only. How many tasks were on the node.
   returned: success
   type: int
+left:
+  description: V(drained) only. At O(timeout), the tasks still on the node or starting elsewhere, each as its
+    task ID, state and node.
+  returned: success
+  type: list
+  elements: str
+  sample: [x1y2z3a4b5c6 (running on this node)]
+unplaced:
+  description: V(drained) only. Replacements of the node's tasks that no other node took (pending with the
+    scheduler's reason, such as a placement constraint or one replica per node), each as its task ID and the reason; they
+    are not waited for.
+  returned: success
+  type: list
+  elements: str
+  sample: ["x1y2z3a4b5c6: no suitable node (scheduling constraints not satisfied on 2 nodes)"]
 state:
   description: V(restored) only. The node's status (C(ready), and C(reachable) for a manager).
   returned: success

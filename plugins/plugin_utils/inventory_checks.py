@@ -18,6 +18,8 @@ from ansible.plugins.filter.core import to_bool
 
 BACKENDS = ('swarmkit', 'classic')
 PORT_SETUPS = ('daemon', 'proxy')
+ROTATE_TOKENS = ('none', 'worker', 'manager', 'both')
+FIREWALLS = ('none', 'firewalld')
 # What the bool filter reads as true or false (it takes anything else for false, silently).
 BOOL_WORDS = ('true', 'false', 'yes', 'no', 'on', 'off', '1', '0', 'y', 'n', 't', 'f')
 # An interpreter that is Python 2 by its name (python2, python2.7; `/usr/bin/env python2` too). A plain
@@ -79,9 +81,10 @@ def inventory_problems(managers, agents, settings, manager_group='swarm_managers
 
     ``settings`` are the cluster-wide variables as the first manager sees them (the inventory's
     group_vars apply there): swarm_allow_even_managers, swarm_backend, swarm_port_setup,
-    swarm_engine_port, swarm_join_from_manager, docker_proxy_port, docker_listen_addresses (classic: also
-    swarm_insecure_tcp, swarm_cluster_port and the swarm_manager_classic_tls_* settings); any mapping (a host's hostvars: only these keys are
-    read, so only these are templated). Missing ones take the roles' defaults.
+    swarm_engine_port, swarm_join_from_manager, swarm_rotate_tokens, swarm_firewall, docker_proxy_port,
+    docker_listen_addresses (classic: also swarm_insecure_tcp, swarm_cluster_port and the
+    swarm_manager_classic_tls_* settings); any mapping (a host's hostvars: only these keys are read, so only
+    these are templated). Missing ones take the roles' defaults.
 
     ``manager_settings`` maps each manager to its own variables (hostvars): with the classic backend,
     a manager whose container would publish the cluster port without client authentication
@@ -120,6 +123,15 @@ def inventory_problems(managers, agents, settings, manager_group='swarm_managers
     join_from_manager = settings.get('swarm_join_from_manager', True)
     if not isinstance(join_from_manager, bool) and str(join_from_manager).lower() not in BOOL_WORDS:
         problems.append("swarm_join_from_manager %r is not true or false." % (join_from_manager,))
+    rotate = settings.get('swarm_rotate_tokens', 'none')
+    if str(rotate or 'none') not in ROTATE_TOKENS:
+        problems.append("swarm_rotate_tokens %r is not one of: %s." % (rotate, ', '.join(ROTATE_TOKENS)))
+    elif backend == 'classic' and str(rotate or 'none') != 'none':
+        problems.append("swarm_rotate_tokens is %s, but classic Swarm has no join tokens (swarm_backend is "
+                        "classic)." % rotate)
+    firewall = settings.get('swarm_firewall', 'none')
+    if str(firewall or 'none') not in FIREWALLS:
+        problems.append("swarm_firewall %r is not one of: %s." % (firewall, ', '.join(FIREWALLS)))
     if backend == 'classic' and managers:
         per_host = manager_settings if isinstance(manager_settings, Mapping) else {managers[0]: settings}
         found = []

@@ -33,6 +33,8 @@ MODULE_HOSTS = {
     "docker_listen_config": "swarm_managers:swarm_agents",
     "docker_tls_certificates": "swarm_managers:swarm_agents",
     "docker_tls_files": "swarm_managers:swarm_agents",
+    # The lab's default nodes run no firewalld: the module says so (test_day_two_remove.py opens ports).
+    "firewalld_ports": "swarm_managers:swarm_agents",
     "swarm_agent": "swarm_agents",
     "swarm_info": "swarm_managers:swarm_agents",
     "swarm_manager": "swarm_managers",
@@ -62,6 +64,7 @@ STAGES = [
                               "Only whether the SDK is there (the engine may be down)"]),
         ("docker_tls_certificates", ALL),
         ("docker_tls_files", ALL),
+        ("firewalld_ports", ALL),
         ("docker_listen_config", ["Listen on the unix socket and plain TCP 2375, as in the guide (trusted network only)",
                                   "Listen with TLS and client certificates on 2376",
                                   "Preview the change without touching the host", "Back to the packaged defaults"]),

@@ -71,6 +71,7 @@ class OnlyTheseKeys(Mapping):
 
     allowed = {'swarm_allow_even_managers', 'swarm_backend', 'swarm_port_setup', 'docker_proxy_port',
                'docker_listen_addresses', 'swarm_engine_port', 'swarm_join_from_manager',
+               'swarm_rotate_tokens', 'swarm_firewall',
                # with the classic backend: whether the manager's published port authenticates clients
                'swarm_insecure_tcp', 'swarm_manager_classic_tls_verify', 'swarm_manager_classic_tls_ca_cert',
                'swarm_manager_classic_tls_cert', 'swarm_manager_classic_tls_key', 'swarm_cluster_port'}
@@ -132,3 +133,20 @@ def test_the_filter_reads_every_host_s_interpreter_from_hostvars():
                 'a2': Keys({'ansible_python_interpreter': '/usr/bin/python3'})}
     problems = swarm_inventory_problems({}, ['m1'], ['a1', 'a2'], hostvars=hostvars)
     assert len(problems) == 1 and problems[0].startswith('Python 2 is set as ansible_python_interpreter on a1 ')
+
+
+@pytest.mark.parametrize('settings, words', [
+    ({'swarm_rotate_tokens': 'workers'}, ["swarm_rotate_tokens 'workers' is not one of: none, worker, manager, both."]),
+    ({'swarm_rotate_tokens': 'worker', 'swarm_backend': 'classic'}, ['classic Swarm has no join tokens']),
+    ({'swarm_firewall': 'iptables'}, ["swarm_firewall 'iptables' is not one of: none, firewalld."]),
+])
+def test_day_two_settings_refused(settings, words):
+    problems = ' '.join(inventory_problems(['m1'], [], settings))
+    for word in words:
+        assert word in problems
+
+
+@pytest.mark.parametrize('settings', [{'swarm_rotate_tokens': 'both', 'swarm_firewall': 'firewalld'},
+                                      {'swarm_rotate_tokens': '', 'swarm_firewall': 'none'}])
+def test_day_two_settings_accepted(settings):
+    assert inventory_problems(['m1'], [], settings) == []

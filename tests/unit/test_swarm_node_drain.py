@@ -117,6 +117,7 @@ def test_drain_waits_until_the_tasks_run_elsewhere_and_keeps_the_spec():
     result = d.drain('n2')
     assert result['changed'] and result['availability_before'] == 'active' and result['availability'] == 'drain'
     assert result['running_before'] == {'s1': 3} and result['tasks_moved'] == 1 and not result['timed_out']
+    assert result['unplaced'] == []
     # The update sent the node's spec back as it was (labels, role), availability changed, at its version.
     # The availability before is kept on the node too, for a run interrupted before the restore.
     assert cluster.updates == [('n2', 10, {'Role': 'worker', 'Availability': 'drain', 'Labels': {
@@ -133,6 +134,8 @@ def test_a_replacement_no_node_can_take_is_not_waited_for():
     d, warnings = drainer(cluster)
     result = d.drain('n2')
     assert not result['timed_out'] and result['waited'] < 2 and warnings == []
+    # Named, for a removal that must not leave it behind (swarm_agent_state: absent).
+    assert result['unplaced'] == ['t2-new: no suitable node (max replicas per node limit exceed)']
 
 
 def test_a_node_drained_by_hand_is_not_updated_and_stays_drained():
@@ -160,6 +163,7 @@ def test_tasks_that_do_not_leave_warn_at_the_timeout_and_the_restart_goes_on():
     result = d.drain('n2')
     assert result['timed_out'] and result['waited'] >= 5
     assert len(warnings) == 1 and 't2' in warnings[0] and 'this node' in warnings[0]
+    assert result['left'] == ['t2 (running on this node)']
 
 
 def test_restore_waits_out_the_restart_then_gives_back_the_availability_before():

@@ -1,0 +1,48 @@
+"""The day-two role variables as Ansible templates them: which tokens swarm_rotate_tokens rotates, and the
+ports swarm_firewall opens on a manager and on an agent, per backend and port setup."""
+
+import os
+
+import pytest
+import yaml
+from templating import render
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _load(role, kind):
+    with open(os.path.join(REPO_ROOT, 'roles', role, kind, 'main.yml')) as handle:
+        return yaml.safe_load(handle)
+
+
+@pytest.mark.parametrize('value, rotated', [
+    ('none', []), ('', []), (None, []), ('worker', ['worker']), ('manager', ['manager']),
+    ('both', ['worker', 'manager']),
+])
+def test_rotate_tokens(value, rotated):
+    role_vars = _load('swarm_manager', 'vars')
+    assert render(role_vars['_swarm_manager_rotate'], {'swarm_manager_rotate_tokens': value}) == rotated
+
+
+def firewall_ports(host, **cluster):
+    defaults = _load('swarm_firewall', 'defaults')
+    variables = dict(cluster, inventory_hostname=host, groups={'swarm_managers': ['m1'], 'swarm_agents': ['a1']})
+    for name in ('swarm_firewall_backend', 'swarm_firewall_manager', 'swarm_firewall_engine_port',
+                 'swarm_firewall_cluster_port'):
+        variables[name] = render(defaults[name], variables)
+    return render(defaults['swarm_firewall_ports'], variables)
+
+
+def test_swarm_mode_ports():
+    assert firewall_ports('m1') == ['2377/tcp', '7946/tcp', '7946/udp', '4789/udp', '2375/tcp', '2376/tcp']
+    assert firewall_ports('a1') == ['7946/tcp', '7946/udp', '4789/udp', '2375/tcp']
+
+
+def test_classic_needs_only_the_engine_and_cluster_ports():
+    assert firewall_ports('m1', swarm_backend='classic') == ['2375/tcp', '2376/tcp']
+    assert firewall_ports('a1', swarm_backend='classic') == ['2375/tcp']
+
+
+def test_ports_follow_the_cluster_settings():
+    assert firewall_ports('a1', swarm_port_setup='proxy', docker_proxy_port=2380)[-1] == '2380/tcp'
+    assert firewall_ports('m1', swarm_engine_port=12375, swarm_cluster_port=12376)[-2:] == ['12375/tcp', '12376/tcp']

@@ -1,0 +1,117 @@
+"""firewalld_ports: port spelling, what a zone lacks, and the module against a fake firewall-cmd that keeps a
+permanent and a runtime port list the way firewalld does."""
+
+import json
+import os
+import stat
+
+import pytest
+from ansible_collections.dockercluster.swarm.plugins.module_utils.firewalld_ports import (
+    missing,
+    normalize_port,
+    parse_list,
+)
+from ansible_collections.dockercluster.swarm.plugins.modules import firewalld_ports
+
+FAKE = r'''#!/usr/bin/env python3
+import json, os, sys
+path = os.environ['FAKE_FIREWALLD']
+state = json.load(open(path))
+args = sys.argv[1:]
+state['calls'].append(args)
+if not state['running']:
+    print('not running'); json.dump(state, open(path, 'w')); sys.exit(252)
+where = 'permanent' if '--permanent' in args else 'runtime'
+zone = [a.split('=', 1)[1] for a in args if a.startswith('--zone=')]
+ports = state[where].setdefault(zone[0] if zone else 'public', [])
+if args == ['--state']:
+    print('running')
+elif args == ['--get-default-zone']:
+    print('public')
+elif '--list-ports' in args:
+    print(' '.join(ports))
+else:
+    for a in args:
+        if a.startswith('--add-port='):
+            ports.append(a.split('=', 1)[1])
+    print('success')
+json.dump(state, open(path, 'w'))
+'''
+
+SWARM_WORKER = ['7946/tcp', '7946/udp', '4789/udp', '2375/tcp']
+
+
+@pytest.fixture
+def firewalld(tmp_path, monkeypatch):
+    """A fake firewall-cmd on PATH; returns a function giving (and taking) its state."""
+    script = tmp_path / 'bin' / 'firewall-cmd'
+    script.parent.mkdir()
+    script.write_text(FAKE)
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    state_path = tmp_path / 'state.json'
+    state_path.write_text(json.dumps({'running': True, 'permanent': {'public': ['9090/tcp']},
+                                      'runtime': {'public': ['9090/tcp', '2375/tcp']}, 'calls': []}))
+    monkeypatch.setenv('PATH', '%s:%s' % (script.parent, os.environ['PATH']))
+    monkeypatch.setenv('FAKE_FIREWALLD', str(state_path))
+
+    def state(**update):
+        data = json.loads(state_path.read_text())
+        if update:
+            data.update(update)
+            state_path.write_text(json.dumps(data))
+        return data
+    return state
+
+
+@pytest.mark.parametrize('spec, spelled', [
+    ('2377/tcp', '2377/tcp'), (' 4789/UDP ', '4789/udp'), ('08000-8010/tcp', '8000-8010/tcp'), (2375, None),
+    ('2377', None), ('2377/icmp', None), ('0/tcp', None), ('65536/udp', None), ('9-8/tcp', None), ('a/tcp', None),
+])
+def test_normalize_port(spec, spelled):
+    if spelled is None:
+        with pytest.raises(ValueError):
+            normalize_port(spec)
+    else:
+        assert normalize_port(spec) == spelled
+
+
+def test_missing_keeps_the_wanted_order():
+    assert parse_list(' 9090/tcp  2375/tcp\n') == ['2375/tcp', '9090/tcp']
+    assert missing(SWARM_WORKER, ['2375/tcp', '9090/tcp']) == ['7946/tcp', '7946/udp', '4789/udp']
+    assert missing(SWARM_WORKER, SWARM_WORKER) == []
+
+
+def test_opens_what_each_side_lacks_then_nothing(module_run, firewalld):
+    result, failed = module_run(firewalld_ports.main, {'ports': SWARM_WORKER}, diff=True)
+    assert not failed and result['changed'] and result['zone'] == 'public'
+    assert result['added'] == {'permanent': SWARM_WORKER, 'runtime': ['7946/tcp', '7946/udp', '4789/udp']}
+    state = firewalld()
+    # Added, and nothing taken away (9090/tcp was there before).
+    assert sorted(state['permanent']['public']) == sorted(SWARM_WORKER + ['9090/tcp'])
+    assert sorted(state['runtime']['public']) == sorted(SWARM_WORKER + ['9090/tcp'])
+    assert 'public (permanent): 9090/tcp\n' in result['diff']['before']
+    assert '4789/udp' in result['diff']['after']
+    assert not any('--reload' in call or any(a.startswith('--remove') for a in call) for call in state['calls'])
+    again, failed = module_run(firewalld_ports.main, {'ports': SWARM_WORKER})
+    assert not failed and not again['changed'] and again['added'] == {'permanent': [], 'runtime': []}
+
+
+def test_check_mode_changes_nothing(module_run, firewalld):
+    result, failed = module_run(firewalld_ports.main, {'ports': ['2377/tcp'], 'zone': 'internal'}, check=True)
+    assert not failed and result['changed'] and result['zone'] == 'internal'
+    assert result['added'] == {'permanent': ['2377/tcp'], 'runtime': ['2377/tcp']}
+    assert not any(a.startswith('--add-port') for call in firewalld()['calls'] for a in call)
+
+
+def test_firewalld_not_running_is_left_alone(module_run, firewalld):
+    firewalld(running=False)
+    result, failed = module_run(firewalld_ports.main, {'ports': SWARM_WORKER})
+    assert not failed and not result['changed'] and result['running'] is False
+    assert 'firewalld does not run here' in result['msg']
+    assert firewalld()['calls'] == [['--state']]
+
+
+def test_bad_port_refused_before_any_call(module_run, firewalld):
+    result, failed = module_run(firewalld_ports.main, {'ports': ['2377/tcp', '4789']})
+    assert failed and "'4789': expected PORT/PROTOCOL" in result['msg']
+    assert firewalld()['calls'] == []
