@@ -28,9 +28,9 @@ options:
     required: true
   wanted:
     description:
-      - Each host as dict C(name), C(node_id), C(addresses) (what the run knows of it, to find its node),
-        C(labels) (a dict, or null: not managed), C(exclusive) (bool), C(availability) (C(active), C(pause),
-        C(drain), or empty: as it is) and C(role) (C(manager), C(worker), or empty).
+      - "Each host as dict C(name), C(node_id), C(addresses) (what the run knows of it, to find its node),
+        C(labels) (a dict, or null if not managed), C(exclusive) (bool), C(availability) (C(active), C(pause),
+        C(drain), or empty to leave it) and C(role) (C(manager), C(worker), or empty)."
     type: list
     elements: dict
     required: true
