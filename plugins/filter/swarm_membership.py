@@ -19,8 +19,8 @@ description:
   - Compares a host's Swarm state with the first manager's (both the C(Swarm) section of C(docker info), as
     RV(dockercluster.swarm.docker_host_info#module:swarm) returns it) and returns what stands in the way of
     the host joining as O(role), or an empty string.
-  - A host in no swarm, or already in this cluster (in either role: a manager is promoted or demoted in place
-    by swarm_manager's nodes step), is fine; so is the first manager itself.
+  - A host in no swarm, or already in this cluster (in either role, since swarm_manager's nodes step promotes or
+    demotes it in place), is fine; so is the first manager itself.
     A manager of this cluster is recognised by the cluster ID, a worker by a manager address in common.
 options:
   _input:

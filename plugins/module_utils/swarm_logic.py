@@ -786,7 +786,6 @@ def demotion_problem(demoted, total, reachable=None, left=None):
                majority(total), 'it' if one else 'them', 'a manager' if one else 'managers'))
 
 
-
 def _manager_addr_hosts(swarm):
     hosts = set(addr_host(item.get('Addr')) for item in (swarm.get('RemoteManagers') or []) if item)
     hosts.discard('')
