@@ -45,12 +45,20 @@ def validate_wanted(item):
     if not name:
         raise ValueError('node settings: an entry without a name: %r' % (item,))
     labels = item.get('labels')
+    if labels == '':
+        labels = None  # INI's empty value: not managed
     if labels is not None and not isinstance(labels, dict):
-        raise ValueError('%s: swarm_node_labels must be a mapping (label: value), not %r' % (name, labels))
+        raise ValueError('%s: swarm_node_labels must be a mapping (label: value), not %r (an INI [...:vars] value is '
+                         'a string: set it in YAML, host_vars or group_vars).' % (name, labels))
+    for key, value in (labels or {}).items():
+        if not logic._text(key).strip() or isinstance(value, (dict, list, tuple, set)):
+            raise ValueError('%s: swarm_node_labels: %r: %r is not a label (a name and a string, number, boolean, '
+                             'or null to remove it).' % (name, key, value))
     availability = logic._text(item.get('availability')).strip().lower()
     if availability and availability not in AVAILABILITIES:
-        raise ValueError('%s: swarm_node_availability must be one of %s (or empty: left as it is), not %r'
-                         % (name, ', '.join(AVAILABILITIES), item.get('availability')))
+        raise ValueError('%s: %s must be one of %s (or empty: left as it is), not %r.'
+                         % (name, item.get('availability_from') or 'swarm_node_availability', ', '.join(AVAILABILITIES),
+                            item.get('availability')))
     role = logic._text(item.get('role')).strip().lower()
     if role not in ('', 'manager', 'worker'):
         raise ValueError('%s: role must be manager or worker, not %r' % (name, item.get('role')))

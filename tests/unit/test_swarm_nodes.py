@@ -114,3 +114,24 @@ def test_the_preflight_refuses_a_demotion_below_majority_before_any_change():
         'a majority (2): the cluster would lose its quorum. Nothing was changed.')
     hosts[2]['manager'] = True  # one demotion: 2 of 3 left
     assert logic.find_cluster(hosts)['problem'] == ''
+
+
+def test_the_inventory_check_names_bad_node_settings_before_any_change():
+    from ansible_collections.dockercluster.swarm.plugins.plugin_utils.inventory_checks import inventory_problems
+
+    settings = {'a1': {'swarm_node_labels': "{'zone': 'a'}", 'swarm_node_availability': 'sleep'},
+                'a2': {'swarm_node_labels': {'zone': ['a']}, 'swarm_node_labels_exclusive': 'maybe'},
+                'm1': {'swarm_manager_availability': 'drained', 'swarm_node_labels': None},
+                'ok': {'swarm_node_labels': {'zone': 'a', 'ssd': True, 'old': None}, 'swarm_node_availability': 'drain'}}
+    problems = inventory_problems(['m1'], ['a1', 'a2', 'ok'], {}, node_settings=settings)
+    assert problems == [
+        "Node settings: a1: swarm_node_labels must be a mapping (label: value), not \"{'zone': 'a'}\" (an INI [...:vars] "
+        "value is a string: set it in YAML, host_vars or group_vars).",
+        "Node settings: a1: swarm_node_availability must be one of active, pause, drain (or empty: left as it is), "
+        "not 'sleep'.",
+        "Node settings: a2: swarm_node_labels: 'zone': ['a'] is not a label (a name and a string, number, boolean, or "
+        "null to remove it).",
+        "Node settings: a2: swarm_node_labels_exclusive 'maybe' is not true or false.",
+        "Node settings: m1: swarm_manager_availability must be one of active, pause, drain (or empty: left as it is), "
+        "not 'drained'.",
+    ]
