@@ -65,8 +65,9 @@ options:
   hostvars:
     description:
       - The play's C(hostvars), to read each manager's own classic TLS settings and C(swarm_insecure_tcp), and
-        every host's C(ansible_python_interpreter) (only those keys are read). Without it, only the first
-        manager's (the input) are checked.
+        every host's C(ansible_python_interpreter) and day-two settings (C(swarm_node_labels),
+        C(swarm_node_labels_exclusive), C(swarm_node_availability), C(swarm_manager_availability); only those keys
+        are read). Without it, only the first manager's (the input) are checked.
     type: dict
 '''
 
@@ -95,17 +96,22 @@ def swarm_inventory_problems(settings, managers, agents, manager_group='swarm_ma
     from ansible_collections.dockercluster.swarm.plugins.plugin_utils import inventory_checks
 
     managers = list(managers or [])
-    manager_settings = interpreters = None
+    manager_settings = interpreters = node_settings = None
     if hostvars is not None:
         manager_settings = dict((host, hostvars[host]) for host in managers if host in hostvars)
-        interpreters = {}
+        interpreters, node_settings = {}, {}
         for host in managers + [host for host in agents or [] if host not in managers]:
             if host in hostvars and 'ansible_python_interpreter' in hostvars[host]:
                 interpreters[host] = hostvars[host]['ansible_python_interpreter']
+            if host in hostvars:
+                found = dict((name, hostvars[host][name]) for name in inventory_checks.NODE_SETTINGS
+                             if name in hostvars[host])
+                if found:
+                    node_settings[host] = found
     return inventory_checks.inventory_problems(
         managers, agents, settings, manager_group, agent_group,
         backends or inventory_checks.BACKENDS, port_setups or inventory_checks.PORT_SETUPS, manager_settings,
-        interpreters)
+        interpreters, node_settings)
 
 
 class FilterModule(object):

@@ -19,7 +19,8 @@ description:
   - Compares a host's Swarm state with the first manager's (both the C(Swarm) section of C(docker info), as
     RV(dockercluster.swarm.docker_host_info#module:swarm) returns it) and returns what stands in the way of
     the host joining as O(role), or an empty string.
-  - A host in no swarm, or already in this cluster in O(role), is fine; so is the first manager itself.
+  - A host in no swarm, or already in this cluster (in either role, since swarm_manager's nodes step promotes or
+    demotes it in place), is fine; so is the first manager itself.
     A manager of this cluster is recognised by the cluster ID, a worker by a manager address in common.
 options:
   _input:
@@ -75,10 +76,11 @@ def swarm_membership_problem(mine, first_manager, role, is_first=False):
     # This cluster, as far as the first manager knows it: nothing when it is in no swarm yet.
     our_id = (ours.get('Cluster') or {}).get('ID') or '' if swarm_logic.is_manager(ours) else ''
     is_manager = bool(mine.get('ControlAvailable'))
+    # In this cluster with the other role: promoted or demoted in place (swarm_manager's nodes step).
     if our_id and is_manager and (mine.get('Cluster') or {}).get('ID') == our_id:
-        return '' if role == 'manager' else 'is a manager of this cluster, listed as an agent'
+        return ''
     if our_id and not is_manager and _manager_hosts(swarm_logic, mine) & _manager_hosts(swarm_logic, ours):
-        return 'is a worker of this cluster, listed as a manager' if role == 'manager' else ''
+        return ''
     cluster = ', cluster %s' % (mine.get('Cluster') or {}).get('ID') if is_manager else ''
     return 'is already in another swarm (node %s%s, state %s)' % (mine.get('NodeID'), cluster, state)
 

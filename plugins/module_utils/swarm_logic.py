@@ -763,6 +763,29 @@ def check_expectations(node_summaries, expect_ready=None, expect_managers=None):
 
 # ------------------------------------------------------------ the cluster
 
+def majority(total):
+    return total // 2 + 1
+
+
+def demotion_problem(demoted, total, reachable=None, left=None):
+    """'' or why demoting the hosts ``demoted`` (names) is refused: it would leave ``left``
+    reachable managers (default: ``total`` less the demoted ones), fewer than a majority of the
+    ``total`` managers (``reachable`` of them answering now, all when None)."""
+    if not demoted:
+        return ''
+    reachable = total if reachable is None else reachable
+    left = total - len(demoted) if left is None else left
+    if left >= majority(total):
+        return ''
+    one = len(demoted) == 1
+    return ('Demoting %s (listed as %s, %s of this cluster) would leave %d of its %d managers%s, fewer than a '
+            'majority (%d): the cluster would lose its quorum. Nothing was changed. Demote fewer at a time, '
+            'promote others first, or list %s as %s again.'
+            % (', '.join(demoted), 'an agent' if one else 'agents', 'a manager' if one else 'managers',
+               max(left, 0), total, '' if reachable == total else ' reachable (%d reachable now)' % reachable,
+               majority(total), 'it' if one else 'them', 'a manager' if one else 'managers'))
+
+
 def _manager_addr_hosts(swarm):
     hosts = set(addr_host(item.get('Addr')) for item in (swarm.get('RemoteManagers') or []) if item)
     hosts.discard('')
@@ -844,6 +867,18 @@ def find_cluster(hosts):
     if order:
         found = clusters[order[0]]
         result.update(id=order[0], manager=found['managers'][0], members=found['managers'] + found['workers'])
+        # Managers of it listed as agents are demoted in place (swarm_manager's nodes step): refused
+        # here, before any change, when that would leave fewer than a majority of its managers.
+        demoted = [h['name'] for h in hosts if not h.get('manager') and isinstance(h.get('swarm'), dict)
+                   and is_manager(swarm_section(h['swarm']))
+                   and (swarm_section(h['swarm']).get('Cluster') or {}).get('ID') == order[0]]
+        lead = swarm_section([h for h in managers if h['name'] == result['manager']][0]['swarm'])
+        try:
+            total = int(lead.get('Managers') or 0)
+        except (TypeError, ValueError):
+            total = 0
+        if demoted and total:
+            result['problem'] = demotion_problem(demoted, total)
         return result
     unread_managers = [h['name'] for h in managers if h['name'] in unread]
     if unread_managers:

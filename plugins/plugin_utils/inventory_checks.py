@@ -22,6 +22,7 @@ ROTATE_TOKENS = ('none', 'worker', 'manager', 'both')
 FIREWALLS = ('none', 'firewalld')
 # What the bool filter reads as true or false (it takes anything else for false, silently).
 BOOL_WORDS = ('true', 'false', 'yes', 'no', 'on', 'off', '1', '0', 'y', 'n', 't', 'f')
+NODE_SETTINGS = ('swarm_node_labels', 'swarm_node_labels_exclusive', 'swarm_node_availability', 'swarm_manager_availability')
 # An interpreter that is Python 2 by its name (python2, python2.7; `/usr/bin/env python2` too). A plain
 # `python` is let through: it is Python 3 on many systems (python-is-python3, Fedora, Arch); where it
 # is Python 2 (CentOS 7), the first module run (docker_listen's read) fails with the same advice.
@@ -75,8 +76,33 @@ def classic_unauthenticated(host_settings):
     return None
 
 
+def node_settings_problems(managers, host_settings):
+    """Day two's per-host settings (swarm_node_labels, swarm_node_labels_exclusive, swarm_node_availability,
+    and on managers swarm_manager_availability), one sentence per host and setting that is wrong."""
+    from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_nodes import validate_wanted
+
+    problems = []
+    for host in sorted(host_settings or {}):
+        hv = host_settings[host]
+        checks = [dict(name=host, labels=hv.get('swarm_node_labels')),
+                  dict(name=host, availability=hv.get('swarm_node_availability'))]
+        if host in managers:
+            checks.append(dict(name=host, availability=hv.get('swarm_manager_availability'),
+                               availability_from='swarm_manager_availability'))
+        for item in checks:
+            try:
+                validate_wanted(item)
+            except ValueError as exc:
+                problems.append('Node settings: %s' % exc)
+        exclusive = hv.get('swarm_node_labels_exclusive', False)
+        if not isinstance(exclusive, bool) and str(exclusive).lower() not in BOOL_WORDS:
+            problems.append('Node settings: %s: swarm_node_labels_exclusive %r is not true or false.' % (host, exclusive))
+    return problems
+
+
 def inventory_problems(managers, agents, settings, manager_group='swarm_managers', agent_group='swarm_agents',
-                       backends=BACKENDS, port_setups=PORT_SETUPS, manager_settings=None, interpreters=None):
+                       backends=BACKENDS, port_setups=PORT_SETUPS, manager_settings=None, interpreters=None,
+                       node_settings=None):
     """Sentences naming each problem, in the order a reader fixes them; empty when there is none.
 
     ``settings`` are the cluster-wide variables as the first manager sees them (the inventory's
@@ -92,6 +118,8 @@ def inventory_problems(managers, agents, settings, manager_group='swarm_managers
     Without it, only the first manager's ``settings`` are checked.
 
     ``interpreters`` maps each cluster host to its ansible_python_interpreter: a Python 2 is refused.
+
+    ``node_settings`` maps cluster hosts to the day-two variables they set (node_settings_problems).
     """
     managers, agents = list(managers or []), list(agents or [])
     settings = settings if isinstance(settings, Mapping) else {}
@@ -154,4 +182,5 @@ def inventory_problems(managers, agents, settings, manager_group='swarm_managers
                             "docker_listen_addresses also asks dockerd to listen on %s. Both cannot hold the same "
                             "port: use one method (swarm_port_setup: daemon, or proxy without that address), or "
                             "move docker_proxy_port." % (port, ', '.join(clash)))
+    problems.extend(node_settings_problems(managers, node_settings))
     return problems

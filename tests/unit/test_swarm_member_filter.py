@@ -68,9 +68,9 @@ OURS = manager()    # the first manager: cluster CLUSTER, managers at 10.0.0.1:2
     (inactive(), OURS, 'worker', False, ''),
     (pending(), OURS, 'worker', False, ''),                     # an unfinished join: the module redoes it
     (worker(), OURS, 'worker', False, ''),
-    (worker(), OURS, 'manager', False, 'is a worker of this cluster, listed as a manager'),
+    (worker(), OURS, 'manager', False, ''),                     # promoted in place (swarm_manager's nodes step)
     (manager(node_id='m2'), OURS, 'manager', False, ''),
-    (manager(node_id='m2'), OURS, 'worker', False, 'is a manager of this cluster, listed as an agent'),
+    (manager(node_id='m2'), OURS, 'worker', False, ''),       # demoted in place
     (manager(cluster=OTHER, node_id='x9', managers=('10.9.9.9:2377',)), OURS, 'manager', False,
      'is already in another swarm (node x9, cluster %s, state active)' % OTHER),
     (worker(node_id='w9', managers=('10.9.9.9:2377',)), OURS, 'worker', False,

@@ -1,0 +1,155 @@
+# -*- coding: utf-8 -*-
+# Copyright: dockercluster.swarm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Day two: each node's labels, availability and role as the inventory declares them.
+
+Pure logic, no I/O: from the cluster's nodes as a manager lists them (the Engine API's node
+objects) and what the inventory wants for each host, the node updates to make (one per node that
+differs, for community.docker.docker_node), their diff, or why nothing may change (a demotion
+that would leave fewer than a majority of the managers).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.dockercluster.swarm.plugins.module_utils import swarm_logic as logic
+from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_logic import demotion_problem, majority  # noqa: F401
+
+AVAILABILITIES = ('active', 'pause', 'drain')
+# Labels the collection sets itself (swarm_node_drain's record of the availability before its
+# drain): never removed by the exclusive mode.
+OWN_LABEL_PREFIX = 'dockercluster.swarm.'
+
+
+def label_text(value):
+    """A label value as Docker stores it (a string; YAML's booleans as true/false)."""
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if value is None:
+        return ''
+    return logic._text(value)
+
+
+def node_settings(node):
+    """What a node (an Engine API node object) has of what the inventory declares."""
+    spec = (node or {}).get('Spec') or {}
+    return dict(labels=dict((k, label_text(v)) for k, v in (spec.get('Labels') or {}).items()),
+                availability=(logic._text(spec.get('Availability')) or 'active').lower(),
+                role=(logic._text(spec.get('Role')) or 'worker').lower())
+
+
+def validate_wanted(item):
+    """An inventory entry checked and normalised; raises ValueError naming the host and the value."""
+    name = logic._text(item.get('name')).strip()
+    if not name:
+        raise ValueError('node settings: an entry without a name: %r' % (item,))
+    labels = item.get('labels')
+    if labels == '':
+        labels = None  # INI's empty value: not managed
+    if labels is not None and not isinstance(labels, dict):
+        raise ValueError('%s: swarm_node_labels must be a mapping (label: value), not %r (an INI [...:vars] value is '
+                         'a string: set it in YAML, host_vars or group_vars).' % (name, labels))
+    for key, value in (labels or {}).items():
+        if not logic._text(key).strip() or isinstance(value, (dict, list, tuple, set)):
+            raise ValueError('%s: swarm_node_labels: %r: %r is not a label (a name and a string, number, boolean, '
+                             'or null to remove it).' % (name, key, value))
+    availability = logic._text(item.get('availability')).strip().lower()
+    if availability and availability not in AVAILABILITIES:
+        raise ValueError('%s: %s must be one of %s (or empty: left as it is), not %r.'
+                         % (name, item.get('availability_from') or 'swarm_node_availability', ', '.join(AVAILABILITIES),
+                            item.get('availability')))
+    role = logic._text(item.get('role')).strip().lower()
+    if role not in ('', 'manager', 'worker'):
+        raise ValueError('%s: role must be manager or worker, not %r' % (name, item.get('role')))
+    return dict(name=name, node_id=logic._text(item.get('node_id')).strip(),
+                addresses=list(item.get('addresses') or []),
+                # A key set to null is removed.
+                labels=None if labels is None else dict((logic._text(k), None if v is None else label_text(v))
+                                                        for k, v in labels.items()),
+                exclusive=bool(item.get('exclusive')), availability=availability, role=role)
+
+
+def find_node(expected, nodes):
+    """The node (raw) of the inventory host ``expected`` (a swarm_logic.expected_nodes() entry): by
+    node ID, else its addresses or host name (swarm_logic.node_matches); of several (a node that left
+    and joined again leaves a Down entry), the Ready one. None when none is, or several are."""
+    pairs = [(logic.node_summary(n), n) for n in nodes or []]
+    if expected['node_id']:
+        same = [raw for summary, raw in pairs if summary['id'] == expected['node_id']]
+        if same:
+            return same[0]
+    matches = [(summary, raw) for summary, raw in pairs if logic.node_matches(expected, summary)]
+    if len(matches) > 1:
+        matches = [(summary, raw) for summary, raw in matches if summary['status'] == 'ready']
+    return matches[0][1] if len(matches) == 1 else None
+
+
+def plan_node(want, node):
+    """The update for one node: dict(name, node_id, labels (the whole set to write) or None,
+    availability or None, role or None, before, after, lines), or None when it is as declared."""
+    have = node_settings(node)
+    after = dict(have, labels=dict(have['labels']))
+    lines = []
+    if want['labels'] is not None:
+        if want['exclusive']:
+            for key in sorted(have['labels']):
+                if key not in want['labels'] and not key.startswith(OWN_LABEL_PREFIX):
+                    del after['labels'][key]
+                    lines.append('label %s removed (was %r)' % (key, have['labels'][key]))
+        for key in sorted(want['labels']):
+            value = want['labels'][key]
+            if value is None:
+                if key in after['labels']:
+                    del after['labels'][key]
+                    lines.append('label %s removed (was %r)' % (key, have['labels'][key]))
+                continue
+            if key not in have['labels']:
+                lines.append('label %s=%r added' % (key, value))
+            elif have['labels'][key] != value:
+                lines.append('label %s: %r -> %r' % (key, have['labels'][key], value))
+            after['labels'][key] = value
+    if want['availability'] and want['availability'] != have['availability']:
+        after['availability'] = want['availability']
+        lines.append('availability %s -> %s' % (have['availability'], want['availability']))
+    if want['role'] and want['role'] != have['role']:
+        after['role'] = want['role']
+        lines.append('%s (%s -> %s)' % ('promoted' if want['role'] == 'manager' else 'demoted',
+                                        have['role'], want['role']))
+    if not lines:
+        return None
+    return dict(name=want['name'], node_id=node.get('ID'),
+                labels=after['labels'] if after['labels'] != have['labels'] else None,
+                availability=after['availability'] if after['availability'] != have['availability'] else None,
+                role=after['role'] if after['role'] != have['role'] else None,
+                before=have, after=after, lines=lines)
+
+
+def plan_nodes(nodes, wanted):
+    """The node updates for the inventory's entries ``wanted`` (validate_wanted's input) on the
+    cluster's ``nodes``. Returns dict(changes [plan_node()'s, promotions first, demotions last],
+    missing [names with no node], problem ('' or a sentence: then no change may be made),
+    diff {before, after} keyed by host). Raises ValueError for a bad entry."""
+    entries = [validate_wanted(item) for item in wanted or []]
+    # All at once: an address given for several hosts (docker0's) names none of them.
+    expected = logic.expected_nodes([dict(name=w['name'], node_id=w['node_id'], addresses=w['addresses'])
+                                     for w in entries])
+    changes, missing = [], []
+    for want, identity in zip(entries, expected):
+        node = find_node(identity, nodes)
+        if node is None:
+            missing.append(want['name'])
+            continue
+        change = plan_node(want, node)
+        if change:
+            changes.append(change)
+    changes.sort(key=lambda c: {'manager': 0, None: 1, 'worker': 2}[c['role']])
+    managers = [n for n in nodes or [] if node_settings(n)['role'] == 'manager']
+    reachable = [n for n in managers
+                 if ((n.get('ManagerStatus') or {}).get('Reachability') or 'reachable') == 'reachable']
+    demoted = [c['name'] for c in changes if c['role'] == 'worker']
+    left = len([n for n in reachable if n.get('ID') not in [c['node_id'] for c in changes if c['role'] == 'worker']])
+    problem = demotion_problem(demoted, len(managers), len(reachable), left)
+    return dict(changes=changes, missing=missing, problem=problem,
+                diff=dict(before=dict((c['name'], c['before']) for c in changes),
+                          after=dict((c['name'], c['after']) for c in changes)))
