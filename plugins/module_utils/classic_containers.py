@@ -25,6 +25,8 @@ ENV_LABEL = 'dockercluster.swarm.env'
 ROLE_LABEL = 'dockercluster.swarm.classic'
 COMPARED = ('image', 'command', 'ports', 'binds', 'env', 'restart')
 CERT_DIR = '/etc/swarm-tls'
+# Where the swarm image (FROM scratch, Go's TLS) reads its CA roots: for https token discovery.
+CA_BUNDLE_PATH = '/etc/ssl/certs/ca-certificates.crt'
 STRATEGIES = ('spread', 'binpack', 'random')
 
 
@@ -106,6 +108,18 @@ def tls_binds(ca, cert, key):
     binds = ['%s:%s:ro' % (ca, inside['ca']), '%s:%s:ro' % (cert, inside['cert']),
              '%s:%s:ro' % (key, inside['key'])]
     return binds, inside
+
+
+def ca_bundle_binds(path, exists=None):
+    """The host's CA bundle mounted read-only over the image's roots ([] without one). A missing file
+    is refused: the engine would create an empty directory in its place."""
+    import os.path
+    if not path:
+        return []
+    if not (exists or os.path.isfile)(path):
+        raise ValueError('ca_bundle: %s is not a file on this host (the CA certificates, PEM, the swarm containers '
+                         'trust for https discovery)' % (path,))
+    return ['%s:%s:ro' % (path, CA_BUNDLE_PATH)]
 
 
 def spec(name, image, command, ports=None, binds=None, env=None, restart='always'):

@@ -142,6 +142,13 @@ addresses:
   returned: when V(addresses) is in O(gather_subset)
   type: dict
   sample: {"lo": "127.0.0.1", "eth0": "10.0.0.5"}
+default_ipv4:
+  description:
+    - The address the host's default route leaves from (as C(ip route get 1.1.1.1) shows it), or null. What
+      swarm_agent advertises by default, and what the classic manager's C(nodes://) list uses by default.
+  returned: when V(addresses) is in O(gather_subset)
+  type: str
+  sample: 10.0.0.5
 docker_sdk:
   description: The Docker SDK for Python, as seen by the Python this module ran with.
   returned: when V(docker_sdk) is in O(gather_subset)
@@ -223,6 +230,7 @@ import sys
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.dockercluster.swarm.plugins.module_utils.host_probe import (
+    default_ipv4,
     ipv4_addresses,
     path_state,
     read_nodes,
@@ -287,6 +295,7 @@ class DockerHostInfo(object):
             result.update(self.nodes(result['swarm']))
         if 'addresses' in subset:
             result['addresses'] = ipv4_addresses()
+            result['default_ipv4'] = default_ipv4()
         if self.module.params['stat_paths']:
             result['stat'] = dict((path, path_state(path)) for path in self.module.params['stat_paths'])
         if self.module.params['listen_plan'] is not None:

@@ -141,6 +141,12 @@ options:
         the cluster endpoint C(docker -H manager:2376 info).
     type: int
     default: 2376
+  ca_bundle:
+    description:
+      - Only with O(backend=classic). A CA bundle (PEM) on this host, mounted read-only over the image's
+        C(/etc/ssl/certs/ca-certificates.crt), the roots the manager container trusts for C(token://) discovery
+        at a private https server. Unset, the image's own roots.
+    type: path
   strategy:
     description:
       - Only with O(backend=classic). Scheduling strategy (C(--strategy)); unset leaves classic Swarm's default, V(spread).
@@ -362,7 +368,7 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_member i
 
 # Options each backend alone uses; given with the other backend, the module fails untouched.
 CLASSIC_ONLY = ('discovery', 'strategy', 'filters', 'heartbeat', 'replication', 'cluster_tls_ca_cert',
-                'cluster_tls_cert', 'cluster_tls_key', 'cluster_insecure')
+                'cluster_tls_cert', 'cluster_tls_key', 'cluster_insecure', 'ca_bundle')
 SWARMKIT_ONLY = ('remote_addrs', 'join_token', 'cluster_id', 'advertise_interface', 'data_path_addr',
                  'default_addr_pool', 'subnet_size', 'force', 'return_tokens')
 
@@ -519,6 +525,7 @@ class ClassicManager(ClassicMember):
             tls_binds, tls = cc.tls_binds(*certs)
             tls['verify'] = params['cluster_tls_verify']
             binds.extend(tls_binds)
+        binds.extend(cc.ca_bundle_binds(params['ca_bundle']))
         port = params['published_port']
         if not 0 < port < 65536:
             raise ValueError('published_port: %r is not a port number' % (port,))
@@ -560,6 +567,7 @@ def main():
         cluster_tls_key=dict(type='path', no_log=False),
         cluster_tls_verify=dict(type='bool', default=True),
         cluster_insecure=dict(type='bool', default=False),
+        ca_bundle=dict(type='path'),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            mutually_exclusive=[('advertise_addr', 'advertise_interface')])
