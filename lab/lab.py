@@ -326,8 +326,9 @@ def start_etcd(name):
     container = "%s-%s-etcd" % (PREFIX, name)
     docker("rm", "-f", container, check=False)
     docker("run", "-d", "--label", "%s=%s" % (LABEL, name), "--network", network_name(name), "--name", container,
-           "dcswarm-etcd:bookworm", "etcd", "--enable-v2", "--data-dir", "/var/lib/etcd/lab",
-           "--listen-client-urls", "http://0.0.0.0:2379", "--advertise-client-urls", "http://127.0.0.1:2379")
+           # The advertised URL must be the one the nodes reach: libkv's client syncs to it.
+           "dcswarm-etcd:bookworm", "sh", "-c", "exec etcd --enable-v2 --data-dir /var/lib/etcd/lab "
+           "--listen-client-urls http://0.0.0.0:2379 --advertise-client-urls http://$(hostname -i | cut -d' ' -f1):2379")
     ip = node_ip(container, network_name(name))
     for _ in range(30):
         res = docker("exec", container, "etcdctl", "endpoint", "health", check=False)

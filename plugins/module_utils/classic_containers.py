@@ -49,7 +49,7 @@ def duration_seconds(value):
 
 
 def manager_command(discovery, strategy=None, filters=None, heartbeat=None, replication=False,
-                    advertise=None, tls=None, discovery_opts=None):
+                    advertise=None, tls=None, discovery_opts=None, engine_refresh=None, failure_retry=None):
     """argv of ``swarm manage`` as the guide runs it, plus the options asked for.
 
     ``tls`` is None or dict(verify=bool, ca=..., cert=..., key=...) with the paths *inside*
@@ -66,6 +66,14 @@ def manager_command(discovery, strategy=None, filters=None, heartbeat=None, repl
         argv += ['--filter', name]
     if heartbeat:
         argv += ['--heartbeat', _duration(heartbeat, 'heartbeat')]
+    if engine_refresh:
+        # How often the manager re-reads each engine (default 30s to 60s): how soon a dead one leaves Healthy.
+        refresh = _duration(engine_refresh, 'engine_refresh')
+        argv += ['--engine-refresh-min-interval', refresh, '--engine-refresh-max-interval', refresh]
+    if failure_retry is not None:
+        if failure_retry < 1:
+            raise ValueError('engine_failure_retry: %r must be at least 1' % (failure_retry,))
+        argv += ['--engine-failure-retry', str(failure_retry)]
     if replication:
         if not disc.replicates(kind):
             raise ValueError('replication needs consul, etcd or zk discovery (a shared store to elect the primary '

@@ -251,12 +251,12 @@ class DockerHostInfo(object):
         self.module = module
         self.get = get
 
-    def swarm(self):
+    def swarm(self, result=None):
         params = self.module.params
         try:
             return read_swarm(params['docker_socket'], params['timeout'], self.get)
         except (OSError, ValueError) as exc:
-            self.module.fail_json(msg=swarm_state_error(params['docker_socket'], exc))
+            self.module.fail_json(msg=swarm_state_error(params['docker_socket'], exc), **(result or {}))
 
     def nodes(self, swarm):
         """The result's nodes and nodes_summary, or nodes null and nodes_error saying why."""
@@ -289,13 +289,15 @@ class DockerHostInfo(object):
         result = dict(changed=False)
         if 'docker_sdk' in subset:
             result['docker_sdk'] = dict(present=sdk_present(), python=sys.executable)
-        if 'swarm' in subset or 'nodes' in subset:
-            result['swarm'] = self.swarm()
-        if 'nodes' in subset:
-            result.update(self.nodes(result['swarm']))
+        # The addresses first: a read that fails on the engine still tells where the host is (the
+        # classic manager's node list keeps such a host's address).
         if 'addresses' in subset:
             result['addresses'] = ipv4_addresses()
             result['default_ipv4'] = default_ipv4()
+        if 'swarm' in subset or 'nodes' in subset:
+            result['swarm'] = self.swarm(result)
+        if 'nodes' in subset:
+            result.update(self.nodes(result['swarm']))
         if self.module.params['stat_paths']:
             result['stat'] = dict((path, path_state(path)) for path in self.module.params['stat_paths'])
         if self.module.params['listen_plan'] is not None:

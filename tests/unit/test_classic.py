@@ -90,11 +90,19 @@ def test_manager_command_is_the_guides_by_default():
                     'consul://c:8500/s']
 
 
+def test_manager_command_engine_refresh():
+    argv = cc.manager_command('nodes://10.0.0.1:2375', engine_refresh='5s', failure_retry=1)
+    assert argv[3:9] == ['--engine-refresh-min-interval', '5s', '--engine-refresh-max-interval', '5s',
+                         '--engine-failure-retry', '1']
+
+
 @pytest.mark.parametrize('kwargs,words', [
     (dict(replication=True, advertise='10.0.0.1:2376'), 'needs consul, etcd or zk'),
     (dict(advertise='10.0.0.1:2376'), 'only applies with replication'),
     (dict(strategy='fastest'), 'not one of'),
     (dict(heartbeat='soon'), 'not a duration'),
+    (dict(engine_refresh='often'), 'not a duration'),
+    (dict(failure_retry=0), 'at least 1'),
 ])
 def test_manager_command_refuses(kwargs, words):
     with pytest.raises(ValueError, match=words):
