@@ -15,6 +15,8 @@ the `dcswarm-` prefix and the label `dcswarm.lab=<lab name>`, so `down` removes 
     lab.py rebuild NODE [--name LAB]   a node's machine rebuilt: its container and engine data
                                removed, a fresh one started with the same name and kind
     lab.py etcd [--name LAB]   Debian's etcd-server (v2 API on) on the lab's network; prints its IP
+    lab.py swarm-image [--into CONTAINER...]   build the real swarm:1.2.9 (shared/classic-swarm) and
+                               load it into those containers (molecule's nodes); exit 3 when missing
     lab.py engine-stop         stop the dockerd that `engine` started, if it started one
 """
 
@@ -272,13 +274,18 @@ def build_test_images(images=None):
 
 def load_images(name, images):
     """docker save IMAGE | docker exec -i NODE docker load, into every node of the lab, in parallel."""
-    import concurrent.futures
     build_test_images([i for i in images if i in TEST_IMAGES])
     if CLASSIC_SWARM_IMAGE in images:
         build_classic_swarm()
     nodes = lab_nodes(name)
     if not nodes:
         raise SystemExit("lab: lab %s has no nodes" % name)
+    load_into(nodes, images)
+
+
+def load_into(nodes, images):
+    """Local images into those node containers' engines."""
+    import concurrent.futures
 
     def load(node, image):
         save = subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE)
@@ -463,6 +470,8 @@ def main(argv=None):
     rebuild_p = sub.add_parser("rebuild")
     rebuild_p.add_argument("node")
     etcd_p = sub.add_parser("etcd")
+    image_p = sub.add_parser("swarm-image")
+    image_p.add_argument("--into", nargs="*", default=[])
     for p in (up_p, sub.add_parser("down"), sub.add_parser("inventory"), load_p, rebuild_p, etcd_p):
         p.add_argument("--name", default=os.environ.get("DCSWARM_LAB", "lab"),
                        help="lab name, so several labs can coexist (env DCSWARM_LAB)")
@@ -479,6 +488,13 @@ def main(argv=None):
             build_test_images()
     elif args.cmd == "load":
         load_images(args.name, args.images)
+    elif args.cmd == "swarm-image":
+        if classic_swarm_missing():
+            log(classic_swarm_missing())
+            return 3
+        build_classic_swarm()
+        if args.into:
+            load_into(args.into, [CLASSIC_SWARM_IMAGE])
     elif args.cmd == "etcd":
         print(start_etcd(args.name))
     elif args.cmd == "rebuild":
