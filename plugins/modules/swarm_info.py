@@ -358,8 +358,8 @@ class ClassicInfo(object):
             result.update(found)
             if result['discovery_nodes'] is not None:
                 # The guide's `swarm list <discovery>`, shown with the manager's view.
-                result['summary'].append('Discovery (swarm list): %s' % (', '.join(result['discovery_nodes'])
-                                                                           or 'no node registered'))
+                listed = ', '.join(result['discovery_nodes']) or 'no node registered'
+                result['summary'].append('Discovery (swarm list): %s' % listed)
         except (ValueError, HostedDiscoveryError) as exc:
             self.module.fail_json(msg=str(exc), **result)
         except ENGINE_ERRORS as exc:
