@@ -151,9 +151,9 @@ def check_healthy(parsed, expect_healthy):
             why[want] = ' / '.join(explain(n) for n in matches)
     problems = []
     if missing:
-        problems.append('not in the cluster: %s (the discovery holds no entry for them: with a key-value store or '
-                        'token, their agent did not register, see its logs; with nodes or file, the list lacks '
-                        'them)' % ', '.join(missing))
+        problems.append('not in the cluster: %s (the manager does not list them: with a key-value store or token, '
+                        'did their agent register (its logs, the discovery\'s list) and does the manager watch the '
+                        'same discovery? with nodes or file, does the list hold them?)' % ', '.join(missing))
     if not_healthy:
         problems.append('not Healthy: %s' % ', '.join('%s (%s)' % (k, why[k]) for k in sorted(not_healthy)))
     return dict(ok=not problems, missing=missing, not_healthy=not_healthy, problems=problems, why=why)
