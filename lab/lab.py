@@ -14,6 +14,9 @@ the `dcswarm-` prefix and the label `dcswarm.lab=<lab name>`, so `down` removes 
     lab.py inventory [--name LAB]   print the inventory path
     lab.py rebuild NODE [--name LAB]   a node's machine rebuilt: its container and engine data
                                removed, a fresh one started with the same name and kind
+    lab.py etcd [--name LAB]   Debian's etcd-server (v2 API on) on the lab's network; prints its IP
+    lab.py swarm-image [--into CONTAINER...]   build the real swarm:1.2.9 (shared/classic-swarm) and
+                               load it into those containers (molecule's nodes); exit 3 when missing
     lab.py engine-stop         stop the dockerd that `engine` started, if it started one
 """
 
@@ -48,7 +51,24 @@ TEST_IMAGES = {
     "dcswarm-stub:swarm": ("stub-swarm", "dcswarm-base:bookworm"),
     # Stand-in for shipyard/docker-proxy: socat from TCP $PORT to the docker socket.
     "dcswarm-proxy:socat": ("proxy-socat", "dcswarm-base:bookworm"),
+    # Debian's etcd-server, the key-value store for classic Swarm's etcd:// discovery.
+    "dcswarm-etcd:bookworm": ("etcd", "dcswarm-base:bookworm"),
 }
+# The real classic Swarm (the guide's `swarm` image), made FROM scratch from the binary in
+# shared/classic-swarm (see its README); DCSWARM_CLASSIC_SWARM_DIR points elsewhere.
+CLASSIC_SWARM_IMAGE = "swarm:1.2.9"
+CLASSIC_SWARM_DIR = os.environ.get("DCSWARM_CLASSIC_SWARM_DIR",
+                                   os.path.join(os.path.dirname(ROOT), "shared", "classic-swarm"))
+CLASSIC_SWARM_BINARY = "swarm-1.2.9-linux-amd64.gz"
+CLASSIC_SWARM_DOCKERFILE = """FROM scratch
+COPY swarm /swarm
+COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+ENV SWARM_HOST=:2375
+EXPOSE 2375
+VOLUME /.swarm
+ENTRYPOINT ["/swarm"]
+CMD ["--help"]
+"""
 # `up N` cycles through these, so 3 nodes cover the three daemon layouts.
 DEFAULT_MIX = ["debian12", "el7-layout", "debian13", "debian12-bare"]
 # Every capability but SYS_RESOURCE (not in this machine's bounding set), which is what
@@ -202,6 +222,49 @@ def build_image(image, folder, parent):
     log("built %s in %.0f s" % (image, time.time() - started))
 
 
+def classic_swarm_missing():
+    """Why the real swarm image cannot be built here (a message), or None."""
+    for name in (CLASSIC_SWARM_BINARY, "SHA256SUMS"):
+        path = os.path.join(CLASSIC_SWARM_DIR, name)
+        if not os.path.exists(path):
+            return ("the real classic Swarm binary is missing: %s (shared/classic-swarm, or set "
+                    "DCSWARM_CLASSIC_SWARM_DIR)" % path)
+    return None
+
+
+def build_classic_swarm():
+    """swarm:1.2.9 (and swarm:latest) FROM scratch: the binary, checked against SHA256SUMS, and
+    this machine's CA roots (token discovery speaks https)."""
+    import gzip
+    missing = classic_swarm_missing()
+    if missing:
+        raise SystemExit("lab: " + missing)
+    with gzip.open(os.path.join(CLASSIC_SWARM_DIR, CLASSIC_SWARM_BINARY)) as f:
+        binary = f.read()
+    digest = hashlib.sha256(binary).hexdigest()
+    with open(os.path.join(CLASSIC_SWARM_DIR, "SHA256SUMS")) as f:
+        sums = [line.split()[0] for line in f if line.strip()]
+    if digest not in sums:
+        raise SystemExit("lab: %s does not match SHA256SUMS (sha256 %s)" % (CLASSIC_SWARM_BINARY, digest))
+    roots = "/etc/ssl/certs/ca-certificates.crt"
+    roots_data = open(roots, "rb").read() if os.path.exists(roots) else b""
+    context = hashlib.sha256(binary + roots_data + CLASSIC_SWARM_DOCKERFILE.encode()).hexdigest()[:16]
+    if image_label(CLASSIC_SWARM_IMAGE, PREFIX + ".context") == context:
+        return
+    folder = os.path.join(CACHE, "classic-swarm")
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "swarm"), "wb") as f:
+        f.write(binary)
+    os.chmod(os.path.join(folder, "swarm"), 0o755)
+    with open(os.path.join(folder, "ca-certificates.crt"), "wb") as f:
+        f.write(roots_data)
+    with open(os.path.join(folder, "Dockerfile"), "w") as f:
+        f.write(CLASSIC_SWARM_DOCKERFILE)
+    log("building %s from %s" % (CLASSIC_SWARM_IMAGE, CLASSIC_SWARM_DIR))
+    docker("build", "-q", "--label", "%s.project=1" % PREFIX, "--label", "%s.context=%s" % (PREFIX, context),
+           "-t", CLASSIC_SWARM_IMAGE, "-t", "swarm:latest", folder)
+
+
 def build_test_images(images=None):
     for image, (folder, parent) in TEST_IMAGES.items():
         if images is None or image in images:
@@ -213,11 +276,18 @@ def build_test_images(images=None):
 
 def load_images(name, images):
     """docker save IMAGE | docker exec -i NODE docker load, into every node of the lab, in parallel."""
-    import concurrent.futures
     build_test_images([i for i in images if i in TEST_IMAGES])
-    nodes = lab_containers(name)
+    if CLASSIC_SWARM_IMAGE in images:
+        build_classic_swarm()
+    nodes = lab_nodes(name)
     if not nodes:
         raise SystemExit("lab: lab %s has no nodes" % name)
+    load_into(nodes, images)
+
+
+def load_into(nodes, images):
+    """Local images into those node containers' engines."""
+    import concurrent.futures
 
     def load(node, image):
         save = subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE)
@@ -249,6 +319,32 @@ def build_images(kinds=None):
 def lab_containers(name):
     res = docker("ps", "-a", "--filter", "label=%s=%s" % (LABEL, name), "--format", "{{.Names}}")
     return [n for n in res.stdout.split() if n.startswith(PREFIX + "-")]
+
+
+def lab_nodes(name):
+    """The lab's node containers (those with a kind), not its helpers (etcd)."""
+    res = docker("ps", "-a", "--filter", "label=%s=%s" % (LABEL, name), "--filter", "label=%s.kind" % PREFIX,
+                 "--format", "{{.Names}}")
+    return [n for n in res.stdout.split() if n.startswith(PREFIX + "-")]
+
+
+def start_etcd(name):
+    """Debian's etcd-server on the lab's network, v2 API on (classic Swarm's libkv speaks v2);
+    removed with the lab (its label). Returns its IP address."""
+    build_test_images(["dcswarm-etcd:bookworm"])
+    container = "%s-%s-etcd" % (PREFIX, name)
+    docker("rm", "-f", container, check=False)
+    docker("run", "-d", "--label", "%s=%s" % (LABEL, name), "--network", network_name(name), "--name", container,
+           # The advertised URL must be the one the nodes reach: libkv's client syncs to it.
+           "dcswarm-etcd:bookworm", "sh", "-c", "exec etcd --enable-v2 --data-dir /var/lib/etcd/lab "
+           "--listen-client-urls http://0.0.0.0:2379 --advertise-client-urls http://$(hostname -i | cut -d' ' -f1):2379")
+    ip = node_ip(container, network_name(name))
+    for _ in range(30):
+        res = docker("exec", container, "etcdctl", "endpoint", "health", check=False)
+        if res.returncode == 0:
+            return ip
+        time.sleep(1)
+    raise SystemExit("lab: etcd did not answer: %s" % docker("logs", container, check=False).stderr[-2000:])
 
 
 def network_name(name):
@@ -375,7 +471,10 @@ def main(argv=None):
     load_p.add_argument("images", nargs="+")
     rebuild_p = sub.add_parser("rebuild")
     rebuild_p.add_argument("node")
-    for p in (up_p, sub.add_parser("down"), sub.add_parser("inventory"), load_p, rebuild_p):
+    etcd_p = sub.add_parser("etcd")
+    image_p = sub.add_parser("swarm-image")
+    image_p.add_argument("--into", nargs="*", default=[])
+    for p in (up_p, sub.add_parser("down"), sub.add_parser("inventory"), load_p, rebuild_p, etcd_p):
         p.add_argument("--name", default=os.environ.get("DCSWARM_LAB", "lab"),
                        help="lab name, so several labs can coexist (env DCSWARM_LAB)")
     args = parser.parse_args(argv)
@@ -391,6 +490,15 @@ def main(argv=None):
             build_test_images()
     elif args.cmd == "load":
         load_images(args.name, args.images)
+    elif args.cmd == "swarm-image":
+        if classic_swarm_missing():
+            log(classic_swarm_missing())
+            return 3
+        build_classic_swarm()
+        if args.into:
+            load_into(args.into, [CLASSIC_SWARM_IMAGE])
+    elif args.cmd == "etcd":
+        print(start_etcd(args.name))
     elif args.cmd == "rebuild":
         rebuild(args.name, args.node)
     elif args.cmd == "up":

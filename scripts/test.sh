@@ -47,7 +47,7 @@ stage build     scripts/check-build.sh
 stage engine    python3 lab/lab.py build
 stage lab       pytest -q -p no:cacheprovider tests/lab
 stage lab-2.19  newest pytest -q -p no:cacheprovider "${LAB_NEWEST[@]}"
-stage molecule  scripts/molecule.sh default ha
+stage molecule  scripts/molecule.sh default ha classic
 python3 lab/lab.py down --name test >/dev/null 2>&1 || true
 python3 lab/lab.py engine-stop || true
 echo "failed stages: ${failed_names[*]:-none}"

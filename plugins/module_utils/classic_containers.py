@@ -25,6 +25,8 @@ ENV_LABEL = 'dockercluster.swarm.env'
 ROLE_LABEL = 'dockercluster.swarm.classic'
 COMPARED = ('image', 'command', 'ports', 'binds', 'env', 'restart')
 CERT_DIR = '/etc/swarm-tls'
+# Where the swarm image (FROM scratch, Go's TLS) reads its CA roots: for https token discovery.
+CA_BUNDLE_PATH = '/etc/ssl/certs/ca-certificates.crt'
 STRATEGIES = ('spread', 'binpack', 'random')
 
 
@@ -47,7 +49,7 @@ def duration_seconds(value):
 
 
 def manager_command(discovery, strategy=None, filters=None, heartbeat=None, replication=False,
-                    advertise=None, tls=None, discovery_opts=None):
+                    advertise=None, tls=None, discovery_opts=None, engine_refresh=None, failure_retry=None):
     """argv of ``swarm manage`` as the guide runs it, plus the options asked for.
 
     ``tls`` is None or dict(verify=bool, ca=..., cert=..., key=...) with the paths *inside*
@@ -64,6 +66,14 @@ def manager_command(discovery, strategy=None, filters=None, heartbeat=None, repl
         argv += ['--filter', name]
     if heartbeat:
         argv += ['--heartbeat', _duration(heartbeat, 'heartbeat')]
+    if engine_refresh:
+        # How often the manager re-reads each engine (default 30s to 60s): how soon a dead one leaves Healthy.
+        refresh = _duration(engine_refresh, 'engine_refresh')
+        argv += ['--engine-refresh-min-interval', refresh, '--engine-refresh-max-interval', refresh]
+    if failure_retry is not None:
+        if failure_retry < 1:
+            raise ValueError('engine_failure_retry: %r must be at least 1' % (failure_retry,))
+        argv += ['--engine-failure-retry', str(failure_retry)]
     if replication:
         if not disc.replicates(kind):
             raise ValueError('replication needs consul, etcd or zk discovery (a shared store to elect the primary '
@@ -106,6 +116,18 @@ def tls_binds(ca, cert, key):
     binds = ['%s:%s:ro' % (ca, inside['ca']), '%s:%s:ro' % (cert, inside['cert']),
              '%s:%s:ro' % (key, inside['key'])]
     return binds, inside
+
+
+def ca_bundle_binds(path, exists=None):
+    """The host's CA bundle mounted read-only over the image's roots ([] without one). A missing file
+    is refused: the engine would create an empty directory in its place."""
+    import os.path
+    if not path:
+        return []
+    if not (exists or os.path.isfile)(path):
+        raise ValueError('ca_bundle: %s is not a file on this host (the CA certificates, PEM, the swarm containers '
+                         'trust for https discovery)' % (path,))
+    return ['%s:%s:ro' % (path, CA_BUNDLE_PATH)]
 
 
 def spec(name, image, command, ports=None, binds=None, env=None, restart='always'):

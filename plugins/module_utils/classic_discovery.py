@@ -235,3 +235,32 @@ def redact(url):
     if parsed['kind'] == 'token':
         return url[:-len(parsed['token'])] + '<token>'
     return url
+
+
+# Where classic Swarm's agents register in a key-value store (libkv): <prefix>/docker/swarm/nodes/<ip:port>.
+KV_NODES_PATH = 'docker/swarm/nodes'
+
+
+def kv_list_urls(parsed):
+    """The HTTP URLs that list the registered nodes (``swarm list``) of an etcd or consul discovery,
+    one for each of the store's hosts; [] for zk (not HTTP)."""
+    path = '/'.join(p for p in (parsed['path'], KV_NODES_PATH) if p)
+    urls = []
+    for host in parsed.get('hosts') or []:
+        host = host.strip()
+        if parsed['kind'] == 'etcd':
+            urls.append('http://%s/v2/keys/%s' % (host if ':' in host else host + ':2379', path))
+        elif parsed['kind'] == 'consul':
+            urls.append('http://%s/v1/kv/%s/?keys' % (host if ':' in host else host + ':8500', path))
+    return urls
+
+
+def parse_kv_list(kind, body):
+    """The node addresses in an etcd v2 ``GET /v2/keys/...`` or consul ``GET /v1/kv/...?keys`` answer."""
+    import json
+    data = json.loads(body) if body else None
+    if kind == 'etcd':
+        keys = [n.get('key', '') for n in ((data or {}).get('node') or {}).get('nodes') or []]
+    else:
+        keys = list(data or [])
+    return sorted(k.rstrip('/').rsplit('/', 1)[-1] for k in keys if k.rstrip('/'))

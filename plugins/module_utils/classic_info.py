@@ -97,11 +97,45 @@ def parse_info(info):
     return result
 
 
+def _is_ip(host):
+    host = host.strip('[]')
+    if ':' in host:
+        return True
+    parts = host.split('.')
+    return len(parts) == 4 and all(p.isdigit() and int(p) < 256 for p in parts)
+
+
+def explain(node):
+    """Why a node is not Healthy: what swarm reports for it (its error, the address it tries) and the
+    usual causes, the likely one first."""
+    addr = node.get('addr') or ''
+    error = node.get('error') or ''
+    said = '%s, address tried %s, error: %s' % (node['status'], addr or 'unknown', error or 'none reported')
+    lowered = error.lower()
+    host = addr.rsplit(':', 1)[0] if ':' in addr else addr
+    causes = []
+    if host and not _is_ip(host):
+        causes.append('%s is a name the manager container may not resolve (inner containers do not get the '
+                      'node\'s loopback resolvers): list the engines by IP (swarm_classic_node_addr)' % host)
+    if 'refused' in lowered or 'no route' in lowered or 'timeout' in lowered or 'cannot connect' in lowered:
+        causes.append('the engine port is closed or unreachable (is dockerd up and listening on %s? a firewall?)'
+                      % (addr or 'its TCP port'))
+    if any(word in lowered for word in ('tls', 'x509', 'certificate', 'handshake')):
+        causes.append('TLS refused (the engine wants mutual TLS, or the manager\'s certificate or CA does not '
+                      'match the engine\'s)')
+    if 'api' in lowered and 'version' in lowered:
+        causes.append('the engine is too new for classic Swarm (it speaks Docker API 1.31 at most)')
+    if not causes:
+        causes = ['name not resolvable in the manager container', 'engine port closed or not listening',
+                  'TLS refused by the engine', 'engine too new (Docker 29 refuses API 1.31)']
+    return '%s; usual causes: %s' % (said, '; '.join(causes))
+
+
 def check_healthy(parsed, expect_healthy):
     """dict(ok, missing, not_healthy {name: status}, problems); each entry (a name, or a dict with
     what the run knows of the host, as swarm_logic.expected_nodes reads it) matches a node by its
     name or by its address's host."""
-    missing, not_healthy = [], {}
+    missing, not_healthy, why = [], {}, {}
     for entry in expected_nodes(expect_healthy):
         want = entry['name']
         want_l = want.lower()
@@ -114,12 +148,15 @@ def check_healthy(parsed, expect_healthy):
             missing.append(want)
         elif not any(n['status'] == 'healthy' for n in matches):
             not_healthy[want] = '/'.join(sorted({n['status'] for n in matches}))
+            why[want] = ' / '.join(explain(n) for n in matches)
     problems = []
     if missing:
-        problems.append('not in the cluster: %s' % ', '.join(missing))
+        problems.append('not in the cluster: %s (the manager does not list them: with a key-value store or token, '
+                        'did their agent register (its logs, the discovery\'s list) and does the manager watch the '
+                        'same discovery? with nodes or file, does the list hold them?)' % ', '.join(missing))
     if not_healthy:
-        problems.append('not Healthy: %s' % ', '.join('%s (%s)' % (k, not_healthy[k]) for k in sorted(not_healthy)))
-    return dict(ok=not problems, missing=missing, not_healthy=not_healthy, problems=problems)
+        problems.append('not Healthy: %s' % ', '.join('%s (%s)' % (k, why[k]) for k in sorted(not_healthy)))
+    return dict(ok=not problems, missing=missing, not_healthy=not_healthy, problems=problems, why=why)
 
 
 def render(parsed):

@@ -118,6 +118,22 @@ def interface_ipv4(name):
     return socket.inet_ntoa(answer[20:24])
 
 
+def default_ipv4(target='1.1.1.1', factory=None):
+    """The source address the kernel picks towards ``target`` (a routing lookup: connect() on a UDP
+    socket sends nothing), as ``ip route get`` shows it: the address swarm_agent advertises by
+    default. None without a route."""
+    factory = factory or socket.socket
+    sock = factory(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.connect((target, 53))
+        address = sock.getsockname()[0]
+    except (IOError, OSError):
+        return None
+    finally:
+        sock.close()
+    return address if address and address != '0.0.0.0' else None
+
+
 def ipv4_addresses(names=None, lookup=None):
     """Interface name -> primary IPv4 address, for the interfaces that have one.
 

@@ -142,6 +142,13 @@ addresses:
   returned: when V(addresses) is in O(gather_subset)
   type: dict
   sample: {"lo": "127.0.0.1", "eth0": "10.0.0.5"}
+default_ipv4:
+  description:
+    - The address the host's default route leaves from (as C(ip route get 1.1.1.1) shows it), or null. What
+      swarm_agent advertises by default, and what the classic manager's C(nodes://) list uses by default.
+  returned: when V(addresses) is in O(gather_subset)
+  type: str
+  sample: 10.0.0.5
 docker_sdk:
   description: The Docker SDK for Python, as seen by the Python this module ran with.
   returned: when V(docker_sdk) is in O(gather_subset)
@@ -223,6 +230,7 @@ import sys
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.dockercluster.swarm.plugins.module_utils.host_probe import (
+    default_ipv4,
     ipv4_addresses,
     path_state,
     read_nodes,
@@ -243,12 +251,12 @@ class DockerHostInfo(object):
         self.module = module
         self.get = get
 
-    def swarm(self):
+    def swarm(self, result=None):
         params = self.module.params
         try:
             return read_swarm(params['docker_socket'], params['timeout'], self.get)
         except (OSError, ValueError) as exc:
-            self.module.fail_json(msg=swarm_state_error(params['docker_socket'], exc))
+            self.module.fail_json(msg=swarm_state_error(params['docker_socket'], exc), **(result or {}))
 
     def nodes(self, swarm):
         """The result's nodes and nodes_summary, or nodes null and nodes_error saying why."""
@@ -281,12 +289,15 @@ class DockerHostInfo(object):
         result = dict(changed=False)
         if 'docker_sdk' in subset:
             result['docker_sdk'] = dict(present=sdk_present(), python=sys.executable)
-        if 'swarm' in subset or 'nodes' in subset:
-            result['swarm'] = self.swarm()
-        if 'nodes' in subset:
-            result.update(self.nodes(result['swarm']))
+        # The addresses first: a read that fails on the engine still tells where the host is (the
+        # classic manager's node list keeps such a host's address).
         if 'addresses' in subset:
             result['addresses'] = ipv4_addresses()
+            result['default_ipv4'] = default_ipv4()
+        if 'swarm' in subset or 'nodes' in subset:
+            result['swarm'] = self.swarm(result)
+        if 'nodes' in subset:
+            result.update(self.nodes(result['swarm']))
         if self.module.params['stat_paths']:
             result['stat'] = dict((path, path_state(path)) for path in self.module.params['stat_paths'])
         if self.module.params['listen_plan'] is not None:

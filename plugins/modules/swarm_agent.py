@@ -108,6 +108,12 @@ options:
       - Only with O(backend=classic). The port of this node's engine TCP listener, added to an O(advertise_addr) without one.
     type: int
     default: 2375
+  ca_bundle:
+    description:
+      - Only with O(backend=classic). A CA bundle (PEM) on this host, mounted read-only over the image's
+        C(/etc/ssl/certs/ca-certificates.crt), the roots the swarm container trusts for C(token://) discovery
+        at a private https server. Unset, the image's own roots.
+    type: path
   heartbeat:
     description:
       - Only with O(backend=classic). How often the agent registers the node (C(--heartbeat)), a duration like V(60s).
@@ -242,7 +248,7 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_member i
     validated,
 )
 
-CLASSIC_ONLY = ('discovery', 'heartbeat', 'ttl', 'delay')
+CLASSIC_ONLY = ('discovery', 'heartbeat', 'ttl', 'delay', 'ca_bundle')
 SWARMKIT_ONLY = ('remote_addrs', 'join_token', 'data_path_addr', 'force')
 
 
@@ -326,7 +332,8 @@ class ClassicAgent(ClassicMember):
         self.result['advertise_addr'] = addr
         command = cc.agent_command(params['discovery'], addr, heartbeat=params['heartbeat'], ttl=params['ttl'],
                                    delay=params['delay'])
-        return cc.spec(params['container_name'], params['image'], command)
+        return cc.spec(params['container_name'], params['image'], command,
+                       binds=cc.ca_bundle_binds(params['ca_bundle']))
 
     def run(self):
         wanted = self.wanted_or_fail()
@@ -362,6 +369,7 @@ def main():
         heartbeat=dict(type='str'),
         ttl=dict(type='str'),
         delay=dict(type='str'),
+        ca_bundle=dict(type='path'),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            mutually_exclusive=[('advertise_addr', 'advertise_interface')])

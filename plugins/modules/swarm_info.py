@@ -60,7 +60,8 @@ options:
     description:
       - Only with O(backend=classic). The discovery URL whose node list is returned in RV(discovery_nodes)
         (C(swarm list)), read from the hosted discovery for C(token://), from the file on the managed host for
-        C(file://), expanded for C(nodes://); not read for key-value stores. Not logged.
+        C(file://), expanded for C(nodes://), from the store's HTTP API for C(etcd://) (v2) and C(consul://);
+        not read for C(zk://). Also shown as the last line of RV(summary). Not logged.
       - The hosted discovery is asked without following redirects (a redirect fails the task, naming its
         target) and without credentials from a C(.netrc) file.
     type: str
@@ -217,7 +218,7 @@ manager:
       type: str
 discovery_nodes:
   description: With O(backend=classic) and O(discovery), the discovery's node list (C(swarm list)); null for
-    key-value stores.
+    C(zk://).
   returned: when O(backend=classic)
   type: list
   elements: str
@@ -304,6 +305,27 @@ def discovery_nodes(params, hosted=None):
         hosted = hosted or HostedDiscovery(parsed['base'], params['discovery_validate_certs'],
                                            params['discovery_ca_path'], params['timeout'])
         return hosted.list(parsed['token'])
+    return kv_nodes(parsed, params['timeout'])
+
+
+def kv_nodes(parsed, timeout, get=None):
+    """The nodes registered in an etcd or consul discovery (None for zk), from the first host that answers;
+    a store that holds no entry yet lists none."""
+    import ansible.module_utils.six.moves.urllib.error as urlerror
+    from ansible.module_utils.urls import open_url
+    get = get or (lambda url: open_url(url, timeout=timeout, follow_redirects='none').read())
+    errors = []
+    for url in disc.kv_list_urls(parsed):
+        try:
+            return disc.parse_kv_list(parsed['kind'], get(url))
+        except urlerror.HTTPError as exc:
+            if exc.code == 404:
+                return []
+            errors.append('%s: %s' % (url, exc))
+        except (IOError, OSError, ValueError) as exc:
+            errors.append('%s: %s' % (url, exc))
+    if errors:
+        raise ValueError('%s discovery: no store answered the node list: %s' % (parsed['kind'], '; '.join(errors)))
     return None
 
 
@@ -334,6 +356,10 @@ class ClassicInfo(object):
                 result['discovery_nodes'] = discovery_nodes(params, self.hosted)
             found, check = poll(self.snapshot, params['wait_timeout'], self.sleep, self.clock)
             result.update(found)
+            if result['discovery_nodes'] is not None:
+                # The guide's `swarm list <discovery>`, shown with the manager's view.
+                listed = ', '.join(result['discovery_nodes']) or 'no node registered'
+                result['summary'].append('Discovery (swarm list): %s' % listed)
         except (ValueError, HostedDiscoveryError) as exc:
             self.module.fail_json(msg=str(exc), **result)
         except ENGINE_ERRORS as exc:

@@ -141,6 +141,12 @@ options:
         the cluster endpoint C(docker -H manager:2376 info).
     type: int
     default: 2376
+  ca_bundle:
+    description:
+      - Only with O(backend=classic). A CA bundle (PEM) on this host, mounted read-only over the image's
+        C(/etc/ssl/certs/ca-certificates.crt), the roots the manager container trusts for C(token://) discovery
+        at a private https server. Unset, the image's own roots.
+    type: path
   strategy:
     description:
       - Only with O(backend=classic). Scheduling strategy (C(--strategy)); unset leaves classic Swarm's default, V(spread).
@@ -157,6 +163,17 @@ options:
     description:
       - Only with O(backend=classic). Period of the manager's heartbeat with the nodes, a duration like V(60s).
     type: str
+  engine_refresh:
+    description:
+      - Only with O(backend=classic). How often the manager reads each engine again (C(--engine-refresh-min-interval)
+        and C(--engine-refresh-max-interval)), a duration like V(10s). Unset, classic Swarm's 30s to 60s.
+      - With O(engine_failure_retry), how soon a node whose engine stopped leaves C(Healthy).
+    type: str
+  engine_failure_retry:
+    description:
+      - Only with O(backend=classic). Failed reads of an engine before its node is C(Unhealthy)
+        (C(--engine-failure-retry)). Unset, classic Swarm's 3.
+    type: int
   replication:
     description:
       - Only with O(backend=classic). Run the manager replicated (one primary, replicas), which needs
@@ -361,8 +378,9 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_member i
 # Backends by name; each class offers swarm_info/leave/init/join/inspect/nodes.
 
 # Options each backend alone uses; given with the other backend, the module fails untouched.
-CLASSIC_ONLY = ('discovery', 'strategy', 'filters', 'heartbeat', 'replication', 'cluster_tls_ca_cert',
-                'cluster_tls_cert', 'cluster_tls_key', 'cluster_insecure')
+CLASSIC_ONLY = ('discovery', 'strategy', 'filters', 'heartbeat', 'engine_refresh', 'engine_failure_retry',
+                'replication', 'cluster_tls_ca_cert', 'cluster_tls_cert', 'cluster_tls_key', 'cluster_insecure',
+                'ca_bundle')
 SWARMKIT_ONLY = ('remote_addrs', 'join_token', 'cluster_id', 'advertise_interface', 'data_path_addr',
                  'default_addr_pool', 'subnet_size', 'force', 'return_tokens')
 
@@ -519,11 +537,14 @@ class ClassicManager(ClassicMember):
             tls_binds, tls = cc.tls_binds(*certs)
             tls['verify'] = params['cluster_tls_verify']
             binds.extend(tls_binds)
+        binds.extend(cc.ca_bundle_binds(params['ca_bundle']))
         port = params['published_port']
         if not 0 < port < 65536:
             raise ValueError('published_port: %r is not a port number' % (port,))
         command = cc.manager_command(params['discovery'], strategy=params['strategy'], filters=params['filters'],
                                      heartbeat=params['heartbeat'], replication=params['replication'],
+                                     engine_refresh=params['engine_refresh'],
+                                     failure_retry=params['engine_failure_retry'],
                                      advertise=params['advertise_addr'], tls=tls)
         if params['replication'] and ':' not in params['advertise_addr']:
             raise ValueError('advertise_addr: with replication, give ip:port (like 10.0.11.150:%d)' % port)
@@ -554,12 +575,15 @@ def main():
         strategy=dict(type='str', choices=list(cc.STRATEGIES)),
         filters=dict(type='list', elements='str', default=[]),
         heartbeat=dict(type='str'),
+        engine_refresh=dict(type='str'),
+        engine_failure_retry=dict(type='int'),
         replication=dict(type='bool', default=False),
         cluster_tls_ca_cert=dict(type='path'),
         cluster_tls_cert=dict(type='path'),
         cluster_tls_key=dict(type='path', no_log=False),
         cluster_tls_verify=dict(type='bool', default=True),
         cluster_insecure=dict(type='bool', default=False),
+        ca_bundle=dict(type='path'),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            mutually_exclusive=[('advertise_addr', 'advertise_interface')])

@@ -79,7 +79,11 @@ class DiscoveryServer:
                     server.clusters[token] = []
                     return self._answer(200, token)
                 length = int(self.headers.get("Content-Length") or 0)
-                server.clusters.setdefault(token, []).append(self.rfile.read(length).decode())
+                # An agent registers again every heartbeat: one entry per address, as the hosted service kept.
+                entries = server.clusters.setdefault(token, [])
+                entry = self.rfile.read(length).decode()
+                if entry not in entries:
+                    entries.append(entry)
                 return self._answer(200)
 
             def do_GET(self):

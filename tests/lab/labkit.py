@@ -18,6 +18,15 @@ def sh(args, check=True, **kwargs):
     return res
 
 
+def classic_swarm_missing():
+    """Why the real classic Swarm image cannot be built here (lab/lab.py says), or None."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("dcswarm_lab", LAB)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.classic_swarm_missing()
+
+
 class Lab:
     """A named lab of node containers (see lab/lab.py)."""
 

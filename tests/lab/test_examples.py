@@ -44,7 +44,7 @@ MODULE_HOSTS = {
 }
 
 CLASSIC_IMAGE = ("needs the classic swarm image from registry.example.com and a discovery from a hosted token "
-                 "server; tests/lab/test_classic.py runs these options with a stand-in image")
+                 "server; tests/lab/test_classic.py runs these options with the real swarm:1.2.9")
 NOT_RUN = {
     ("swarm_manager", "Classic Swarm, the guide's manager container (binpack scheduling, mutual TLS on 2376)"):
         CLASSIC_IMAGE,

@@ -90,11 +90,19 @@ def test_manager_command_is_the_guides_by_default():
                     'consul://c:8500/s']
 
 
+def test_manager_command_engine_refresh():
+    argv = cc.manager_command('nodes://10.0.0.1:2375', engine_refresh='5s', failure_retry=1)
+    assert argv[3:9] == ['--engine-refresh-min-interval', '5s', '--engine-refresh-max-interval', '5s',
+                         '--engine-failure-retry', '1']
+
+
 @pytest.mark.parametrize('kwargs,words', [
     (dict(replication=True, advertise='10.0.0.1:2376'), 'needs consul, etcd or zk'),
     (dict(advertise='10.0.0.1:2376'), 'only applies with replication'),
     (dict(strategy='fastest'), 'not one of'),
     (dict(heartbeat='soon'), 'not a duration'),
+    (dict(engine_refresh='often'), 'not a duration'),
+    (dict(failure_retry=0), 'at least 1'),
 ])
 def test_manager_command_refuses(kwargs, words):
     with pytest.raises(ValueError, match=words):
@@ -231,9 +239,20 @@ def test_parse_info():
     assert not check['ok'] and check['missing'] == ['node9']
     assert check['not_healthy'] == {'node2.example.com': 'pending', '10.0.11.152': 'unhealthy'}
     assert 'Nodes: 3' in cinfo.render(parsed)
+    assert 'address tried 10.0.11.152:2375, error: Cannot connect' in check['why']['10.0.11.152']
+    assert 'engine port is closed' in check['why']['10.0.11.152']
+    assert 'pending, address tried 10.0.11.151:2375, error: none reported' in check['why']['node2.example.com']
+    assert 'usual causes: name not resolvable' in check['why']['node2.example.com']
     # A host the inventory names by alias: found by one of its addresses.
     check = cinfo.check_healthy(parsed, [{'name': 'alpha', 'addresses': ['10.0.11.150']}, {'name': 'bravo'}])
     assert check['missing'] == ['bravo'] and check['not_healthy'] == {}
+
+
+def test_explain_a_node_listed_by_name_or_refusing_tls():
+    name = dict(status='pending', addr='node1:2375', error=None)
+    assert 'node1 is a name the manager container may not resolve' in cinfo.explain(name)
+    tls = dict(status='unhealthy', addr='10.0.0.1:2375', error='remote error: tls: bad certificate')
+    assert 'TLS refused' in cinfo.explain(tls) and 'may not resolve' not in cinfo.explain(tls)
 
 
 def test_parse_info_replica_and_not_classic():
@@ -284,3 +303,40 @@ def test_hosted_client_errors():
         HostedDiscovery('https://d/v1', opener=FakeOpener(['<html>'])).create()
     with pytest.raises(ValueError, match='https'):
         HostedDiscovery('http://d/v1')
+
+
+def test_kv_node_list_urls_and_answers():
+    etcd = disc.parse('etcd://10.0.0.5:2379,10.0.0.6/swarm')
+    assert disc.kv_list_urls(etcd) == ['http://10.0.0.5:2379/v2/keys/swarm/docker/swarm/nodes',
+                                       'http://10.0.0.6:2379/v2/keys/swarm/docker/swarm/nodes']
+    assert disc.kv_list_urls(disc.parse('consul://c1:8500')) == ['http://c1:8500/v1/kv/docker/swarm/nodes/?keys']
+    assert disc.kv_list_urls(disc.parse('zk://z1:2181/swarm')) == []
+    answer = ('{"action":"get","node":{"key":"/swarm/docker/swarm/nodes","dir":true,"nodes":['
+              '{"key":"/swarm/docker/swarm/nodes/10.0.0.2:2375","value":"10.0.0.2:2375"},'
+              '{"key":"/swarm/docker/swarm/nodes/10.0.0.1:2375","value":"10.0.0.1:2375"}]}}')
+    assert disc.parse_kv_list('etcd', answer) == ['10.0.0.1:2375', '10.0.0.2:2375']
+    assert disc.parse_kv_list('consul', '["docker/swarm/nodes/10.0.0.3:2375"]') == ['10.0.0.3:2375']
+
+
+def test_kv_nodes_tries_the_next_store_and_says_why_none_answered():
+    from ansible_collections.dockercluster.swarm.plugins.modules import swarm_info
+    asked = []
+
+    def get(url):
+        asked.append(url)
+        if '10.0.0.5' in url:
+            raise OSError('connection refused')
+        return '{"node":{"nodes":[{"key":"/swarm/docker/swarm/nodes/10.0.0.1:2375"}]}}'
+
+    parsed = disc.parse('etcd://10.0.0.5:2379,10.0.0.6:2379/swarm')
+    assert swarm_info.kv_nodes(parsed, 5, get) == ['10.0.0.1:2375'] and len(asked) == 2
+    with pytest.raises(ValueError, match='no store answered.*connection refused'):
+        swarm_info.kv_nodes(disc.parse('etcd://10.0.0.5:2379/swarm'), 5, get)
+
+
+def test_ca_bundle_is_mounted_over_the_images_roots_and_must_exist():
+    assert cc.ca_bundle_binds('') == []
+    assert cc.ca_bundle_binds('/etc/ca.pem', exists=lambda p: True) == [
+        '/etc/ca.pem:/etc/ssl/certs/ca-certificates.crt:ro']
+    with pytest.raises(ValueError, match='is not a file on this host'):
+        cc.ca_bundle_binds('/nonexistent/ca.pem')

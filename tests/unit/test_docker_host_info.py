@@ -3,6 +3,7 @@
 import http.server
 import importlib.machinery
 import json
+import subprocess
 
 import pytest
 from ansible_collections.dockercluster.swarm.plugins.module_utils import host_probe
@@ -229,3 +230,24 @@ def test_nodes_through_a_tls_endpoint_with_the_client_certificate(run, manager, 
 def test_nodes_from_answer_refuses_what_is_not_a_node_list(status, body, error):
     with pytest.raises(ValueError, match=error):
         host_probe.nodes_from_answer(status, body)
+
+
+def test_default_ipv4_is_the_source_address_ip_route_shows():
+    out = subprocess.run(["ip", "-4", "route", "get", "1.1.1.1"], stdout=subprocess.PIPE, text=True, check=False)
+    words = out.stdout.split()
+    expected = words[words.index("src") + 1] if "src" in words else None
+    assert host_probe.default_ipv4() == expected
+
+
+def test_default_ipv4_is_none_without_a_route():
+    class NoRoute(object):
+        def __init__(self, *args):
+            pass
+
+        def connect(self, target):
+            raise OSError(101, "Network is unreachable")
+
+        def close(self):
+            pass
+
+    assert host_probe.default_ipv4(factory=NoRoute) is None
