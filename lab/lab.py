@@ -39,6 +39,7 @@ KINDS = {
     "debian12": "dcswarm-node:debian12-bare",
     "debian13": "dcswarm-base:trixie",
     "el7-layout": "dcswarm-node:debian12",
+    "docker-ce-layout": "dcswarm-node:debian12",
 }
 # Images the tests load into nodes (never used by the collection itself): image -> (dir, parent).
 TEST_IMAGES = {

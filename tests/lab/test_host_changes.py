@@ -1,0 +1,114 @@
+"""What the collection changes on a host, and changing it again (issue 23, items 3 and 7), default mutual TLS.
+
+node1 manager (debian12, default_env), node2 agent (el7-layout: OPTIONS in /etc/sysconfig/docker with
+the user's own flags), node3 agent (docker-ce-layout: the systemd_dropin method), whose daemon.json is
+another tool's, written whole. site.yml forms the cluster; the engine port then moves from 2375 to
+12375 (swarm_engine_port): 12375 answers, 2375 is closed, the cluster stays Ready, the user's flags
+stay. The docker-ce unit's ExecStart then changes (a package upgrade): the next run derives the
+drop-in again. The tool rewrites its daemon.json: neither undoes the other. The tests run in order.
+"""
+
+import json
+import os
+
+import pytest
+
+from labkit import copy_operator_certs, docker_tls, node_list, playbook, tls_lab
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SITE = os.path.join(os.path.dirname(os.path.dirname(HERE)), "site.yml")
+TOOL_JSON = '{\n  "labels": ["written-by=tool"],\n  "log-level": "warn"\n}\n'
+# What another tool (a role that writes daemon.json from its own variables, as a whole) does.
+TOOL = "mkdir -p /etc/docker && printf '%%s' '%s' > /etc/docker/daemon.json" % TOOL_JSON
+CONFIGS = "/etc/default/docker /etc/sysconfig/docker /etc/docker/daemon.json"
+UNIT = "/lib/systemd/system/docker.service"
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    lab = tls_lab("hostchg", ["debian12", "el7-layout", "docker-ce-layout"], tmp_path_factory)
+    lab.run(lab.names()[2], TOOL)
+    # Every config file as it was before the collection's first run.
+    lab.before = {h: lab.run(h, "for f in %s; do [ -e $f ] && sha256sum $f; done; true" % CONFIGS).stdout
+                  for h in lab.names()}
+    lab.hosts_file = lab.write_inventory(str(lab.tmp / "hosts"), lab.names()[:1], lab.names()[1:], insecure=False)
+    yield lab
+    lab.down()
+
+
+def site(lab, *extra):
+    rc, out, recap = playbook(SITE, lab.hosts_file, *extra, check=False)
+    assert rc == 0, out[-6000:]
+    return out, recap
+
+
+def answers(lab, via, host, port):
+    res = docker_tls(lab, via, "-H tcp://%s:%d version --format '{{.Server.Version}}'" % (lab.ip(host), port))
+    return res.returncode == 0 and res.stdout.strip() != ""
+
+
+def closed(lab, via, host, port):
+    # curl's exit code 7: the connection was refused, nothing listens there.
+    return lab.run(via, "curl -s --max-time 5 http://%s:%d/_ping" % (lab.ip(host), port), check=False).returncode == 7
+
+
+def ready(lab):
+    nodes = node_list(lab, lab.names()[0])
+    return sorted(n["Hostname"] for n in nodes if n["Status"] == "Ready") == sorted(lab.names())
+
+
+def cmdline(lab, host):
+    return lab.run(host, "tr '\\0' ' ' < /proc/$(systemctl show -p MainPID --value docker)/cmdline").stdout
+
+
+def test_site_forms_the_cluster_on_2375(lab):
+    site(lab)
+    copy_operator_certs(lab, lab.names()[0], lab.pki)
+    assert ready(lab)
+    via = lab.names()[0]
+    assert all(answers(lab, via, h, 2375) for h in lab.names())
+    ce = lab.names()[2]
+    assert "-H tcp://0.0.0.0:2375 --tlsverify" in cmdline(lab, ce)
+    assert lab.run(ce, "cat /etc/docker/daemon.json").stdout == TOOL_JSON
+
+
+def test_port_2375_to_12375_closes_2375_and_keeps_the_users_flags(lab):
+    site(lab, "-e", "swarm_engine_port=12375")
+    via = lab.names()[0]
+    for host in lab.names():
+        assert answers(lab, via, host, 12375), host
+        assert closed(lab, via, host, 2375), host
+        print(host, cmdline(lab, host))
+    assert ready(lab)
+    el7 = lab.names()[1]
+    options = [line for line in lab.run(el7, "cat /etc/sysconfig/docker").stdout.splitlines()
+               if line.startswith("OPTIONS=")]
+    assert len(options) == 1 and options[0].startswith("OPTIONS='--selinux-enabled --log-driver=journald -H ")
+    assert ":2375" not in options[0] and "tcp://0.0.0.0:12375" in options[0]
+    assert "--log-driver=journald" in cmdline(lab, el7)
+
+
+def test_a_changed_unit_execstart_is_derived_again(lab):
+    ce = lab.names()[2]
+    # A package upgrade: the unit's command changes, and the package reloads systemd.
+    lab.run(ce, "sed -i 's|^ExecStart=/usr/bin/dockerd -H fd:// |ExecStart=/usr/bin/dockerd -H fd:// "
+                "--log-opt max-size=10m |' %s && systemctl daemon-reload" % UNIT)
+    assert "max-size" not in cmdline(lab, ce)  # the drop-in still runs the old command
+    site(lab, "-e", "swarm_engine_port=12375")
+    now = cmdline(lab, ce)
+    print("docker-ce-layout dockerd:", now)
+    assert "--log-opt max-size=10m" in now and "-H tcp://0.0.0.0:12375 --tlsverify" in now
+    dropin = lab.run(ce, "cat /etc/systemd/system/docker.service.d/10-dockercluster-listen.conf").stdout
+    assert "# Derived from: /usr/bin/dockerd -H fd:// --log-opt max-size=10m" in dropin
+    assert answers(lab, lab.names()[0], ce, 12375) and ready(lab)
+
+
+def test_a_tool_that_rewrites_daemon_json_and_the_collection_keep_each_others_keys(lab):
+    ce = lab.names()[2]
+    lab.run(ce, TOOL)  # the tool's second run
+    _out, recap = site(lab, "-e", "swarm_engine_port=12375")
+    assert recap[ce]["changed"] == 0, recap
+    assert lab.run(ce, "cat /etc/docker/daemon.json").stdout == TOOL_JSON
+    info = json.loads(lab.run(ce, "docker info --format '{{json .Labels}}'").stdout)
+    assert "written-by=tool" in info
+    assert answers(lab, lab.names()[0], ce, 12375)
