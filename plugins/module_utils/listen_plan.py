@@ -289,11 +289,17 @@ class ListenPlanner(object):
                 return update_env_file(text or '', name, [], managed, None, 'absent', path, drop_tls)[0]
 
             def same(now, then):
-                if then == '':
-                    # The file did not exist: what is left is at most an empty assignment.
-                    return all(not a.value for a in find_assignments(now, name, path)) and not [
-                        line for line in now.splitlines() if line.strip() and not find_assignments(line, name)]
-                return now == then
+                if now == then:
+                    return True
+                if find_assignments(then or '', name, path):
+                    return False
+                # It had no assignment (or did not exist): ours, now empty, is all that differs.
+                found = find_assignments(now, name, path)
+                if not found or any(a.value for a in found):
+                    return False
+                lines = now.splitlines(True)
+                rest = ''.join(line for i, line in enumerate(lines) if i not in set(a.index for a in found))
+                return rest == (then or '') or rest == (then or '') + '\n'
             after = self.restore_original(record, path, after, strip, same)
         if before is None and after == '':
             after = None

@@ -410,6 +410,7 @@ class DockerListenConfig(ListenPlanner):
                 self.write(change)
             except Exception as exc:  # noqa: BLE001 - OSError, or a helper's failure
                 return 'writing %s failed: %s' % (change.path, to_native(exc))
+        self.remove_empty_dirs(changes)
         if self.params['dropin_path'] in self.result['files']:
             rc, out, err = self.systemctl('daemon-reload')
             if rc != 0:
@@ -421,6 +422,15 @@ class DockerListenConfig(ListenPlanner):
                              % (', '.join(self.result['files']), self.service))
             return None
         return self.restart_and_wait(endpoints)
+
+    def remove_empty_dirs(self, changes):
+        # The drop-in's and the record's directories, made by this module, go with the last file in them.
+        for change in changes:
+            if change.after is None and change.path in (self.params['dropin_path'], self.params['record_path']):
+                try:
+                    os.rmdir(os.path.dirname(change.path))
+                except OSError:
+                    pass  # not empty: not ours alone
 
     @contextmanager
     def failures_raise(self):
@@ -574,6 +584,8 @@ class DockerListenConfig(ListenPlanner):
             if os.path.lexists(change.path):
                 os.remove(change.path)
             return
+        if not os.path.isdir(os.path.dirname(change.path)):
+            os.makedirs(os.path.dirname(change.path), 0o755)  # removed as empty (remove_empty_dirs)
         if change.backup and os.path.exists(change.backup):
             with open(change.backup, 'rb') as handle:
                 data = handle.read()

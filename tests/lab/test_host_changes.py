@@ -5,7 +5,10 @@ the user's own flags), node3 agent (docker-ce-layout: the systemd_dropin method)
 another tool's, written whole. site.yml forms the cluster; the engine port then moves from 2375 to
 12375 (swarm_engine_port): 12375 answers, 2375 is closed, the cluster stays Ready, the user's flags
 stay. The docker-ce unit's ExecStart then changes (a package upgrade): the next run derives the
-drop-in again. The tool rewrites its daemon.json: neither undoes the other. The tests run in order.
+drop-in again. The tool rewrites its daemon.json: neither undoes the other. Last, reset.yml (issue 23,
+item 6), predicted by --check first: every engine in no swarm, no TCP listener, each config file
+byte-identical to before the first run, the certificates gone, docker restarted once per host; a second
+reset changes nothing; site.yml then forms a cluster again. The tests run in order.
 """
 
 import json
@@ -17,10 +20,13 @@ from labkit import copy_operator_certs, docker_tls, node_list, playbook, tls_lab
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SITE = os.path.join(os.path.dirname(os.path.dirname(HERE)), "site.yml")
+RESET = os.path.join(os.path.dirname(os.path.dirname(HERE)), "reset.yml")
 TOOL_JSON = '{\n  "labels": ["written-by=tool"],\n  "log-level": "warn"\n}\n'
 # What another tool (a role that writes daemon.json from its own variables, as a whole) does.
 TOOL = "mkdir -p /etc/docker && printf '%%s' '%s' > /etc/docker/daemon.json" % TOOL_JSON
-CONFIGS = "/etc/default/docker /etc/sysconfig/docker /etc/docker/daemon.json"
+CONFIGS = ("/etc/default/docker /etc/sysconfig/docker /etc/docker/daemon.json "
+           "/etc/systemd/system/docker.service.d/10-dockercluster-listen.conf /var/lib/dockercluster/listen-record.json")
+SNAPSHOT = "for f in %s; do [ -e $f ] && sha256sum $f; done; true" % CONFIGS
 UNIT = "/lib/systemd/system/docker.service"
 
 
@@ -29,11 +35,22 @@ def lab(tmp_path_factory):
     lab = tls_lab("hostchg", ["debian12", "el7-layout", "docker-ce-layout"], tmp_path_factory)
     lab.run(lab.names()[2], TOOL)
     # Every config file as it was before the collection's first run.
-    lab.before = {h: lab.run(h, "for f in %s; do [ -e $f ] && sha256sum $f; done; true" % CONFIGS).stdout
-                  for h in lab.names()}
+    lab.before = snapshot(lab)
     lab.hosts_file = lab.write_inventory(str(lab.tmp / "hosts"), lab.names()[:1], lab.names()[1:], insecure=False)
     yield lab
     lab.down()
+
+
+def snapshot(lab):
+    return {h: lab.run(h, SNAPSHOT).stdout for h in lab.names()}
+
+
+def swarm_states(lab):
+    return {h: lab.run(h, "docker info --format '{{.Swarm.LocalNodeState}}'").stdout.strip() for h in lab.names()}
+
+
+def tcp_listeners(lab, host):
+    return [line for line in lab.run(host, "ss -Hltnp").stdout.splitlines() if "dockerd" in line]
 
 
 def site(lab, *extra):
@@ -112,3 +129,39 @@ def test_a_tool_that_rewrites_daemon_json_and_the_collection_keep_each_others_ke
     info = json.loads(lab.run(ce, "docker info --format '{{json .Labels}}'").stdout)
     assert "written-by=tool" in info
     assert answers(lab, lab.names()[0], ce, 12375)
+
+
+def test_reset_check_mode_predicts_and_changes_nothing(lab):
+    files = snapshot(lab)
+    pids = {h: lab.run(h, "systemctl show -p MainPID --value docker").stdout for h in lab.names()}
+    rc, out, recap = playbook(RESET, lab.hosts_file, "--check", check=False)
+    assert rc == 0, out[-6000:]
+    assert all(recap[h]["changed"] >= 1 for h in lab.names()), recap
+    assert set(swarm_states(lab).values()) == {"active"}
+    assert snapshot(lab) == files
+    assert {h: lab.run(h, "systemctl show -p MainPID --value docker").stdout for h in lab.names()} == pids
+
+
+def test_reset_gives_every_host_back_as_it_was(lab):
+    since = lab.run(lab.names()[0], "date '+%Y-%m-%d %H:%M:%S'").stdout.strip()
+    rc, out, recap = playbook(RESET, lab.hosts_file, check=False)
+    assert rc == 0, out[-6000:]
+    assert set(swarm_states(lab).values()) == {"inactive"}
+    for host in lab.names():
+        assert tcp_listeners(lab, host) == [], host
+        assert lab.run(host, "test -e /etc/docker/certs", check=False).returncode == 1, host
+        starts = lab.run(host, "journalctl -u docker --since '%s' --no-pager | grep -c 'Started '; true" % since)
+        assert starts.stdout.strip() == "1", (host, starts.stdout)
+    assert snapshot(lab) == lab.before
+    assert "tcp://" not in cmdline(lab, lab.names()[2])
+
+
+def test_a_second_reset_changes_nothing(lab):
+    _rc, out, recap = playbook(RESET, lab.hosts_file)
+    assert {h: r["changed"] for h, r in recap.items()} == {h: 0 for h in lab.names()}, out[-4000:]
+
+
+def test_site_forms_a_cluster_again_after_reset(lab):
+    site(lab)
+    assert ready(lab)
+    assert all(answers(lab, lab.names()[0], h, 2375) for h in lab.names())

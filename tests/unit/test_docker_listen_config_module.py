@@ -687,3 +687,13 @@ def test_systemd_dropin_adds_flags_leaves_daemon_json_and_follows_the_unit(run, 
     assert failed and 'tlsverify' in result['msg'] and read(paths['dropin_path']).decode() == dropin
     failed, result = run(FakeHost(applied), state='absent', listen=listen)
     assert not failed and not os.path.exists(paths['dropin_path'])
+
+
+def test_absent_gives_back_a_file_that_had_no_assignment(run, paths):
+    text = '# Here in Debian...\n#DOCKER_OPTS="--dns 8.8.8.8"\n'
+    write(paths['default_env_path'], text)
+    assert not run(FakeHost(DEBIAN_SHOW), allow_insecure_tcp=True)[0]
+    assert b"DOCKER_OPTS='-H tcp://0.0.0.0:2375 --tls=false'" in read(paths['default_env_path'])
+    failed, result = run(FakeHost(DEBIAN_SHOW), state='absent')
+    assert not failed, result
+    assert read(paths['default_env_path']) == to_bytes(text)
