@@ -503,7 +503,7 @@ class DockerListenConfig(ListenPlanner):
         # repeated too quickly". These restarts are ours, not a crash loop (a dockerd that does
         # not come up is caught below and rolled back), so the count starts afresh.
         self.systemctl('reset-failed', self.service)
-        rc, out, err = self.systemctl('restart', self.service)
+        rc, out, err = self.restart_service()
         self.result['restarted'] = True
         if rc != 0:
             return 'systemctl restart %s failed: %s' % (self.service, (err or out).strip())
@@ -516,6 +516,16 @@ class DockerListenConfig(ListenPlanner):
             return 'dockerd did not answer /_ping on every address within %ss: %s' % (
                 self.params['restart_timeout'], '; '.join(silent))
         return None
+
+    def restart_service(self):
+        # The daemon_json method's drop-in added or removed: dockerd was (or is to be) started without
+        # -H fd:// and made /var/run/docker.sock itself, and deletes it when it stops, under
+        # docker.socket's feet. Stopped first, the socket unit is restarted (it makes the file again)
+        # before dockerd starts; without it a return to -H fd:// waited for a socket that was gone.
+        if self.method == 'daemon_json' and self.params['dropin_path'] in self.result['files']:
+            self.systemctl('stop', self.service)
+            self.systemctl('restart', self.service + '.socket')  # none there: nothing to do
+        return self.systemctl('restart', self.service)
 
     def wait(self, endpoints):
         def unit_failed():
@@ -558,7 +568,7 @@ class DockerListenConfig(ListenPlanner):
             # A unit with Restart=always may have hit its start limit while failing; without
             # reset-failed systemd would refuse the restart with the old files as well.
             self.systemctl('reset-failed', self.service)
-            rc, out, err = self.systemctl('restart', self.service)
+            rc, out, err = self.restart_service()
             report['restarted'] = rc == 0
             if rc == 0:
                 _answered, details = self.wait([DEFAULT_SOCKET])

@@ -342,6 +342,9 @@ def test_daemon_json_with_dropin_then_absent(run, paths):
     assert not os.path.exists(paths['record_path'])
     assert not os.path.exists(paths['dropin_path'])
     assert 'systemctl daemon-reload' in host.calls and result['endpoints_checked'] == [GUIDE[0]]
+    # Back to -H fd://: docker.socket makes the socket file again that dockerd deleted when it stopped.
+    assert host.calls.index('systemctl stop docker') < host.calls.index('systemctl restart docker.socket') \
+        < host.calls.index('systemctl restart docker')
 
 
 def test_daemon_json_failure_removes_files_it_created(run, paths):
