@@ -1,8 +1,8 @@
 """What the collection changes on a host, and changing it again (issue 23, items 3 and 7), default mutual TLS.
 
-node1 manager (debian12, default_env), node2 agent (el7-layout: OPTIONS in /etc/sysconfig/docker with
-the user's own flags), node3 agent (docker-ce-layout: the systemd_dropin method), whose daemon.json is
-another tool's, written whole. site.yml forms the cluster; the engine port then moves from 2375 to
+node1, node2, node3 managers: debian12 (default_env), el7-layout (OPTIONS in /etc/sysconfig/docker with
+the user's own flags), docker-ce-layout (the systemd_dropin method; its daemon.json is another tool's,
+written whole); node4 agent (debian12). site.yml forms the cluster; the engine port then moves from 2375 to
 12375 (swarm_engine_port): 12375 answers, 2375 is closed, the cluster stays Ready, the user's flags
 stay. The docker-ce unit's ExecStart then changes (a package upgrade): the next run derives the
 drop-in again. The tool rewrites its daemon.json: neither undoes the other. Last, reset.yml (issue 23,
@@ -16,7 +16,7 @@ import os
 
 import pytest
 
-from labkit import copy_operator_certs, docker_tls, node_list, playbook, tls_lab
+from labkit import copy_operator_certs, docker_tls, node_list, playbook, task_results, tls_lab
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SITE = os.path.join(os.path.dirname(os.path.dirname(HERE)), "site.yml")
@@ -32,11 +32,11 @@ UNIT = "/lib/systemd/system/docker.service"
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    lab = tls_lab("hostchg", ["debian12", "el7-layout", "docker-ce-layout"], tmp_path_factory)
+    lab = tls_lab("hostchg", ["debian12", "el7-layout", "docker-ce-layout", "debian12"], tmp_path_factory)
     lab.run(lab.names()[2], TOOL)
     # Every config file as it was before the collection's first run.
     lab.before = snapshot(lab)
-    lab.hosts_file = lab.write_inventory(str(lab.tmp / "hosts"), lab.names()[:1], lab.names()[1:], insecure=False)
+    lab.hosts_file = lab.write_inventory(str(lab.tmp / "hosts"), lab.names()[:3], lab.names()[3:], insecure=False)
     yield lab
     lab.down()
 
@@ -85,7 +85,7 @@ def test_site_forms_the_cluster_on_2375(lab):
     via = lab.names()[0]
     assert all(answers(lab, via, h, 2375) for h in lab.names())
     ce = lab.names()[2]
-    assert "-H tcp://0.0.0.0:2375 --tlsverify" in cmdline(lab, ce)
+    assert "-H tcp://0.0.0.0:2375 -H tcp://0.0.0.0:2376 --tlsverify" in cmdline(lab, ce)
     assert lab.run(ce, "cat /etc/docker/daemon.json").stdout == TOOL_JSON
 
 
@@ -114,7 +114,7 @@ def test_a_changed_unit_execstart_is_derived_again(lab):
     site(lab, "-e", "swarm_engine_port=12375")
     now = cmdline(lab, ce)
     print("docker-ce-layout dockerd:", now)
-    assert "--log-opt max-size=10m" in now and "-H tcp://0.0.0.0:12375 --tlsverify" in now
+    assert "--log-opt max-size=10m" in now and "-H tcp://0.0.0.0:12375 -H tcp://0.0.0.0:2376 --tlsverify" in now
     dropin = lab.run(ce, "cat /etc/systemd/system/docker.service.d/10-dockercluster-listen.conf").stdout
     assert "# Derived from: /usr/bin/dockerd -H fd:// --log-opt max-size=10m" in dropin
     assert answers(lab, lab.names()[0], ce, 12375) and ready(lab)
@@ -146,6 +146,13 @@ def test_reset_gives_every_host_back_as_it_was(lab):
     since = lab.run(lab.names()[0], "date '+%Y-%m-%d %H:%M:%S'").stdout.strip()
     rc, out, recap = playbook(RESET, lab.hosts_file, check=False)
     assert rc == 0, out[-6000:]
+    # The agent first, then the managers one at a time, demoted while others remain, node1 last.
+    def changed_in_order(title):
+        return [host for name, results in task_results(out) if name == "dockercluster.swarm.swarm_leave : " + title
+                for host, statuses in results.items() if "changed" in statuses]
+    h = lab.names()
+    assert changed_in_order("Leave the swarm") == [h[3], h[2], h[1], h[0]]
+    assert changed_in_order("Demote this manager, other managers remain") == [h[2], h[1]]
     assert set(swarm_states(lab).values()) == {"inactive"}
     for host in lab.names():
         assert tcp_listeners(lab, host) == [], host
