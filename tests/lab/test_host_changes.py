@@ -16,7 +16,7 @@ import os
 
 import pytest
 
-from labkit import copy_operator_certs, docker_tls, node_list, playbook, task_results, tls_lab
+from labkit import ROOT, copy_operator_certs, docker_tls, node_list, playbook, sh, task_results, tls_lab
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SITE = os.path.join(os.path.dirname(os.path.dirname(HERE)), "site.yml")
@@ -161,6 +161,21 @@ def test_reset_gives_every_host_back_as_it_was(lab):
         assert starts.stdout.strip() == "1", (host, starts.stdout)
     assert snapshot(lab) == lab.before
     assert "tcp://" not in cmdline(lab, lab.names()[2])
+
+
+def test_daemon_json_method_there_and_back_on_a_socket_activated_unit(lab):
+    """method daemon_json on Debian's unit (-H fd://, docker.socket): state absent used to wait out
+    restart_timeout for a socket file dockerd had deleted; now back in seconds, files as they were."""
+    host = lab.names()[3]
+    before = lab.run(host, SNAPSHOT).stdout
+    args = ('{"listen": ["unix:///var/run/docker.sock", "tcp://127.0.0.1:2375"], "method": "daemon_json", '
+            '"restart_timeout": 20, "state": "%s"}')
+    for state in ("present", "absent"):
+        res = sh(["ansible", host, "-i", lab.hosts_file, "-m", "dockercluster.swarm.docker_listen_config",
+                  "-a", args % state], check=False, cwd=ROOT)
+        assert res.returncode == 0 and '"restarted": true' in res.stdout, res.stdout[-3000:]
+    assert lab.run(host, SNAPSHOT).stdout == before
+    assert lab.run(host, "docker version --format '{{.Server.Version}}'").stdout.strip()
 
 
 def test_a_second_reset_changes_nothing(lab):
