@@ -44,6 +44,7 @@ KINDS = {
     "el7-layout": "dcswarm-node:debian12",
     "debian12-ssh": "dcswarm-node:debian12",
     "debian12-firewalld": "dcswarm-node:debian12",
+    "docker-ce-layout": "dcswarm-node:debian12",
 }
 # Images the tests load into nodes (never used by the collection itself): image -> (dir, parent).
 TEST_IMAGES = {

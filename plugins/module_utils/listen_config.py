@@ -12,8 +12,12 @@ dockerd gets its listen addresses in one of three ways, depending on how it was 
 ``default_env``
     Debian ``docker.io``: ``DOCKER_OPTS="..."`` in /etc/default/docker; ExecStart is
     ``dockerd -H fd:// $DOCKER_OPTS`` and docker.socket provides the unix socket.
+``systemd_dropin``
+    docker-ce (no env file in the unit): a systemd drop-in that runs the unit's own command with our
+    ``-H`` and TLS flags added. daemon.json stays the user's (or another tool's) alone; the drop-in
+    names the ExecStart it was derived from, and is derived again when the unit's changes.
 ``daemon_json``
-    docker-ce: ``"hosts"`` in /etc/docker/daemon.json plus a systemd drop-in that drops the
+    Only when asked for: ``"hosts"`` in /etc/docker/daemon.json plus a systemd drop-in that drops the
     unit's own ``-H fd://`` (dockerd refuses a setting given both as flag and in the file).
 
 "Ours" is recognised by content, not by markers: a ``-H`` whose address is in the managed
@@ -30,7 +34,7 @@ import json
 import re
 from collections import OrderedDict, namedtuple
 
-METHODS = ('sysconfig', 'default_env', 'daemon_json')
+METHODS = ('sysconfig', 'default_env', 'systemd_dropin', 'daemon_json')
 ENV_VARIABLES = {'sysconfig': 'OPTIONS', 'default_env': 'DOCKER_OPTS'}
 DEFAULT_SOCKET = 'unix:///var/run/docker.sock'
 # Paths docker.socket listens on (/var/run is a symlink to /run on systemd hosts).
@@ -297,7 +301,12 @@ def tls_flags(tls_paths=None, insecure_tcp=False):
     return None
 
 
-def merge_flags(raw, hosts, managed, tls=None, state='present'):
+def has_tls_flags(raw):
+    """Whether a flags string holds any TLS flag."""
+    return any(kind == 'tls' for kind, _key, _toks in _group_flags(split_flags(raw or '')[0]))
+
+
+def merge_flags(raw, hosts, managed, tls=None, state='present', drop_tls=False):
     """Merge our -H (and TLS) flags into a flags string; return the new raw string.
 
     ``hosts``: addresses to pass with -H (state present). ``managed``: every address this
@@ -305,15 +314,16 @@ def merge_flags(raw, hosts, managed, tls=None, state='present'):
     from :func:`tls_flags`; when given, every TLS flag is ours and replaced by it.
     Present: when the flags we own already equal the wanted set, ``raw`` comes back unchanged
     (order of -H does not matter to dockerd); else ours are removed and appended again.
-    Absent: remove ours; TLS flags go too unless a tcp:// -H is left that still needs them.
+    Absent: remove ours; TLS flags go too unless a tcp:// -H is left that still needs them (or
+    ``drop_tls``: the record says the file had none before).
     """
     tokens, trailing = split_flags(raw)
     items = _group_flags(tokens)
     owned_hosts = {normalize_host(h) for h in list(managed) + list(hosts or [])}
 
     if state == 'absent':
-        remaining_tcp = any(kind == 'host' and key not in owned_hosts and key.startswith('tcp://')
-                            for kind, key, _ in items)
+        remaining_tcp = not drop_tls and any(kind == 'host' and key not in owned_hosts and key.startswith('tcp://')
+                                             for kind, key, _ in items)
 
         def is_ours(kind, key):
             return (kind == 'host' and key in owned_hosts) or (kind == 'tls' and not remaining_tcp)
@@ -459,7 +469,7 @@ def set_env_value(text, name, value, path='env file'):
     return ''.join(out), notes
 
 
-def update_env_file(text, name, hosts, managed, tls=None, state='present', path='env file'):
+def update_env_file(text, name, hosts, managed, tls=None, state='present', path='env file', drop_tls=False):
     """Merge our flags into ``name`` in an env file; return ``(new_text, notes)``.
 
     ``new_text == text`` when nothing needs to change (the caller then reports changed=false).
@@ -469,7 +479,7 @@ def update_env_file(text, name, hosts, managed, tls=None, state='present', path=
     if current is None and state == 'absent':
         return text, []
     try:
-        new = merge_flags(current or '', hosts, managed, tls, state)
+        new = merge_flags(current or '', hosts, managed, tls, state, drop_tls)
     except ValueError as exc:
         raise ValueError('%s line %d: cannot split %s into flags: %s'
                          % (path, found[-1].lineno, name, exc)) from None
@@ -619,6 +629,65 @@ def build_dropin(exec_start, daemon_json_path='/etc/docker/daemon.json'):
             + '[Service]\nExecStart=\nExecStart=%s\n' % command)
 
 
+FLAGS_DROPIN_HEADER = (
+    '# Managed by dockercluster.swarm (docker_listen_config): the unit\'s own command with the\n'
+    '# listen addresses and TLS flags added. Derived from the unit\'s ExecStart below; derived again\n'
+    '# when that changes (a package upgrade). daemon.json is not touched. state: absent removes this file.\n'
+    '# Derived from: {source}\n'
+)
+_DERIVED_RE = re.compile(r'^# Derived from: (.*)$', re.M)
+
+
+def build_flags_dropin(source, words):
+    """Drop-in text: ExecStart cleared and set to ``source`` (as written in the unit file) plus ``words``."""
+    if not source.strip():
+        raise ValueError('the unit has no ExecStart command to add the listen flags to')
+    if '\n' in source:
+        raise ValueError('the unit\'s ExecStart spans several lines in an unexpected way')
+    command = ' '.join([source] + [_quote_word(w) for w in words])
+    return FLAGS_DROPIN_HEADER.format(source=source) + '[Service]\nExecStart=\nExecStart=%s\n' % command
+
+
+def _quote_word(word):
+    if re.search(r'[\s\'"\\$%;]', word):
+        raise ValueError('%r cannot be written into a systemd command line as it is' % word)
+    return word
+
+
+def dropin_derived_from(text):
+    """The ExecStart a drop-in of ours says it was derived from, or None."""
+    match = _DERIVED_RE.search(text or '')
+    return match.group(1) if match else None
+
+
+def unit_file_exec_start(texts):
+    """The ExecStart lines that systemd ends up with from unit files read in order (the unit, then
+    its drop-ins): an empty ``ExecStart=`` clears the earlier ones; a trailing backslash continues a line.
+    Words are kept as written (specifiers and $VARIABLES unresolved)."""
+    commands = []
+    for text in texts:
+        section = None
+        lines = (text or '').splitlines()
+        i = 0
+        while i < len(lines):
+            line = lines[i].strip()
+            while line.endswith('\\') and i + 1 < len(lines):
+                i += 1
+                line = line[:-1].rstrip() + ' ' + lines[i].strip()
+            i += 1
+            if line.startswith('['):
+                section = line
+                continue
+            if section != '[Service]' or not line.startswith('ExecStart='):
+                continue
+            value = line[len('ExecStart='):].strip()
+            if value:
+                commands.append(value)
+            else:
+                commands = []
+    return commands
+
+
 _ARGV_RE = re.compile(r'argv\[\]=(.*?) ; ignore_errors=(yes|no)')
 
 
@@ -628,7 +697,8 @@ def parse_unit_show(text):
     Returns a dict: exec_start (list of command lines), environment_files (paths),
     dropin_paths, load_state.
     """
-    info = {'exec_start': [], 'environment_files': [], 'dropin_paths': [], 'load_state': None}
+    info = {'exec_start': [], 'environment_files': [], 'dropin_paths': [], 'load_state': None,
+            'fragment_path': None}
     for line in text.splitlines():
         key, sep, value = line.partition('=')
         if not sep:
@@ -643,6 +713,8 @@ def parse_unit_show(text):
             info['dropin_paths'].extend(value.split())
         elif key == 'LoadState':
             info['load_state'] = value.strip()
+        elif key == 'FragmentPath':
+            info['fragment_path'] = value.strip() or None
     return info
 
 
@@ -665,7 +737,7 @@ def detect_method(exec_start, environment_files, method='auto',
         return 'sysconfig'
     if default_env_path in files and _references(exec_start, 'DOCKER_OPTS'):
         return 'default_env'
-    return 'daemon_json'
+    return 'systemd_dropin'
 
 
 def main_command(exec_start):

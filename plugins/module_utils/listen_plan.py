@@ -12,27 +12,35 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import os
 import re
 
 from ansible.module_utils.common.text.converters import to_native, to_text
 from ansible_collections.dockercluster.swarm.plugins.module_utils.listen_config import (
     ENV_VARIABLES,
+    TLS_KEYS,
     build_dropin,
+    build_flags_dropin,
     changed_lines,
-    daemon_json_has_hosts,
     daemon_json_managed,
     detect_method,
+    dropin_derived_from,
     exec_start_hosts,
+    find_assignments,
     get_env_value,
+    has_tls_flags,
+    host_flags,
     is_plain_tcp_non_loopback,
     load_daemon_json,
     main_command,
     merge_daemon_json,
+    normalize_host,
     parse_unit_show,
     split_unit_provided,
     tls_flags,
     tls_settings,
+    unit_file_exec_start,
     update_env_file,
     validate_listen,
 )
@@ -45,7 +53,8 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.tls_reload imp
 # docker_listen_config's options; docker_host_info checks its listen_plan option against them.
 LISTEN_ARGUMENT_SPEC = dict(
     listen=dict(type='list', elements='str', default=['unix:///var/run/docker.sock', 'tcp://0.0.0.0:2375']),
-    method=dict(type='str', default='auto', choices=['auto', 'sysconfig', 'default_env', 'daemon_json']),
+    method=dict(type='str', default='auto', choices=['auto', 'sysconfig', 'default_env', 'systemd_dropin',
+                                                     'daemon_json']),
     state=dict(type='str', default='present', choices=['present', 'absent']),
     allow_insecure_tcp=dict(type='bool', default=False),
     tls=dict(type='bool', default=False),
@@ -61,6 +70,7 @@ LISTEN_ARGUMENT_SPEC = dict(
     default_env_path=dict(type='path', default='/etc/default/docker'),
     daemon_json_path=dict(type='path', default='/etc/docker/daemon.json'),
     dropin_path=dict(type='path', default='/etc/systemd/system/docker.service.d/10-dockercluster-listen.conf'),
+    record_path=dict(type='path', default='/var/lib/dockercluster/listen-record.json'),
 )
 LISTEN_REQUIRED_IF = [('tls', True, ('tls_ca_cert', 'tls_cert', 'tls_key'))]
 
@@ -73,9 +83,11 @@ class FileChange(object):
     files we share with others: they can hold credentials.
     """
 
-    def __init__(self, path, before, after, shown='lines'):
+    def __init__(self, path, before, after, shown='lines', new_mode=0o644):
         self.path, self.before, self.after = path, before, after
         self.shown = shown
+        # The mode of a file this change creates (the record holds other files' contents: 0600).
+        self.new_mode = new_mode
         self.backup = None
         self.stat = None
 
@@ -84,6 +96,11 @@ class FileChange(object):
         return self.before != self.after
 
     def diff(self):
+        if self.shown == 'record':
+            # The record holds the files' first contents (credentials, maybe): only what was added.
+            before = json.dumps(json.loads(self.before).get('added', {}), sort_keys=True) if self.before else ''
+            after = json.dumps(json.loads(self.after).get('added', {}), sort_keys=True) if self.after else ''
+            return {'before_header': self.path, 'after_header': self.path, 'before': before, 'after': after}
         if self.shown == 'all':
             before, after = self.before or '', self.after or ''
         elif self.shown == 'managed':
@@ -186,7 +203,7 @@ class ListenPlanner(object):
 
     def read_unit(self):
         rc, out, err = self.systemctl('show', self.service, '-p', 'ExecStart', '-p', 'EnvironmentFiles',
-                                      '-p', 'DropInPaths', '-p', 'LoadState')
+                                      '-p', 'DropInPaths', '-p', 'LoadState', '-p', 'FragmentPath')
         if rc != 0:
             self.fail('systemctl show %s failed: %s' % (self.service, (err or out).strip()))
         unit = parse_unit_show(out)
@@ -199,48 +216,170 @@ class ListenPlanner(object):
 
     # -- planning: pure computation over the current files -----------------------------------
 
+    # -- the record: what this module added to each file, and the file before its first write -------
+    # A port change removes the -H this module added before (not one the user wrote), and state absent
+    # gives back the file as it was when nothing else changed in it since (reset, byte for byte).
+
+    def read_record(self):
+        text = read_text(self.params['record_path'])
+        try:
+            data = json.loads(text) if text else {}
+        except ValueError:
+            self.fail('%s, the record of what docker_listen_config added, is not valid JSON: fix or remove it'
+                      % self.params['record_path'])
+        data.setdefault('added', {})
+        data.setdefault('original', {})
+        return text, data
+
+    def plan_record(self, record_text, record, change, added, state):
+        path = change.path
+        if state == 'absent':
+            record['added'].pop(path, None)
+            record['original'].pop(path, None)
+        elif change.changed:
+            record['original'].setdefault(path, change.before)
+            record['added'][path] = added
+        empty = not record['added'] and not record['original']
+        after = None if empty else json.dumps(record, indent=2, sort_keys=True) + '\n'
+        if record_text is not None and after is not None and json.loads(record_text) == record:
+            after = record_text
+        return FileChange(self.params['record_path'], record_text, after, shown='record', new_mode=0o600)
+
+    @staticmethod
+    def restore_original(record, path, after, strip, same):
+        """``after`` (state absent), or the file as the record has it from before the first write when
+        the two differ only by what this module adds (``strip`` removes that, ``same`` compares)."""
+        if path not in record['original']:
+            return after
+        original = record['original'][path]
+        if same(after, strip(original)):
+            return original
+        return after
+
+    # -- planning: pure computation over the current files -----------------------------------
+
     def plan_env(self, state):
         path = self.params['%s_path' % self.method]
         name = ENV_VARIABLES[self.method]
         before = read_text(path)
+        record_text, record = self.read_record()
+        previous = record['added'].get(path, [])
+        managed = self.listen + [a for a in previous if a not in self.listen]
         unit_hosts = exec_start_hosts(main_command(self.unit['exec_start']))
         write, provided = split_unit_provided(self.listen, unit_hosts)
+        added = []
         if state == 'present':
             self.result['provided_by_unit'] = provided
             self.check_daemon_json_hosts()
             flags = tls_flags(self.tls_paths(), self.insecure_tcp())
         else:
             flags = None
-        after, notes = update_env_file(before or '', name, write, self.listen, flags, state, path)
+        original = record['original'].get(path, before)
+        drop_tls = path in record['original'] and not has_tls_flags(get_env_value(original or '', name, path))
+        after, notes = update_env_file(before or '', name, write, managed, flags, state, path, drop_tls)
+        if state == 'present':
+            # The file's own -H (the user's) never go into the record, even when listen names them.
+            theirs = set(normalize_host(h) for h in exec_start_hosts(get_env_value(before or '', name, path) or ''))
+            theirs -= set(normalize_host(h) for h in previous)
+            added = [a for a in write if normalize_host(a) not in theirs]
         for note in notes:
             self.module.warn(note)
+        if state == 'absent':
+            def strip(text):
+                return update_env_file(text or '', name, [], managed, None, 'absent', path, drop_tls)[0]
+
+            def same(now, then):
+                if now == then:
+                    return True
+                if find_assignments(then or '', name, path):
+                    return False
+                # It had no assignment (or did not exist): ours, now empty, is all that differs.
+                found = find_assignments(now, name, path)
+                if not found or any(a.value for a in found):
+                    return False
+                lines = now.splitlines(True)
+                rest = ''.join(line for i, line in enumerate(lines) if i not in set(a.index for a in found))
+                return rest == (then or '') or rest == (then or '') + '\n'
+            after = self.restore_original(record, path, after, strip, same)
         if before is None and after == '':
             after = None
         left = exec_start_hosts(get_env_value(after or '', name, path) or '') + unit_hosts
-        return [FileChange(path, before, after)], left
+        change = FileChange(path, before, after)
+        return [change, self.plan_record(record_text, record, change, added, state)], left
 
-    def check_daemon_json_hosts(self):
-        # "hosts" in daemon.json plus any -H makes dockerd refuse to start.
+    def check_daemon_json_hosts(self, tls=False):
+        # "hosts" in daemon.json plus any -H makes dockerd refuse to start (TLS keys as well, next to
+        # TLS flags).
         try:
-            text = read_text(self.params['daemon_json_path'])
-            conflict = daemon_json_has_hosts(text, self.params['daemon_json_path'])
+            data = load_daemon_json(read_text(self.params['daemon_json_path']), self.params['daemon_json_path'])
         except ValueError:
             return  # not ours to judge here; dockerd will say so itself
-        if conflict:
+        where = ENV_VARIABLES.get(self.method, 'the unit\'s command line (systemd drop-in)')
+        if data.get('hosts'):
             self.fail('%s sets "hosts", which conflicts with -H in %s: remove it or use method: daemon_json'
-                      % (self.params['daemon_json_path'], ENV_VARIABLES[self.method]))
+                      % (self.params['daemon_json_path'], where))
+        both = [key for key in TLS_KEYS if key in data] if tls else []
+        if both:
+            self.fail('%s sets %s, which dockerd refuses next to the TLS flags in %s: remove them from it, or '
+                      'use method: daemon_json' % (self.params['daemon_json_path'], ', '.join(both), where))
+
+    def unit_source(self):
+        """The unit's dockerd command as its files write it, without this module's drop-in: what the
+        drop-in is derived from (a package upgrade that changes it makes the drop-in change too)."""
+        ours = self.params['dropin_path']
+        fragment = self.unit.get('fragment_path')
+        if fragment:
+            paths = [fragment] + [p for p in self.unit['dropin_paths'] if p != ours]
+            commands = unit_file_exec_start([read_text(p) or '' for p in paths])
+        elif ours not in self.unit['dropin_paths']:
+            # Resolved by systemctl: specifiers written back as %%.
+            commands = [c.replace('%', '%%') for c in self.unit['exec_start']]
+        else:
+            commands = [dropin_derived_from(read_text(ours)) or '']
+        return main_command(commands)
+
+    def plan_flags_dropin(self, state):
+        path = self.params['dropin_path']
+        before = read_text(path)
+        source = self.unit_source()
+        unit_hosts = exec_start_hosts(source)
+        if state == 'absent':
+            return [FileChange(path, before, None, shown='all')], unit_hosts
+        write, provided = split_unit_provided(self.listen, unit_hosts)
+        self.result['provided_by_unit'] = provided
+        flags = tls_flags(self.tls_paths(), self.insecure_tcp())
+        self.check_daemon_json_hosts(tls=bool(flags))
+        words = host_flags(write) + list(flags or [])
+        after = build_flags_dropin(source, words) if words else None
+        return [FileChange(path, before, after, shown='all')], unit_hosts + write
 
     def plan_daemon_json(self, state):
         json_path, dropin_path = self.params['daemon_json_path'], self.params['dropin_path']
         before = read_text(json_path)
+        record_text, record = self.read_record()
+        previous = record['added'].get(json_path, [])
+        managed = self.listen + [a for a in previous if a not in self.listen]
+        added = []
         if state == 'present':
             settings = tls_settings(self.tls_paths(), self.insecure_tcp())
-            after = merge_daemon_json(before or '', self.listen, self.listen, settings, state, json_path)
+            after = merge_daemon_json(before or '', self.listen, managed, settings, state, json_path)
+            existing = load_daemon_json(before, json_path).get('hosts', [])
+            theirs = set(normalize_host(h) for h in ([existing] if isinstance(existing, str) else existing))
+            theirs -= set(normalize_host(h) for h in previous)
+            added = [a for a in self.listen if normalize_host(a) not in theirs]
         else:
-            after = merge_daemon_json(before or '', [], self.listen, None, state, json_path)
+            after = merge_daemon_json(before or '', [], managed, None, state, json_path)
+
+            def strip(text):
+                return merge_daemon_json(text or '', [], managed, None, 'absent', json_path)
+
+            def same(now, then):
+                return load_daemon_json(now, json_path) == load_daemon_json(then, json_path)
+            after = self.restore_original(record, json_path, after, strip, same)
         if before is None and after == '':
             after = None
-        changes = [FileChange(json_path, before, after, shown='managed')]
+        change = FileChange(json_path, before, after, shown='managed')
+        changes = [change]
         left = list(load_daemon_json(after, json_path).get('hosts', []))
 
         dropin_before = read_text(dropin_path)
@@ -252,12 +391,15 @@ class ListenPlanner(object):
         else:
             dropin_after = None
         changes.append(FileChange(dropin_path, dropin_before, dropin_after, shown='all'))
+        changes.append(self.plan_record(record_text, record, change, added, state))
         return changes, left
 
     def plan(self, state):
         try:
             if self.method == 'daemon_json':
                 return self.plan_daemon_json(state)
+            if self.method == 'systemd_dropin':
+                return self.plan_flags_dropin(state)
             return self.plan_env(state)
         except ValueError as exc:
             self.fail(str(exc))
@@ -288,7 +430,8 @@ class ListenPlanner(object):
         self.read_unit()
         self.warn_insecure()
         changes, _left = self.plan(self.params['state'])
-        files = [c.path for c in changes if c.changed]
+        files = [c.path for c in changes if c.changed and c.shown != 'record']
+        record = any(c.changed for c in changes if c.shown == 'record')
         tls_changed = self.tls_changed() if self.params['state'] == 'present' else []
-        return dict(changed=bool(files or tls_changed), deferred=None, files=files, tls_changed=tls_changed,
+        return dict(changed=bool(files or tls_changed or record), deferred=None, files=files, tls_changed=tls_changed,
                     method=self.method)

@@ -17,13 +17,20 @@ description:
     them from, restarts the daemon and checks that C(/_ping) answers on every address.
   - C(sysconfig) (CentOS 7 C(docker) package) edits C(OPTIONS) in C(/etc/sysconfig/docker);
     C(default_env) (Debian C(docker.io)) edits C(DOCKER_OPTS) in C(/etc/default/docker);
-    C(daemon_json) (docker-ce) sets C(hosts) in C(/etc/docker/daemon.json) and writes a systemd
+    C(systemd_dropin) (docker-ce, a unit without such a file) writes a systemd drop-in that runs the
+    unit's own command with the C(-H) and TLS flags added, and leaves C(/etc/docker/daemon.json) to
+    its owner (a tool that rewrites it as a whole does not undo this module, nor this module it).
+    The drop-in names the unit's C(ExecStart) it was derived from and is derived again when that
+    changes (a Docker package upgrade).
+    C(daemon_json), only when asked for, sets C(hosts) in C(/etc/docker/daemon.json) and writes a
     drop-in that removes the unit's own C(-H fd://), without which dockerd refuses to start.
   - Only the value of the one variable (or the keys named here) changes; comments, other
     variables, other flags and their quoting are kept byte for byte.
-  - A C(-H) is recognised as managed by this module when its address is in O(listen); TLS
-    flags/keys are managed when O(tls=true) or plain TCP is allowed. State V(absent) removes just
-    those, so the daemon returns to its packaged defaults.
+  - A C(-H) is recognised as managed by this module when its address is in O(listen), or it is one
+    this module added before (O(record_path)); a changed port closes the old one, and a C(-H) the
+    user wrote stays. TLS flags/keys are managed when O(tls=true) or plain TCP is allowed. State
+    V(absent) removes just those; a file in which nothing else changed since the first write gets
+    back its content from before, byte for byte.
   - If writing a file, C(daemon-reload), the restart or the check fails, every file is restored from
     its backup (and, when dockerd was restarted, it is restarted with the old configuration) and the
     task fails, with dockerd's own error from the journal after a restart.
@@ -60,9 +67,9 @@ options:
       - Where the addresses are written. V(auto) reads the unit with C(systemctl show) and picks
         V(sysconfig) when C(EnvironmentFile) is O(sysconfig_path) and C(ExecStart) uses C($OPTIONS),
         V(default_env) when it is O(default_env_path) and C(ExecStart) uses C($DOCKER_OPTS),
-        else V(daemon_json).
+        else V(systemd_dropin).
     type: str
-    choices: [auto, sysconfig, default_env, daemon_json]
+    choices: [auto, sysconfig, default_env, systemd_dropin, daemon_json]
     default: auto
   state:
     description:
@@ -138,9 +145,15 @@ options:
     type: path
     default: /etc/docker/daemon.json
   dropin_path:
-    description: The systemd drop-in written by the C(daemon_json) method.
+    description: The systemd drop-in written by the C(systemd_dropin) and C(daemon_json) methods.
     type: path
     default: /etc/systemd/system/docker.service.d/10-dockercluster-listen.conf
+  record_path:
+    description:
+      - The record, on the host, of the C(-H) this module added to each file and of each file's content
+        before its first write (mode 0600, no backup copies). State V(absent) removes it.
+    type: path
+    default: /var/lib/dockercluster/listen-record.json
 notes:
   - Every file changed is first backed up next to itself (C(<file>.<pid>.<date>@<time>~)).
   - A file that is a symlink (a shared C(daemon.json), say) is written through to its target, which keeps
@@ -239,6 +252,11 @@ restart_planned:
   returned: always
   type: bool
   sample: true
+record_changed:
+  description: Whether the record (O(record_path)) changed, or would change in check mode.
+  returned: always
+  type: bool
+  sample: true
 restarted:
   description: Whether the service was restarted.
   returned: always
@@ -300,7 +318,7 @@ class DockerListenConfig(ListenPlanner):
         super(DockerListenConfig, self).__init__(module)
         self.created_dirs = []
         self.result.update(files=[], backups=[], endpoints_checked=[], tls_changed=[], restarted=False,
-                           restart_planned=False)
+                           restart_planned=False, record_changed=False)
         self.restart_attempted = False
 
     def ping_tls(self):
@@ -352,14 +370,17 @@ class DockerListenConfig(ListenPlanner):
 
     def converge(self, changes, endpoints):
         changes = [c for c in changes if c.changed]
+        # The record alone changing (no file of dockerd's) restarts nothing.
+        config = [c for c in changes if c.shown != 'record']
         reload_tls = bool(self.result['tls_changed'])
         self.result['changed'] = bool(changes) or reload_tls
         # What the docker_listen role drains a swarm node for (it asks in check mode first).
-        self.result['restart_planned'] = self.result['changed'] and self.params['restart']
-        self.result['files'] = [c.path for c in changes]
+        self.result['restart_planned'] = bool(config or reload_tls) and self.params['restart']
+        self.result['files'] = [c.path for c in config]
+        self.result['record_changed'] = len(config) < len(changes)
         if self.module._diff:
             # Only with --diff, and only the lines (daemon.json: the keys) this module edits.
-            self.result['diff'] = [c.diff() for c in changes]
+            self.result['diff'] = [c.diff() for c in config]
         if self.module.check_mode:
             return
         if not changes and not reload_tls:
@@ -369,34 +390,47 @@ class DockerListenConfig(ListenPlanner):
             if change.before is not None:
                 st = os.stat(change.path)
                 change.stat = (st.st_mode & 0o7777, st.st_uid, st.st_gid)
-                change.backup = self.module.backup_local(change.path)
-                self.result['backups'].append(change.backup)
+                if change.shown != 'record':
+                    change.backup = self.module.backup_local(change.path)
+                    self.result['backups'].append(change.backup)
         # From the first write on, every failure rolls back: Ansible's helpers that call fail_json
         # (SELinux labels, run_command) raise here instead of ending the module.
         try:
             with self.failures_raise():
-                error = self.apply(changes, endpoints)
+                error = self.apply(changes, endpoints, restart=bool(config or reload_tls))
         except Exception as exc:  # noqa: BLE001 - whatever it was, the old files go back
             error = 'applying the change failed: %s' % to_native(exc)
         if error:
             self.rollback(changes, error, restarted=self.restart_attempted)
 
-    def apply(self, changes, endpoints):
+    def apply(self, changes, endpoints, restart=True):
         """Write, reload, restart and check; the reason to roll back, or None."""
         for change in changes:
             try:
                 self.write(change)
             except Exception as exc:  # noqa: BLE001 - OSError, or a helper's failure
                 return 'writing %s failed: %s' % (change.path, to_native(exc))
+        self.remove_empty_dirs(changes)
         if self.params['dropin_path'] in self.result['files']:
             rc, out, err = self.systemctl('daemon-reload')
             if rc != 0:
                 return 'systemctl daemon-reload failed: %s' % (err or out).strip()
+        if not restart:
+            return None
         if not self.params['restart']:
             self.module.warn('%s changed; the new listen addresses apply when %s restarts (restart: false)'
                              % (', '.join(self.result['files']), self.service))
             return None
         return self.restart_and_wait(endpoints)
+
+    def remove_empty_dirs(self, changes):
+        # The drop-in's and the record's directories, made by this module, go with the last file in them.
+        for change in changes:
+            if change.after is None and change.path in (self.params['dropin_path'], self.params['record_path']):
+                try:
+                    os.rmdir(os.path.dirname(change.path))
+                except OSError:
+                    pass  # not empty: not ours alone
 
     @contextmanager
     def failures_raise(self):
@@ -443,9 +477,9 @@ class DockerListenConfig(ListenPlanner):
         for directory in reversed(missing):
             os.mkdir(directory, 0o755)
             self.created_dirs.append(directory)
-        self.replace(change.path, to_bytes(change.after, errors='surrogate_or_strict'))
+        self.replace(change.path, to_bytes(change.after, errors='surrogate_or_strict'), new_mode=change.new_mode)
 
-    def replace(self, path, data, stat=None):
+    def replace(self, path, data, stat=None, new_mode=0o644):
         """Atomic write that raises on failure (no fail_json: the caller rolls back).
 
         A symlink (a shared daemon.json, say) is written through: its target is replaced and the link
@@ -458,7 +492,7 @@ class DockerListenConfig(ListenPlanner):
             stat = (st.st_mode & 0o7777, st.st_uid, st.st_gid)
         with self.failures_raise():
             set_context = selinux_setter(self.module, target)
-            atomic_write(target, data, stat[0] if stat else 0o644, stat[1:] if stat else None, set_context)
+            atomic_write(target, data, stat[0] if stat else new_mode, stat[1:] if stat else None, set_context)
 
     def restart_and_wait(self, endpoints):
         # The journal is read from here on, so that older errors are not blamed on this change.
@@ -469,7 +503,7 @@ class DockerListenConfig(ListenPlanner):
         # repeated too quickly". These restarts are ours, not a crash loop (a dockerd that does
         # not come up is caught below and rolled back), so the count starts afresh.
         self.systemctl('reset-failed', self.service)
-        rc, out, err = self.systemctl('restart', self.service)
+        rc, out, err = self.restart_service()
         self.result['restarted'] = True
         if rc != 0:
             return 'systemctl restart %s failed: %s' % (self.service, (err or out).strip())
@@ -482,6 +516,16 @@ class DockerListenConfig(ListenPlanner):
             return 'dockerd did not answer /_ping on every address within %ss: %s' % (
                 self.params['restart_timeout'], '; '.join(silent))
         return None
+
+    def restart_service(self):
+        # The daemon_json method's drop-in added or removed: dockerd was (or is to be) started without
+        # -H fd:// and made /var/run/docker.sock itself, and deletes it when it stops, under
+        # docker.socket's feet. Stopped first, the socket unit is restarted (it makes the file again)
+        # before dockerd starts; without it a return to -H fd:// waited for a socket that was gone.
+        if self.method == 'daemon_json' and self.params['dropin_path'] in self.result['files']:
+            self.systemctl('stop', self.service)
+            self.systemctl('restart', self.service + '.socket')  # none there: nothing to do
+        return self.systemctl('restart', self.service)
 
     def wait(self, endpoints):
         def unit_failed():
@@ -524,7 +568,7 @@ class DockerListenConfig(ListenPlanner):
             # A unit with Restart=always may have hit its start limit while failing; without
             # reset-failed systemd would refuse the restart with the old files as well.
             self.systemctl('reset-failed', self.service)
-            rc, out, err = self.systemctl('restart', self.service)
+            rc, out, err = self.restart_service()
             report['restarted'] = rc == 0
             if rc == 0:
                 _answered, details = self.wait([DEFAULT_SOCKET])
@@ -550,6 +594,8 @@ class DockerListenConfig(ListenPlanner):
             if os.path.lexists(change.path):
                 os.remove(change.path)
             return
+        if not os.path.isdir(os.path.dirname(change.path)):
+            os.makedirs(os.path.dirname(change.path), 0o755)  # removed as empty (remove_empty_dirs)
         if change.backup and os.path.exists(change.backup):
             with open(change.backup, 'rb') as handle:
                 data = handle.read()

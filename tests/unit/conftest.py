@@ -81,4 +81,5 @@ def paths(tmp_path):
         'default_env_path': str(etc / 'default' / 'docker'),
         'daemon_json_path': str(etc / 'docker' / 'daemon.json'),
         'dropin_path': str(etc / 'systemd' / 'system' / 'docker.service.d' / '10-dockercluster-listen.conf'),
+        'record_path': str(tmp_path / 'var' / 'lib' / 'dockercluster' / 'listen-record.json'),
     }

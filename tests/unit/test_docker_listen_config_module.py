@@ -317,7 +317,7 @@ def docker_ce_starts(paths):
 def test_daemon_json_with_dropin_then_absent(run, paths):
     write(paths['daemon_json_path'], '{\n    "log-driver": "journald"\n}\n')
     host = FakeHost(DOCKER_CE_SHOW, starts=docker_ce_starts(paths))
-    failed, result = run(host, allow_insecure_tcp=True)
+    failed, result = run(host, allow_insecure_tcp=True, method='daemon_json')
     assert not failed, result
     assert result['method'] == 'daemon_json'
     assert result['files'] == [paths['daemon_json_path'], paths['dropin_path']]
@@ -330,15 +330,21 @@ def test_daemon_json_with_dropin_then_absent(run, paths):
 
     # systemd now shows our drop-in's command: nothing to do.
     applied = DOCKER_CE_SHOW.replace('/usr/bin/dockerd -H fd:// ', '/usr/bin/dockerd ')
-    failed, again = run(FakeHost(applied, starts=docker_ce_starts(paths)), allow_insecure_tcp=True)
+    failed, again = run(FakeHost(applied, starts=docker_ce_starts(paths)), allow_insecure_tcp=True,
+                        method='daemon_json')
     assert not failed and not again['changed']
 
     host = FakeHost(applied, starts=docker_ce_starts(paths))
-    failed, result = run(host, state='absent')
+    failed, result = run(host, state='absent', method='daemon_json')
     assert not failed, result
-    assert json.loads(read(paths['daemon_json_path'])) == {'log-driver': 'journald'}
+    # Nothing else changed in it: the file as it was, byte for byte, and the record gone.
+    assert read(paths['daemon_json_path']) == b'{\n    "log-driver": "journald"\n}\n'
+    assert not os.path.exists(paths['record_path'])
     assert not os.path.exists(paths['dropin_path'])
     assert 'systemctl daemon-reload' in host.calls and result['endpoints_checked'] == [GUIDE[0]]
+    # Back to -H fd://: docker.socket makes the socket file again that dockerd deleted when it stopped.
+    assert host.calls.index('systemctl stop docker') < host.calls.index('systemctl restart docker.socket') \
+        < host.calls.index('systemctl restart docker')
 
 
 def test_daemon_json_failure_removes_files_it_created(run, paths):
@@ -346,10 +352,11 @@ def test_daemon_json_failure_removes_files_it_created(run, paths):
     before = sorted(os.walk(etc))
     host = FakeHost(DOCKER_CE_SHOW, starts=lambda: not os.path.exists(paths['daemon_json_path']),
                     journal='dockerd[1]: unable to configure the Docker daemon with file daemon.json')
-    failed, result = run(host, listen=['unix:///var/run/docker.sock', 'tcp://127.0.0.1:2375'])
+    failed, result = run(host, listen=['unix:///var/run/docker.sock', 'tcp://127.0.0.1:2375'], method='daemon_json')
     assert failed and 'unable to configure the Docker daemon' in result['msg']
     assert sorted(os.walk(etc)) == before
-    assert sorted(result['rollback']['removed']) == sorted([paths['daemon_json_path'], paths['dropin_path']])
+    assert sorted(result['rollback']['removed']) == sorted([paths['daemon_json_path'], paths['dropin_path'],
+                                                            paths['record_path']])
     assert host.calls.count('systemctl daemon-reload') == 2
 
 
@@ -400,7 +407,7 @@ def test_unparseable_env_file_fails_naming_the_line(run, paths):
 def test_invalid_daemon_json_fails(run, paths):
     write(paths['daemon_json_path'], '{"debug": true,}')
     host = FakeHost(DOCKER_CE_SHOW)
-    failed, result = run(host, allow_insecure_tcp=True)
+    failed, result = run(host, allow_insecure_tcp=True, method='daemon_json')
     assert failed and 'not valid JSON' in result['msg'] and paths['daemon_json_path'] in result['msg']
     assert not os.path.exists(paths['dropin_path']) and host.restarts() == []
 
@@ -499,7 +506,7 @@ def test_daemon_json_diff_holds_only_the_keys_it_edits(run, paths):
     write(paths['daemon_json_path'], json.dumps({'proxies': {'http-proxy': 'http://%s@p:3128' % SECRET},
                                                  'log-driver': 'journald'}, indent=4))
     host = FakeHost(DOCKER_CE_SHOW, starts=docker_ce_starts(paths))
-    failed, result = run(host, allow_insecure_tcp=True)
+    failed, result = run(host, allow_insecure_tcp=True, method='daemon_json')
     assert not failed, result
     assert SECRET not in repr(result)
     json_diff = result['diff'][0]
@@ -568,7 +575,7 @@ def test_a_symlinked_daemon_json_is_written_through(run, paths, tmp_path):
     os.makedirs(os.path.dirname(paths['daemon_json_path']))
     os.symlink(os.path.relpath(real, os.path.dirname(paths['daemon_json_path'])), paths['daemon_json_path'])
     host = FakeHost(DOCKER_CE_SHOW, starts=docker_ce_starts(paths))
-    failed, result = run(host, allow_insecure_tcp=True)
+    failed, result = run(host, allow_insecure_tcp=True, method='daemon_json')
     assert not failed, result
     assert os.path.islink(paths['daemon_json_path'])
     assert json.loads(read(real))['hosts'] == GUIDE
@@ -578,7 +585,7 @@ def test_a_symlinked_daemon_json_is_written_through(run, paths, tmp_path):
     write(real, '{"log-driver": "journald"}\n', 0o640)
     os.remove(paths['dropin_path'])
     host = FakeHost(DOCKER_CE_SHOW, starts=lambda: b'hosts' not in read(real))
-    failed, result = run(host, allow_insecure_tcp=True)
+    failed, result = run(host, allow_insecure_tcp=True, method='daemon_json')
     assert failed and 'restored' in result['msg']
     assert os.path.islink(paths['daemon_json_path']) and read(real) == b'{"log-driver": "journald"}\n'
 
@@ -601,3 +608,95 @@ def test_a_selinux_labelling_failure_rolls_back_too(run, paths, monkeypatch):
     assert failed and 'invalid selinux context' in result['msg'] and 'restored' in result['msg'], result.get('msg')
     assert read(paths['daemon_json_path']) == to_bytes(original)
     assert not os.path.exists(paths['dropin_path']) and host.restarts() == []
+
+
+# --------------------------------------------------------------------------- the record (issue 23)
+
+def test_a_port_change_removes_the_port_added_before_and_keeps_the_users(run, paths):
+    text = "# mine\nOPTIONS='--selinux-enabled -H tcp://127.0.0.1:4243'\nOTHER=1\n"
+    write(paths['sysconfig_path'], text)
+    failed, result = run(FakeHost(CENTOS7_SHOW), allow_insecure_tcp=True,
+                         listen=[GUIDE[0], 'tcp://0.0.0.0:2375', 'tcp://127.0.0.1:4243'])
+    assert not failed, result
+    assert result['record_changed'] and paths['record_path'] not in result['files']
+    record = json.loads(read(paths['record_path']))
+    # The user's own -H is not recorded as added, though listen names it.
+    assert record['added'] == {paths['sysconfig_path']: [GUIDE[0], 'tcp://0.0.0.0:2375']}
+    assert stat.S_IMODE(os.stat(paths['record_path']).st_mode) == 0o600
+    failed, result = run(FakeHost(CENTOS7_SHOW), allow_insecure_tcp=True, listen=[GUIDE[0], 'tcp://0.0.0.0:12375'])
+    assert not failed, result
+    options = read(paths['sysconfig_path']).decode().splitlines()[1]
+    assert ':2375' not in options and 'tcp://0.0.0.0:12375' in options
+    assert options.startswith("OPTIONS='--selinux-enabled -H tcp://127.0.0.1:4243 ")
+    failed, result = run(FakeHost(CENTOS7_SHOW), allow_insecure_tcp=True, listen=[GUIDE[0], 'tcp://0.0.0.0:12375'])
+    assert not failed and not result['changed']
+    # absent with the current listen: the file as it was before the first write, byte for byte.
+    failed, result = run(FakeHost(CENTOS7_SHOW), state='absent', listen=[GUIDE[0], 'tcp://0.0.0.0:12375'])
+    assert not failed, result
+    assert read(paths['sysconfig_path']) == to_bytes(text) and not os.path.exists(paths['record_path'])
+    failed, result = run(FakeHost(CENTOS7_SHOW), state='absent', listen=[GUIDE[0], 'tcp://0.0.0.0:12375'])
+    assert not failed and not result['changed']
+
+
+def test_absent_keeps_what_the_user_changed_since(run, paths):
+    write(paths['sysconfig_path'], CENTOS7)
+    assert not run(FakeHost(CENTOS7_SHOW), allow_insecure_tcp=True)[0]
+    with open(paths['sysconfig_path'], 'a') as handle:
+        handle.write('ADDED_LATER=1\n')
+    failed, result = run(FakeHost(CENTOS7_SHOW), state='absent')
+    assert not failed, result
+    after = read(paths['sysconfig_path']).decode()
+    assert 'ADDED_LATER=1' in after and 'tcp://' not in after
+
+
+def fragment_show(unit_path, dropins=()):
+    return (DOCKER_CE_SHOW.replace('DropInPaths=/etc/systemd/system/docker.service.d/http-proxy.conf',
+                                   'DropInPaths=%s' % ' '.join(dropins))
+            + 'FragmentPath=%s\n' % unit_path)
+
+
+def test_systemd_dropin_adds_flags_leaves_daemon_json_and_follows_the_unit(run, paths, tmp_path):
+    unit = str(tmp_path / 'docker.service')
+    write(unit, '[Unit]\nDescription=Docker\n[Service]\nType=notify\n'
+                'ExecStart=/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock\n')
+    theirs = '{"log-level": "warn"}'
+    write(paths['daemon_json_path'], theirs)
+    listen = [GUIDE[0], 'tcp://0.0.0.0:2375']
+    failed, result = run(FakeHost(fragment_show(unit)), allow_insecure_tcp=True, listen=listen)
+    assert not failed, result
+    assert result['method'] == 'systemd_dropin' and result['files'] == [paths['dropin_path']]
+    assert result['provided_by_unit'] == [GUIDE[0]]
+    dropin = read(paths['dropin_path']).decode()
+    assert '# Derived from: /usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock\n' in dropin
+    assert dropin.endswith('ExecStart=\nExecStart=/usr/bin/dockerd -H fd:// '
+                           '--containerd=/run/containerd/containerd.sock -H tcp://0.0.0.0:2375 --tls=false\n')
+    assert read(paths['daemon_json_path']) == to_bytes(theirs)
+    # In effect, systemd lists the drop-in: the plan still reads the unit's own file. Nothing changes.
+    applied = fragment_show(unit, [paths['dropin_path']])
+    failed, again = run(FakeHost(applied), allow_insecure_tcp=True, listen=listen)
+    assert not failed and not again['changed'], again
+    # A package upgrade changes the unit's command: the drop-in is derived again.
+    write(unit, '[Service]\nExecStart=/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock \\\n'
+                '   --log-opt max-size=10m\n')
+    host = FakeHost(applied)
+    failed, result = run(host, allow_insecure_tcp=True, listen=listen)
+    assert not failed and result['changed'] and result['restarted']
+    dropin = read(paths['dropin_path']).decode()
+    assert dropin.endswith('--log-opt max-size=10m -H tcp://0.0.0.0:2375 --tls=false\n'), dropin
+    assert host.calls.index('systemctl daemon-reload') < host.calls.index('systemctl restart docker')
+    # TLS keys in daemon.json next to TLS flags: refused before anything changes.
+    write(paths['daemon_json_path'], '{"tlsverify": true}')
+    failed, result = run(FakeHost(applied), allow_insecure_tcp=True, listen=[GUIDE[0], 'tcp://0.0.0.0:2380'])
+    assert failed and 'tlsverify' in result['msg'] and read(paths['dropin_path']).decode() == dropin
+    failed, result = run(FakeHost(applied), state='absent', listen=listen)
+    assert not failed and not os.path.exists(paths['dropin_path'])
+
+
+def test_absent_gives_back_a_file_that_had_no_assignment(run, paths):
+    text = '# Here in Debian...\n#DOCKER_OPTS="--dns 8.8.8.8"\n'
+    write(paths['default_env_path'], text)
+    assert not run(FakeHost(DEBIAN_SHOW), allow_insecure_tcp=True)[0]
+    assert b"DOCKER_OPTS='-H tcp://0.0.0.0:2375 --tls=false'" in read(paths['default_env_path'])
+    failed, result = run(FakeHost(DEBIAN_SHOW), state='absent')
+    assert not failed, result
+    assert read(paths['default_env_path']) == to_bytes(text)

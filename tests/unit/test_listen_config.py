@@ -438,7 +438,7 @@ def test_parse_unit_show():
 
 
 @pytest.mark.parametrize('show, method', [
-    (CENTOS7_SHOW, 'sysconfig'), (DEBIAN_SHOW, 'default_env'), (DOCKER_CE_SHOW, 'daemon_json'), ('', 'daemon_json'),
+    (CENTOS7_SHOW, 'sysconfig'), (DEBIAN_SHOW, 'default_env'), (DOCKER_CE_SHOW, 'systemd_dropin'), ('', 'systemd_dropin'),
 ])
 def test_detect_method(show, method):
     info = lc.parse_unit_show(show)
@@ -447,9 +447,9 @@ def test_detect_method(show, method):
 
 def test_detect_method_needs_both_file_and_reference():
     # An EnvironmentFile that ExecStart never expands does not count.
-    assert lc.detect_method(['/usr/bin/dockerd -H fd://'], ['-/etc/sysconfig/docker']) == 'daemon_json'
+    assert lc.detect_method(['/usr/bin/dockerd -H fd://'], ['-/etc/sysconfig/docker']) == 'systemd_dropin'
     assert lc.detect_method('/usr/bin/dockerd $OPTIONS', ['-/etc/sysconfig/docker']) == 'sysconfig'
-    assert lc.detect_method('/usr/bin/dockerd $OPTIONSX', ['/etc/sysconfig/docker']) == 'daemon_json'
+    assert lc.detect_method('/usr/bin/dockerd $OPTIONSX', ['/etc/sysconfig/docker']) == 'systemd_dropin'
     assert lc.detect_method(['x $OPTIONS'], ['/etc/sysconfig/docker'], method='default_env') == 'default_env'
     assert lc.detect_method(['x $OPTIONS'], ['/srv/env'], sysconfig_path='/srv/env') == 'sysconfig'
     with pytest.raises(ValueError):
@@ -571,3 +571,15 @@ def test_unparseable_values_are_not_quoted_back():
         with pytest.raises(ValueError) as err:
             present(line)
         assert 'user:pass' not in str(err.value) and 'line 1' in str(err.value)
+
+
+def test_unit_file_exec_start_follows_resets_and_continuations():
+    unit = '[Service]\nExecStart=/usr/bin/dockerd -H fd:// \\\n  --containerd=/run/c.sock\n[Install]\nExecStart=no\n'
+    assert lc.unit_file_exec_start([unit]) == ['/usr/bin/dockerd -H fd:// --containerd=/run/c.sock']
+    assert lc.unit_file_exec_start([unit, '[Service]\nExecStart=\nExecStart=/bin/x\n']) == ['/bin/x']
+
+
+def test_flags_dropin_names_its_source():
+    text = lc.build_flags_dropin('/usr/bin/dockerd -H fd://', ['-H', 'tcp://0.0.0.0:2376', '--tlsverify'])
+    assert lc.dropin_derived_from(text) == '/usr/bin/dockerd -H fd://'
+    assert text.endswith('ExecStart=\nExecStart=/usr/bin/dockerd -H fd:// -H tcp://0.0.0.0:2376 --tlsverify\n')
