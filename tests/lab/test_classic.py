@@ -212,3 +212,20 @@ def test_faults_an_engine_stopped_and_the_manager_killed(lab, discovery):
     lab.run(h[0], "kill -9 $(docker inspect -f '{{.State.Pid}}' shipyard-swarm-manager)")
     TIMES["manager killed -> answers"] = round(wait(lambda: statuses(lab) == {host: "Healthy" for host in h}), 1)
     assert inspect(lab, h[0], "shipyard-swarm-manager")["RestartCount"] >= 1
+
+
+def test_reset_removes_the_classic_containers_and_files(lab):
+    """reset.yml on the classic cluster: the guide's containers and the manager's token file go, no
+    engine listens on TCP any more; a second reset changes nothing."""
+    h = lab.names()
+    inv = inventory(lab)
+    assert inspect(lab, h[0], "shipyard-swarm-manager") is not None
+    playbook(ROOT + "/reset.yml", inv)
+    for host in h:
+        assert lab.run(host, "docker ps -aq --filter name=shipyard-swarm").stdout.strip() == "", host
+        assert lab.run(host, "ls /etc/docker/dockercluster-swarm-token /etc/docker/dockercluster-swarm-nodes",
+                       check=False).returncode != 0, host
+        ports = lab.run(host, "ss -ltnH").stdout
+        assert ":2375 " not in ports and ":2376 " not in ports, (host, ports)
+    _rc, _out, recap = playbook(ROOT + "/reset.yml", inv)
+    assert all(counts["changed"] == 0 for counts in recap.values()), recap
