@@ -56,10 +56,22 @@ TEST_IMAGES = {
     "dcswarm-etcd:bookworm": ("etcd", "dcswarm-base:bookworm"),
 }
 # The real classic Swarm (the guide's `swarm` image), made FROM scratch from the binary in
-# shared/classic-swarm (see its README); DCSWARM_CLASSIC_SWARM_DIR points elsewhere.
+# shared/classic-swarm (see its README), next to the checkout or next to a folder above it (a CI
+# clone may sit deeper); DCSWARM_CLASSIC_SWARM_DIR points elsewhere.
 CLASSIC_SWARM_IMAGE = "swarm:1.2.9"
-CLASSIC_SWARM_DIR = os.environ.get("DCSWARM_CLASSIC_SWARM_DIR",
-                                   os.path.join(os.path.dirname(ROOT), "shared", "classic-swarm"))
+
+
+def _find_classic_swarm_dir():
+    folder = os.path.dirname(ROOT)
+    while True:
+        candidate = os.path.join(folder, "shared", "classic-swarm")
+        if os.path.isdir(candidate) or os.path.dirname(folder) == folder:
+            return candidate if os.path.isdir(candidate) else os.path.join(os.path.dirname(ROOT), "shared",
+                                                                           "classic-swarm")
+        folder = os.path.dirname(folder)
+
+
+CLASSIC_SWARM_DIR = os.environ.get("DCSWARM_CLASSIC_SWARM_DIR") or _find_classic_swarm_dir()
 CLASSIC_SWARM_BINARY = "swarm-1.2.9-linux-amd64.gz"
 CLASSIC_SWARM_DOCKERFILE = """FROM scratch
 COPY swarm /swarm
