@@ -827,12 +827,17 @@ def find_cluster(hosts):
     unread = [h['name'] for h in hosts if not isinstance(h.get('swarm'), dict)]
     clusters = {}
     order = []
+    leaderless = []
     for host in managers:
         swarm = host.get('swarm')
         if not isinstance(swarm, dict) or host.get('force'):
             continue
         swarm = swarm_section(swarm)
         cluster_id = (swarm.get('Cluster') or {}).get('ID')
+        if is_manager(swarm) and not cluster_id:
+            # A manager whose engine cannot name its cluster: its swarm has no leader (its managers
+            # lost their quorum). Which cluster it is cannot be told.
+            leaderless.append(host['name'])
         if not is_manager(swarm) or not cluster_id:
             continue
         if cluster_id not in clusters:
@@ -855,6 +860,13 @@ def find_cluster(hosts):
         if shared and shared[0][0]:
             clusters[shared[0][2]]['workers'].append(host['name'])
     result = dict(id='', manager=first, create=False, first=first, members=[], unread=unread, problem='')
+    if leaderless:
+        result['problem'] = (
+            '%s: a manager of a swarm whose cluster its engine cannot name (the swarm has no leader: its '
+            'managers lost their quorum), so which cluster the inventory is in cannot be told. Nothing was '
+            'changed. Bring its other managers back ("docker node ls" on it says which are down), or take it '
+            'out of the inventory.' % ', '.join(leaderless))
+        return result
     if len(order) > 1:
         named = [_describe_cluster(cluster_id, clusters[cluster_id]) for cluster_id in order]
         result['problem'] = (

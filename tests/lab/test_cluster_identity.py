@@ -12,6 +12,7 @@ run refuses before any change and names both, without advising force. The tests 
 
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -111,6 +112,13 @@ def test_first_manager_stopped_a_limited_run_adds_an_agent_through_another_manag
         assert swarm(lab, h[1], "Cluster.ID") == lab.cluster_id
     finally:
         subprocess.run(["docker", "start", h[0]], check=True, stdout=subprocess.DEVNULL)
+    # The next test needs cluster A whole again: its first manager back, a manager of it.
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if lab.run(h[0], "docker info --format '{{.Swarm.Cluster.ID}}'", check=False).stdout.strip() == lab.cluster_id:
+            break
+        time.sleep(2)
+    assert swarm(lab, h[0], "Cluster.ID") == lab.cluster_id
 
 
 def test_managers_in_two_clusters_are_refused_naming_both(lab):

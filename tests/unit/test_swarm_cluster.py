@@ -119,3 +119,12 @@ def test_a_host_managing_a_populated_other_swarm_is_not_advised_to_force():
     # Alone in its swarm: force costs nothing, and is offered.
     alone = dict(own, Nodes=1)
     assert 'set swarm_agent_force: true' in swarm_membership_refusal(alone, 'a1', 'm1', manager(), False)
+
+
+def test_a_manager_of_a_swarm_without_a_leader_refuses_every_host():
+    """m2 manages a swarm that lost its quorum: its engine reports no cluster ID. m3 is in a cluster
+    of its own: taking m3's for "the" cluster would abandon m2's."""
+    leaderless = dict(manager(), Cluster=None, Error='rpc error: The swarm does not have a leader.')
+    found = logic.find_cluster(hosts(None, leaderless, manager(B, ('10.0.0.3:2377',)), worker()))
+    assert found['problem'].startswith('m2: a manager of a swarm whose cluster its engine cannot name')
+    assert 'Nothing was changed' in found['problem'] and found['id'] == ''
