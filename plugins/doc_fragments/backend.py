@@ -23,3 +23,14 @@ options:
     choices: [swarmkit, classic]
     default: swarmkit
 '''
+
+    # swarm_manager, swarm_agent: the CA roots of the classic swarm container.
+    CA_BUNDLE = r'''
+options:
+  ca_bundle:
+    description:
+      - Only with O(backend=classic). A CA bundle (PEM) on this host, mounted read-only over the image's
+        C(/etc/ssl/certs/ca-certificates.crt), the roots the swarm container trusts for C(token://) discovery
+        at a private https server. Unset, the image's own roots.
+    type: path
+'''

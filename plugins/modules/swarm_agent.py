@@ -32,6 +32,7 @@ author:
 extends_documentation_fragment:
   - dockercluster.swarm.docker_api
   - dockercluster.swarm.backend
+  - dockercluster.swarm.backend.ca_bundle
   - dockercluster.swarm.attributes
   - dockercluster.swarm.attributes.membership
 options:
@@ -108,12 +109,6 @@ options:
       - Only with O(backend=classic). The port of this node's engine TCP listener, added to an O(advertise_addr) without one.
     type: int
     default: 2375
-  ca_bundle:
-    description:
-      - Only with O(backend=classic). A CA bundle (PEM) on this host, mounted read-only over the image's
-        C(/etc/ssl/certs/ca-certificates.crt), the roots the swarm container trusts for C(token://) discovery
-        at a private https server. Unset, the image's own roots.
-    type: path
   heartbeat:
     description:
       - Only with O(backend=classic). How often the agent registers the node (C(--heartbeat)), a duration like V(60s).

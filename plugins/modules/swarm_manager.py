@@ -34,6 +34,7 @@ author:
 extends_documentation_fragment:
   - dockercluster.swarm.docker_api
   - dockercluster.swarm.backend
+  - dockercluster.swarm.backend.ca_bundle
   - dockercluster.swarm.attributes
   - dockercluster.swarm.attributes.membership
 options:
@@ -141,12 +142,6 @@ options:
         the cluster endpoint C(docker -H manager:2376 info).
     type: int
     default: 2376
-  ca_bundle:
-    description:
-      - Only with O(backend=classic). A CA bundle (PEM) on this host, mounted read-only over the image's
-        C(/etc/ssl/certs/ca-certificates.crt), the roots the manager container trusts for C(token://) discovery
-        at a private https server. Unset, the image's own roots.
-    type: path
   strategy:
     description:
       - Only with O(backend=classic). Scheduling strategy (C(--strategy)); unset leaves classic Swarm's default, V(spread).
