@@ -79,7 +79,7 @@ class Lab:
         lines += ["", "[swarm_agents]"] + ["%s %s" % (h, host_vars.get(h, "")) for h in agents]
         lines += ["", "[all:vars]", "ansible_connection=community.docker.docker",
                   "ansible_python_interpreter=/usr/bin/python3",
-                  "ansible_become_method=su"]
+                  "ansible_become_method=sudo"]
         lines += ["swarm_insecure_tcp=true"] if insecure else []
         lines += ["%s=%s" % kv for kv in (extra_vars or {}).items()]
         with open(path, "w") as f:
@@ -98,7 +98,7 @@ class Lab:
             lines += ["[%s]" % group] + ["%s %s" % (h, host_vars.get(h, "")) for h in members] + [""]
         lines += ["[all:vars]", "ansible_connection=community.docker.docker",
                   "ansible_python_interpreter=/usr/bin/python3",
-                  "ansible_become_method=su"]
+                  "ansible_become_method=sudo"]
         lines += ["%s=%s" % kv for kv in (all_vars or {}).items()]
         with open(path, "w") as f:
             f.write("\n".join(lines) + "\n")

@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from labkit import ROOT, Lab, playbook
+from labkit import ROOT, Lab, dockerd_pid, playbook
 
 SITE = os.path.join(ROOT, "site.yml")
 ZONED = "zoned"
@@ -152,14 +152,15 @@ def test_an_agent_is_promoted_and_demoted_in_place(lab):
     running = containers(lab, h[2])
     tasks = running_tasks(lab, ZONED)
     assert running.count("\n") == 2, running
-    # The cluster endpoint (2376) left off node3: opening it would restart its dockerd (README, "Day two").
-    rc, out, recap = playbook(SITE, inventory(lab, ["node1", "node2", "node3"], ["node4"], name="hosts-promote",
-                                              host_extra={"node3": "docker_listen_cluster_addresses='[]'"}),
+    pid = dockerd_pid(lab, h[2])
+    # The collection's defaults: node3's engine already listens on the cluster endpoint (2376).
+    rc, out, recap = playbook(SITE, inventory(lab, ["node1", "node2", "node3"], ["node4"], name="hosts-promote"),
                               check=False)
     assert rc == 0, out[-6000:]
     assert "promoted (worker -> manager)" in out
     assert roles(lab) == {"node1": "manager", "node2": "manager", "node3": "manager", "node4": "worker"}
     assert node(lab, h[2])["ID"] == node_id and containers(lab, h[2]) == running
+    assert dockerd_pid(lab, h[2]) == pid  # no engine restart
     assert node(lab, h[2])["ManagerStatus"]["Reachability"] == "reachable"
     rc, out, recap = playbook(SITE, inventory(lab, ["node1", "node2"], ["node3", "node4"], name="hosts-demote"),
                               check=False)
@@ -167,6 +168,7 @@ def test_an_agent_is_promoted_and_demoted_in_place(lab):
     assert "demoted (manager -> worker)" in out
     assert roles(lab) == {"node1": "manager", "node2": "manager", "node3": "worker", "node4": "worker"}
     assert node(lab, h[2])["ID"] == node_id and containers(lab, h[2]) == running
+    assert dockerd_pid(lab, h[2]) == pid
     assert running_tasks(lab, ZONED) == tasks
     rc, out, recap = playbook(SITE, inventory(lab, ["node1", "node2"], ["node3", "node4"], name="hosts-demote"),
                               check=False)

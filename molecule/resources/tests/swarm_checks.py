@@ -2,7 +2,7 @@
 
 Whatever the topology: every inventory host is in the cluster and Ready, the managers are
 managers (exactly one Leader, the others Reachable), the agents are workers, every engine
-answers on the guide's TCP 2375, the managers (only they) on the cluster endpoint 2376, and
+answers on the guide's TCP 2375 and on the cluster endpoint 2376 (a manager there as a manager), and
 docker.service is active and enabled everywhere.
 
 With mutual TLS (the collection's default: every scenario that does not set swarm_insecure_tcp)
@@ -50,8 +50,8 @@ tls_only = pytest.mark.skipif(not TLS, reason="the scenario opted into swarm_ins
 # curl's exit codes for a request that never met a TLS server: 0 answered, 7 nothing listens on
 # the port, 28 timed out. A refused handshake is 35 or 56 (TLS 1.3 sends the alert afterwards).
 CURL_NOT_REFUSED = (0, 7, 28)
-# Every TLS port: the engine's 2375 on every node, the cluster endpoint 2376 on the managers.
-TLS_PORTS = [(n, ENGINE_PORT) for n in NODES] + [(m, CLUSTER_PORT) for m in MANAGERS]
+# Every TLS port: the engine's 2375 and the cluster endpoint 2376, on every node (Swarm mode).
+TLS_PORTS = [(n, port) for n in NODES for port in (ENGINE_PORT, CLUSTER_PORT)]
 # The manager's client certificate as docker_pki installs it on managers.
 MANAGER_CLIENT = {"cert_dir": CERTS, "cert": "client-cert.pem", "key": "client-key.pem",
                   "ca": CERTS + "/ca.pem"}
@@ -132,25 +132,19 @@ def test_engine_answers_on_tcp_2375(name):
 
 
 @pytest.mark.parametrize("name", NODES)
-def test_cluster_endpoint_2376_on_managers_only(name):
+def test_cluster_endpoint_2376_answers_as_the_nodes_role(name):
+    # The guide's `docker -H manager:2376 info`: on a manager the endpoint is a manager of the cluster.
+    # Every engine listens there in Swarm mode (a promotion restarts no dockerd): an agent as a worker.
     via, addr = peer(name), address(name)
     fmt = "info --format '{{.Swarm.ControlAvailable}}'"
-    if name in MANAGERS:
-        # The guide's `docker -H manager:2376 info`: the endpoint is a manager of the cluster. With
-        # TLS by the manager's name, which its certificate names.
-        if TLS:
-            res = remote_docker(via, name, CLUSTER_PORT, fmt)
-            assert res.rc == 0, res.stderr
-            out = res.stdout.strip()
-        else:
-            assert ping(via, addr, CLUSTER_PORT) == "OK"
-            out = node(via).check_output("docker -H tcp://%s:2376 " + fmt, addr)
-        assert out == "true"
-    elif TLS:
-        res = node(via).run("curl -sS -m 5 http://%s:%s/_ping", addr, str(CLUSTER_PORT))
-        assert res.rc == 7, "agent %s should not listen on 2376: curl rc %s %r" % (name, res.rc, res.stderr)
+    if TLS:  # by the node's name, which its certificate names
+        res = remote_docker(via, name, CLUSTER_PORT, fmt)
+        assert res.rc == 0, res.stderr
+        out = res.stdout.strip()
     else:
-        assert ping(via, addr, CLUSTER_PORT) == "", "agent %s should not listen on 2376" % name
+        assert ping(via, addr, CLUSTER_PORT) == "OK"
+        out = node(via).check_output("docker -H tcp://%s:2376 " + fmt, addr)
+    assert out == ("true" if name in MANAGERS else "false"), (name, out)
 
 
 # ---- mutual TLS: who is refused, and the certificates
