@@ -22,6 +22,8 @@ description:
   - A new cluster (RV(_value.create)) only when no inventory manager is in a swarm and every manager was read.
   - RV(_value.problem) names both clusters when the managers are in two, or the managers that could not be
     read when none is in a swarm; swarm_preflight then fails every host before any change.
+  - RV(_value.refusals) judges each host against the manager to use (in no swarm, or in this cluster in either
+    role, it may take its place: swarm_manager promotes or demotes it in place).
 options:
   _input:
     description:
@@ -68,6 +70,12 @@ _value:
     problem:
       description: Why no host may change, or an empty string.
       type: str
+    refusals:
+      description:
+        - Each host's verdict, by name, the sentence that fails it before any change, or an empty string.
+        - The cluster's RV(_value.problem) refuses every host; else a host in another swarm, or a manager of
+          another swarm with other nodes (not advised to force), is refused unless its C(force) is set.
+      type: dict
 '''
 
 

@@ -799,6 +799,72 @@ def _describe_cluster(cluster_id, found):
     return 'cluster %s (%s)' % (cluster_id, '; '.join(parts))
 
 
+def _manager_hosts(swarm):
+    return {addr_host(item.get('Addr')) for item in (swarm.get('RemoteManagers') or []) if item} - {''}
+
+
+def membership_problem(mine, ours, role, is_first=False):
+    """What stands in the way of a host with Swarm state ``mine`` taking its place as ``role``
+    (manager or worker) in the cluster of the manager whose state is ``ours``: a sentence that
+    follows the host's name, or ''.
+
+    A host in no swarm, or already in this cluster in either role (swarm_manager's nodes step
+    promotes or demotes it in place), is fine; so is the manager itself (``is_first``). A manager of
+    this cluster is known by the cluster ID, a worker by a manager address in common.
+    """
+    mine = swarm_section(mine if isinstance(mine, dict) else {})
+    ours = swarm_section(ours if isinstance(ours, dict) else {})
+    state = local_state(mine)
+    if is_first or state not in ('active', 'locked'):
+        return ''
+    our_id = (ours.get('Cluster') or {}).get('ID') or '' if is_manager(ours) else ''
+    manager = bool(mine.get('ControlAvailable'))
+    if our_id and manager and (mine.get('Cluster') or {}).get('ID') == our_id:
+        return ''
+    if our_id and not manager and _manager_hosts(mine) & _manager_hosts(ours):
+        return ''
+    cluster = ', cluster %s' % (mine.get('Cluster') or {}).get('ID') if manager else ''
+    return 'is already in another swarm (node %s%s, state %s)' % (mine.get('NodeID'), cluster, state)
+
+
+def membership_refusal(mine, host, via, ours, listed_manager, force=False):
+    """The whole sentence that refuses ``host`` its place, or '' (``force`` lets it leave another
+    swarm). ``via``: the manager it is judged against, whose state ``ours`` is None when it could
+    not be read. A host that manages another swarm with other nodes is not advised to force."""
+    if not isinstance(ours, dict):
+        return ('%s: the first manager, %s, could not be read (it failed or was unreachable), so this host\'s '
+                'place in the cluster cannot be checked. Nothing was changed on it.' % (host, via))
+    problem = membership_problem(mine, ours, 'manager' if listed_manager else 'worker', host == via)
+    if not problem or force:
+        return ''
+    swarm = swarm_section(mine if isinstance(mine, dict) else {})
+    try:
+        others = max(int(swarm.get('Nodes') or 0) - 1, 0) if is_manager(swarm) else 0
+    except (TypeError, ValueError):
+        others = 0
+    if others:
+        return ('%s %s. Nothing was changed on it. It manages that swarm, which has %d other node%s: leaving it '
+                'would abandon them. Remove it from the inventory, or move that swarm\'s work elsewhere and '
+                'make it leave by hand (docker swarm leave).' % (host, problem, others, '' if others == 1 else 's'))
+    return ('%s %s. Nothing was changed on it. Remove it from the inventory, make it leave that swarm (docker '
+            'swarm leave), or set %s: true for it to leave and join this cluster.'
+            % (host, problem, 'swarm_manager_force' if listed_manager else 'swarm_agent_force'))
+
+
+def _with_refusals(result, hosts):
+    """``result`` (find_cluster's) with ``refusals``: each host's refusal sentence, or ''."""
+    if result['problem']:
+        result['refusals'] = dict((h['name'], '%s: %s' % (h['name'], result['problem'])) for h in hosts)
+        return result
+    via = [h for h in hosts if h['name'] == result['manager']]
+    ours = via[0].get('swarm') if via else None
+    result['refusals'] = dict(
+        (h['name'], membership_refusal(h.get('swarm'), h['name'], result['manager'], ours,
+                                       bool(h.get('manager')), bool(h.get('force'))))
+        for h in hosts)
+    return result
+
+
 def find_cluster(hosts):
     """The cluster the inventory's hosts are in, judged from every host's read, before any change.
 
@@ -820,7 +886,9 @@ def find_cluster(hosts):
     - ``problem``: '' or why no host may change: inventory managers in two different clusters
       (both named; no advice to force, which would abandon one of them), or no cluster found while
       a manager could not be read (it may be in one: a cluster is created only when no inventory
-      host is in one).
+      host is in one);
+    - ``refusals``: every host's verdict, the sentence that fails it before any change, or '': the
+      cluster's problem, a host in another swarm (unless forced), or the manager not read.
     """
     managers = [h for h in hosts if h.get('manager')]
     first = managers[0]['name'] if managers else ''
@@ -866,7 +934,7 @@ def find_cluster(hosts):
             'managers lost their quorum), so which cluster the inventory is in cannot be told. Nothing was '
             'changed. Bring its other managers back ("docker node ls" on it says which are down), or take it '
             'out of the inventory.' % ', '.join(leaderless))
-        return result
+        return _with_refusals(result, hosts)
     if len(order) > 1:
         named = [_describe_cluster(cluster_id, clusters[cluster_id]) for cluster_id in order]
         result['problem'] = (
@@ -875,7 +943,7 @@ def find_cluster(hosts):
             'hand ("docker swarm leave" on each; on its last manager that ends that cluster and its '
             'services), or take them out of the inventory. Nothing was changed.'
             % (len(order), ' and '.join(named), 's' if len(order) > 2 else ''))
-        return result
+        return _with_refusals(result, hosts)
     if order:
         found = clusters[order[0]]
         result.update(id=order[0], manager=found['managers'][0], members=found['managers'] + found['workers'])
@@ -891,7 +959,7 @@ def find_cluster(hosts):
             total = 0
         if demoted and total:
             result['problem'] = demotion_problem(demoted, total)
-        return result
+        return _with_refusals(result, hosts)
     unread_managers = [h['name'] for h in managers if h['name'] in unread]
     if unread_managers:
         result['problem'] = (
@@ -900,6 +968,6 @@ def find_cluster(hosts):
             'one. Nothing was changed. Bring %s back, or take %s out of the inventory.'
             % (', '.join(unread_managers), 'it' if len(unread_managers) == 1 else 'they',
                'it' if len(unread_managers) == 1 else 'them', 'it' if len(unread_managers) == 1 else 'them'))
-        return result
+        return _with_refusals(result, hosts)
     result['create'] = True
-    return result
+    return _with_refusals(result, hosts)

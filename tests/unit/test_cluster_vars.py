@@ -53,7 +53,7 @@ PLAYBOOK = """
       run_once: true
     - name: The verdicts
       ansible.builtin.set_fact:
-        refusal: "{{ _swarm_preflight_refusal }}"
+        refusal: "{{ dockercluster_cluster.refusals[inventory_hostname] }}"
 - name: The managers
   hosts: swarm_managers
   gather_facts: false

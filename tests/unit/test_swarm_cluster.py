@@ -8,7 +8,6 @@ another swarm ... set swarm_manager_force"), and an unreachable m1 refused every
 
 import pytest
 from ansible_collections.dockercluster.swarm.plugins.filter.swarm_cluster import swarm_cluster_choice
-from ansible_collections.dockercluster.swarm.plugins.filter.swarm_membership_refusal import swarm_membership_refusal
 from ansible_collections.dockercluster.swarm.plugins.module_utils import (
     swarm_logic as logic,
 )
@@ -38,7 +37,8 @@ def hosts(m1=FRESH, m2=FRESH, m3=FRESH, a1=FRESH, forced=()):
 
 def test_fresh_hosts_make_a_cluster_on_the_first_manager():
     found = logic.find_cluster(hosts())
-    assert found == dict(id='', manager='m1', create=True, first='m1', members=[], unread=[], problem='')
+    assert found == dict(id='', manager='m1', create=True, first='m1', members=[], unread=[], problem='',
+                         refusals=dict(m1='', m2='', m3='', a1=''))
 
 
 def test_a_rebuilt_first_manager_joins_the_cluster_the_others_are_in():
@@ -100,25 +100,23 @@ def test_the_filter_takes_the_preflight_s_list():
 
 
 def test_each_host_is_judged_against_the_manager_that_answers():
-    """The per-host verdict (swarm_membership_refusal) with the cluster's manager, m2: nobody is
-    refused. Judged against the rebuilt first manager, as before, the others were."""
+    """Each host's verdict (``refusals``) with the cluster's manager, m2: nobody is refused. Judged
+    against the rebuilt first manager, as before, the others were."""
     reads = dict(m1=FRESH, m2=manager(), m3=manager(), a1=worker())
     found = logic.find_cluster(hosts(**reads))
-    for name, swarm in reads.items():
-        assert swarm_membership_refusal(swarm, name, found['manager'], reads[found['manager']],
-                                        name.startswith('m')) == ''
-    before = swarm_membership_refusal(reads['m2'], 'm2', 'm1', FRESH, True)
+    assert found['refusals'] == dict(m1='', m2='', m3='', a1='')
+    before = logic.membership_refusal(reads['m2'], 'm2', 'm1', FRESH, True)
     assert 'is already in another swarm' in before and 'swarm_manager_force: true' in before
 
 
 def test_a_host_managing_a_populated_other_swarm_is_not_advised_to_force():
     own = dict(manager(B, ('10.0.0.9:2377',)), Nodes=3)
-    refusal = swarm_membership_refusal(own, 'a1', 'm1', manager(), False)
+    refusal = logic.membership_refusal(own, 'a1', 'm1', manager(), False)
     assert refusal.startswith('a1 is already in another swarm') and 'force' not in refusal
     assert 'which has 2 other nodes' in refusal
     # Alone in its swarm: force costs nothing, and is offered.
     alone = dict(own, Nodes=1)
-    assert 'set swarm_agent_force: true' in swarm_membership_refusal(alone, 'a1', 'm1', manager(), False)
+    assert 'set swarm_agent_force: true' in logic.membership_refusal(alone, 'a1', 'm1', manager(), False)
 
 
 def test_a_manager_of_a_swarm_without_a_leader_refuses_every_host():
@@ -128,3 +126,14 @@ def test_a_manager_of_a_swarm_without_a_leader_refuses_every_host():
     found = logic.find_cluster(hosts(None, leaderless, manager(B, ('10.0.0.3:2377',)), worker()))
     assert found['problem'].startswith('m2: a manager of a swarm whose cluster its engine cannot name')
     assert 'Nothing was changed' in found['problem'] and found['id'] == ''
+    assert found['refusals'] == dict((name, '%s: %s' % (name, found['problem'])) for name in ('m1', 'm2', 'm3', 'a1'))
+
+
+def test_refusals_name_the_host_in_another_swarm_unless_it_is_forced():
+    foreign = worker(managers=('10.9.9.9:2377',))
+    found = logic.find_cluster(hosts(manager(), manager(), manager(), foreign))
+    assert found['problem'] == '' and [n for n, r in found['refusals'].items() if r] == ['a1']
+    assert found['refusals']['a1'].startswith('a1 is already in another swarm') and \
+        'set swarm_agent_force: true' in found['refusals']['a1']
+    forced = logic.find_cluster(hosts(manager(), manager(), manager(), foreign, forced=['a1']))
+    assert forced['refusals']['a1'] == ''

@@ -1,14 +1,14 @@
-"""The controller-side membership filters.
+"""Membership: the swarm_member_settled filter and swarm_logic.membership_problem.
 
 swarm_member_settled is a shortcut past swarm_agent, so it must agree with the module: every
 state goes through both the filter and the module (with a fake engine), and the filter may say
 "settled" only where the module leaves the node alone and changes nothing.
-swarm_membership_problem is swarm_preflight's verdict on each host before anything changes.
+membership_problem is the verdict find_cluster gives each host (swarm_preflight fails it before any change).
 """
 
 import pytest
 from ansible_collections.dockercluster.swarm.plugins.filter.swarm_member import swarm_member_settled
-from ansible_collections.dockercluster.swarm.plugins.filter.swarm_membership import swarm_membership_problem
+from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_logic import membership_problem
 from ansible_collections.dockercluster.swarm.plugins.modules import swarm_agent
 from test_swarm_modules import OTHER, WORKER_TOKEN, FakeClient, inactive, manager, pending, run, worker  # noqa: F401
 
@@ -59,7 +59,7 @@ def test_manager_role_and_cluster_id():
     assert swarm_member_settled(manager(), MANAGERS, role='manager', cluster_id='someotherid') is False
 
 
-# ------------------------------------------------------------ swarm_membership_problem
+# ------------------------------------------------------------ membership_problem
 
 OURS = manager()    # the first manager: cluster CLUSTER, managers at 10.0.0.1:2377
 
@@ -81,4 +81,4 @@ OURS = manager()    # the first manager: cluster CLUSTER, managers at 10.0.0.1:2
     (manager(cluster=OTHER), inactive(), 'manager', True, ''),  # the first manager itself is never refused
 ])
 def test_membership_problem(mine, first, role, is_first, problem):
-    assert swarm_membership_problem(mine, first, role, is_first) == problem
+    assert membership_problem(mine, first, role, is_first) == problem
