@@ -13,6 +13,8 @@ nothing open but ssh and dhcpv6-client); node2 and node3 do not. Every run sets 
 4. The same run again, without rotation: nothing changes; every node still Ready.
 5. node3 set absent with 5 s for its tasks to move, one of which takes 60 s to stop: the run fails on node3,
    naming the task; node3 stays a Ready node, drained.
+6. The manager token rotated: it changed and node2 (out since 3) is refused with the old one; then node2
+   joins as a second manager (with the token the managers' play reads, the new one) and is Reachable.
 """
 
 import os
@@ -63,8 +65,8 @@ def nodes_by_name(lab):
     return dict((n["Hostname"], n) for n in node_list(lab, lab.n1))
 
 
-def worker_token(lab):
-    return lab.run(lab.n1, "docker swarm join-token -q worker").stdout.strip()
+def worker_token(lab, role="worker"):
+    return lab.run(lab.n1, "docker swarm join-token -q %s" % role).stdout.strip()
 
 
 def node_id(lab, host):
@@ -219,3 +221,21 @@ def test_a_removal_whose_tasks_do_not_move_in_time_fails_without_leaving(lab):
     nodes = nodes_by_name(lab)
     assert nodes[lab.n3]["Status"] == "Ready" and nodes[lab.n3]["Availability"] == "Drain", nodes[lab.n3]
     assert lab.run(lab.n3, "docker info --format '{{.Swarm.LocalNodeState}}'").stdout.strip() == "active"
+
+
+def test_manager_token_rotation_refuses_the_old_token_and_a_new_manager_joins(lab):
+    old_token = worker_token(lab, "manager")
+    rc, out, recap = playbook(SITE, inventory(lab, "rotate", [lab.n3, lab.n4]), "-e", "swarm_rotate_tokens=manager",
+                              check=False)
+    assert rc == 0, out[-4000:]
+    assert "changed" in dict(task_results(out))[ROTATE_TASK][lab.n1] and "SWMTKN" not in out
+    assert worker_token(lab, "manager") != old_token
+    refused = lab.run(lab.n2, "docker swarm join --token %s %s:2377" % (old_token, lab.ip(lab.n1)), check=False)
+    assert refused.returncode != 0 and "join token" in refused.stdout, refused.stdout
+    print("old manager token refused: %s" % refused.stdout.strip())
+    managers = lab.write_inventory(str(lab.tmp / "managers"), [lab.n1, lab.n2], [lab.n3, lab.n4], insecure=False,
+                                   extra_vars={"swarm_firewall": "firewalld", "swarm_allow_even_managers": "true"})
+    rc, out, recap = playbook(SITE, managers, check=False)
+    assert rc == 0, out[-4000:]
+    nodes = nodes_by_name(lab)
+    assert nodes[lab.n2]["Status"] == "Ready" and nodes[lab.n2]["ManagerStatus"] == "Reachable", nodes[lab.n2]
