@@ -22,8 +22,8 @@ description:
   - A new cluster (RV(_value.create)) only when no inventory manager is in a swarm and every manager was read.
   - RV(_value.problem) names both clusters when the managers are in two, or the managers that could not be
     read when none is in a swarm; swarm_preflight then fails every host before any change.
-  - RV(_value.refusals) judges each host against the manager to use (in no swarm, or in this cluster in either
-    role, it may take its place: swarm_manager promotes or demotes it in place).
+  - RV(_value.refusals) judges each host against the manager to use. A host in no swarm, or in this cluster in
+    either role (swarm_manager promotes or demotes it in place), may take its place.
 options:
   _input:
     description:
