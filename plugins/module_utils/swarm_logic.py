@@ -799,10 +799,6 @@ def _describe_cluster(cluster_id, found):
     return 'cluster %s (%s)' % (cluster_id, '; '.join(parts))
 
 
-def _manager_hosts(swarm):
-    return {addr_host(item.get('Addr')) for item in (swarm.get('RemoteManagers') or []) if item} - {''}
-
-
 def membership_problem(mine, ours, role, is_first=False):
     """What stands in the way of a host with Swarm state ``mine`` taking its place as ``role``
     (manager or worker) in the cluster of the manager whose state is ``ours``: a sentence that
@@ -821,7 +817,7 @@ def membership_problem(mine, ours, role, is_first=False):
     manager = bool(mine.get('ControlAvailable'))
     if our_id and manager and (mine.get('Cluster') or {}).get('ID') == our_id:
         return ''
-    if our_id and not manager and _manager_hosts(mine) & _manager_hosts(ours):
+    if our_id and not manager and _manager_addr_hosts(mine) & _manager_addr_hosts(ours):
         return ''
     cluster = ', cluster %s' % (mine.get('Cluster') or {}).get('ID') if manager else ''
     return 'is already in another swarm (node %s%s, state %s)' % (mine.get('NodeID'), cluster, state)
@@ -832,7 +828,7 @@ def membership_refusal(mine, host, via, ours, listed_manager, force=False):
     swarm). ``via``: the manager it is judged against, whose state ``ours`` is None when it could
     not be read. A host that manages another swarm with other nodes is not advised to force."""
     if not isinstance(ours, dict):
-        return ('%s: the first manager, %s, could not be read (it failed or was unreachable), so this host\'s '
+        return ('%s: the manager the run uses, %s, could not be read (it failed or was unreachable), so this host\'s '
                 'place in the cluster cannot be checked. Nothing was changed on it.' % (host, via))
     problem = membership_problem(mine, ours, 'manager' if listed_manager else 'worker', host == via)
     if not problem or force:
@@ -890,6 +886,10 @@ def find_cluster(hosts):
     - ``refusals``: every host's verdict, the sentence that fails it before any change, or '': the
       cluster's problem, a host in another swarm (unless forced), or the manager not read.
     """
+    return _with_refusals(_find_cluster(hosts), hosts)
+
+
+def _find_cluster(hosts):
     managers = [h for h in hosts if h.get('manager')]
     first = managers[0]['name'] if managers else ''
     unread = [h['name'] for h in hosts if not isinstance(h.get('swarm'), dict)]
@@ -934,7 +934,7 @@ def find_cluster(hosts):
             'managers lost their quorum), so which cluster the inventory is in cannot be told. Nothing was '
             'changed. Bring its other managers back ("docker node ls" on it says which are down), or take it '
             'out of the inventory.' % ', '.join(leaderless))
-        return _with_refusals(result, hosts)
+        return result
     if len(order) > 1:
         named = [_describe_cluster(cluster_id, clusters[cluster_id]) for cluster_id in order]
         result['problem'] = (
@@ -943,7 +943,7 @@ def find_cluster(hosts):
             'hand ("docker swarm leave" on each; on its last manager that ends that cluster and its '
             'services), or take them out of the inventory. Nothing was changed.'
             % (len(order), ' and '.join(named), 's' if len(order) > 2 else ''))
-        return _with_refusals(result, hosts)
+        return result
     if order:
         found = clusters[order[0]]
         result.update(id=order[0], manager=found['managers'][0], members=found['managers'] + found['workers'])
@@ -959,7 +959,7 @@ def find_cluster(hosts):
             total = 0
         if demoted and total:
             result['problem'] = demotion_problem(demoted, total)
-        return _with_refusals(result, hosts)
+        return result
     unread_managers = [h['name'] for h in managers if h['name'] in unread]
     if unread_managers:
         result['problem'] = (
@@ -968,6 +968,6 @@ def find_cluster(hosts):
             'one. Nothing was changed. Bring %s back, or take %s out of the inventory.'
             % (', '.join(unread_managers), 'it' if len(unread_managers) == 1 else 'they',
                'it' if len(unread_managers) == 1 else 'them', 'it' if len(unread_managers) == 1 else 'them'))
-        return _with_refusals(result, hosts)
+        return result
     result['create'] = True
-    return _with_refusals(result, hosts)
+    return result
