@@ -14,6 +14,7 @@ import pytest
 from labkit import ROOT, Lab, dockerd_pid, playbook, sh, task_output
 
 SITE = os.path.join(ROOT, "site.yml")
+RESET = os.path.join(ROOT, "reset.yml")
 CERTS = "/etc/docker/certs"
 ADDRESSES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks", "addresses.yml")
 OP = "/root/operator-certs"  # not /tmp: a tmpfs on debian13, where docker cp cannot write
@@ -468,6 +469,30 @@ def test_the_proxy_serves_a_renewed_certificate(proxy_lab):
     new = controller_cert(lab, h[0])
     assert not same_cert(new, old)
     assert same_cert(served_cert(lab, h[1], h[0]), new)
+
+
+def test_reset_in_proxy_mode_removes_proxies_and_certificates_and_leaves_dockerd_running(proxy_lab):
+    """reset.yml with swarm_port_setup proxy: the nodes leave, each proxy container and the host's
+    certificates go, dockerd (whose configuration the proxy setup never touched) keeps running."""
+    lab = proxy_lab
+    h = lab.names()
+    pids = {host: dockerd_pid(lab, host) for host in h}
+    probe = "bash -c 'echo > /dev/tcp/127.0.0.1/%d'"
+    assert all(lab.run(host, probe % 2375, check=False).returncode == 0 for host in h)  # the proxy answers
+    proxies = "docker ps -aq --filter name=^shipyard-proxy$"
+    rc, out, recap = playbook(RESET, proxy_inventory(lab), "--check", check=False)
+    assert rc == 0 and all(recap[host]["changed"] >= 1 for host in h), out[-4000:]
+    assert all(lab.run(host, proxies).stdout.strip() for host in h)  # check mode removed nothing
+    _rc, out, _recap = playbook(RESET, proxy_inventory(lab))
+    for host in h:
+        assert lab.run(host, proxies).stdout.strip() == "", host
+        assert lab.run(host, "test -e %s" % CERTS, check=False).returncode == 1, host
+        assert lab.run(host, "docker info --format '{{.Swarm.LocalNodeState}}'").stdout.strip() == "inactive"
+        for port in (2375, 2376):
+            assert lab.run(host, probe % port, check=False).returncode != 0, (host, port)
+        assert dockerd_pid(lab, host) == pids[host], host
+    _rc, out, recap = playbook(RESET, proxy_inventory(lab))
+    assert all(c["changed"] == 0 for c in recap.values()), out[-4000:]
 
 
 # ------------------------------------------------------------------ the classic backend, TLS too
