@@ -239,20 +239,39 @@ TARGETS = [
     ("N=10: site.yml fresh, TLS <= 2.5x bare-CLI floor", 10, "ours/floor", 2.5),
     ("N=10: site.yml re-run, TLS <= 1.5x ansible floor", 10, "rerun/ansible", 1.5),
     ("N=10: formation <= 0.7x peer", 10, "formation/peer", 0.7),
+    ("N=10: formation <= 0.8x peer (One shape)", 10, "formation/peer", 0.8),
     ("N=10: site.yml re-run, plain <= 1.5x ansible floor", 10, "rerun_plain/ansible", 1.5),
+    ("N=10: site.yml re-run, plain <= 1.8x ansible floor (One shape)", 10, "rerun_plain/ansible", 1.8),
 ]
 
 
-def targets(table, slopes):
+def run_slope(lo_run, hi_run, lo, hi, key):
+    a, b = lo_run["seconds"].get(key), hi_run["seconds"].get(key)
+    return round((b - a) / (hi - lo), 3) if a is not None and b is not None else None
+
+
+def targets(table, slopes, runs=()):
+    """Each target on the medians, and its value and verdict in each run (a slope: run i of one size
+    against run i of the next)."""
+    def verdict(value, limit):
+        return None if value is None or limit is None else value <= limit
     out = []
     for label, n, key, limit in TARGETS:
         value = table.get(n, {}).get(key)
-        out.append({"target": label, "value": value, "limit": limit,
-                    "met": None if value is None else value <= limit})
+        per_run = [ratio(r["seconds"].get(RATIOS[key][0]), r["seconds"].get(RATIOS[key][1]))
+                   for r in runs if r["nodes"] == n]
+        out.append({"target": label, "value": value, "limit": limit, "met": verdict(value, limit),
+                    "runs": [{"value": v, "limit": limit, "met": verdict(v, limit)} for v in per_run]})
     for span, s in slopes.items():
         if "ours" in s and "peer" in s:
+            lo, hi = (int(x) for x in span.split("->"))
+            pairs = [(a, b) for a in runs for b in runs
+                     if a["nodes"] == lo and b["nodes"] == hi and a["run"] == b["run"]]
+            per_run = [(run_slope(a, b, lo, hi, "ours"), run_slope(a, b, lo, hi, "peer")) for a, b in pairs]
             out.append({"target": "slope N=%s: site.yml fresh, TLS below the peer (s/node)" % span,
-                        "value": s["ours"], "limit": s["peer"], "met": s["ours"] < s["peer"]})
+                        "value": s["ours"], "limit": s["peer"], "met": s["ours"] < s["peer"],
+                        "runs": [{"value": v, "limit": p, "met": None if v is None or p is None else v < p}
+                                 for v, p in per_run]})
     return out
 
 
@@ -275,9 +294,14 @@ def render(table, slopes, checks):
     for span, s in slopes.items():
         lines.append("Slope %s (s per added node): %s" % (span, ", ".join("%s %.3f" % kv for kv in s.items())))
     lines.append("")
+    said = {True: "met", False: "NOT met", None: "not measured"}
     for c in checks:
-        lines.append("- %s: %s (limit %s) -> %s" % (c["target"], fmt(c["value"]), fmt(c["limit"]),
-                                                    {True: "met", False: "NOT met", None: "not measured"}[c["met"]]))
+        each = "; ".join("run %d: %s%s %s" % (i + 1, fmt(r["value"]),
+                                              "" if r["limit"] == c["limit"] else " (limit %s)" % fmt(r["limit"]),
+                                              said[r["met"]])
+                         for i, r in enumerate(c.get("runs", [])))
+        lines.append("- %s: %s (limit %s) -> %s%s" % (c["target"], fmt(c["value"]), fmt(c["limit"]), said[c["met"]],
+                                                      " (%s)" % each if each else ""))
     return "\n".join(lines)
 
 
@@ -347,7 +371,13 @@ def main(argv=None):
     parser.add_argument("--profile", action="store_true",
                         help="keep profile_tasks output of site.yml runs in bench/results/profiles/")
     parser.add_argument("--seed", type=int, default=None, help="seed for the order of modes within a run")
+    parser.add_argument("--render", metavar="JSON",
+                        help="run nothing: summarise that result's runs again (table, targets, chart) in place")
     args = parser.parse_args(argv)
+    if args.render:
+        with open(args.render) as handle:
+            write(os.path.abspath(args.render), json.load(handle))
+        return 0
     sizes = [int(s) for s in args.sizes.split(",")]
     modes = args.modes.split(",")
     rng = random.Random(args.seed)
@@ -372,22 +402,28 @@ def main(argv=None):
                 dict((k, round(v, 2)) for k, v in record["seconds"].items() if k != "_pings"))))
             record["seconds"].pop("_pings", None)
             runs.append(record)
-    table, slopes = summarize(runs)
-    checks = targets(table, slopes)
+    out = os.path.join(ROOT, args.out) if not os.path.isabs(args.out) else args.out
+    write(out, {"started": started.isoformat(), "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+                "machine": machine(), "sizes": sizes, "runs_per_size": args.runs, "runs": runs})
+    return 1 if any(r["errors"] for r in runs) else 0
+
+
+def write(out, result):
+    """Summarise the result's runs (table, slopes, targets, markdown) into it, print the markdown,
+    and write it as JSON with the chart next to it."""
+    table, slopes = summarize(result["runs"])
+    checks = targets(table, slopes, result["runs"])
     text = render(table, slopes, checks)
     print(text)
-    out = os.path.join(ROOT, args.out) if not os.path.isabs(args.out) else args.out
+    result.update({"table": dict((str(k), v) for k, v in table.items()), "slopes": slopes, "targets": checks,
+                   "markdown": text})
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(os.path.splitext(out)[0] + ".svg", "w") as handle:
         handle.write(chart(table))
     with open(out, "w") as handle:
-        json.dump({"started": started.isoformat(), "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(),
-                   "machine": machine(), "sizes": sizes, "runs_per_size": args.runs,
-                   "table": dict((str(k), v) for k, v in table.items()), "slopes": slopes,
-                   "targets": checks, "runs": runs, "markdown": text}, handle, indent=2)
+        json.dump(result, handle, indent=2)
         handle.write("\n")
     log("wrote %s" % out)
-    return 1 if any(r["errors"] for r in runs) else 0
 
 
 if __name__ == "__main__":
