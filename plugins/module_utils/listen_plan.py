@@ -191,7 +191,7 @@ class ListenPlanner(object):
             # systemd splits $OPTIONS/$DOCKER_OPTS at whitespace and ignores quotes in it.
             if re.search(r'[\s\'"\\$`]', path):
                 self.fail('%s %s contains whitespace, quotes or $: not usable as a dockerd flag' % (name, path))
-            if not os.path.isfile(path) or not os.access(path, os.R_OK):
+            if self.tls_file_missing(path):
                 if self.defer_missing_tls:
                     self.deferred = self.deferred or '%s %s is not installed yet' % (name, path)
                     continue
@@ -200,6 +200,9 @@ class ListenPlanner(object):
                                      'it (skipped in check mode) puts it there' % (name, path))
                     continue
                 self.fail('%s %s does not exist or is not readable' % (name, path))
+
+    def tls_file_missing(self, path):
+        return not os.path.isfile(path) or not os.access(path, os.R_OK)
 
     def read_unit(self):
         rc, out, err = self.systemctl('show', self.service, '-p', 'ExecStart', '-p', 'EnvironmentFiles',

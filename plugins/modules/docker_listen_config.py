@@ -110,6 +110,34 @@ options:
       - The docker_listen role sets it in check mode runs (C(--check)).
     type: bool
     default: false
+  tls_files:
+    description:
+      - TLS files to write into O(tls_files_dir) first, in this same run (CA, server certificate and key,
+        a manager's client certificate), where their content or mode differs; only with O(state=present).
+        Every other input is checked before they are written. With O(tls_cert), O(tls_key) or
+        O(tls_ca_cert) among them they need not exist before, and their change restarts dockerd as
+        O(restart_on_tls_change) says (in check mode too, where nothing is written).
+      - The docker_pki role hands a host's files over here when this module changes the host's listener
+        anyway (one trip instead of two). Contents are never logged or returned.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: The file's name inside O(tls_files_dir) (no directory part).
+        type: str
+        required: true
+      content:
+        description: The file's whole content. Never logged or returned.
+        type: str
+        required: true
+      mode:
+        description: The file's permissions, an octal string.
+        type: str
+        default: '0644'
+  tls_files_dir:
+    description:
+      - The directory O(tls_files) go into (made with mode 0700 when missing). Default the directory of O(tls_cert).
+    type: path
   restart:
     description:
       - Restart the service when a file changed and verify the endpoints, rolling back on failure.
@@ -245,6 +273,12 @@ tls_changed:
   type: list
   elements: str
   sample: [/etc/docker/certs/server-cert.pem]
+tls_files_changed:
+  description: The names of the O(tls_files) written or whose mode was set (in check mode, that would be).
+  returned: always
+  type: list
+  elements: str
+  sample: [ca.pem, server-cert.pem, server-key.pem]
 restart_planned:
   description:
     - Whether this run restarts the service (in check mode, would restart it), that is, a file changes, or with
@@ -305,6 +339,7 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.listen_plan im
     ListenPlanner,
 )
 from ansible_collections.dockercluster.swarm.plugins.module_utils.port_holders import port_holders
+from ansible_collections.dockercluster.swarm.plugins.module_utils.tls_files import FILES_OPTION, bad_entries, install
 
 
 class ModuleFailure(Exception):
@@ -317,9 +352,17 @@ class DockerListenConfig(ListenPlanner):
     def __init__(self, module):
         super(DockerListenConfig, self).__init__(module)
         self.created_dirs = []
-        self.result.update(files=[], backups=[], endpoints_checked=[], tls_changed=[], restarted=False,
-                           restart_planned=False, record_changed=False)
+        self.result.update(files=[], backups=[], endpoints_checked=[], tls_changed=[], tls_files_changed=[],
+                           restarted=False, restart_planned=False, record_changed=False)
         self.restart_attempted = False
+        # The paths of the handed-over TLS files (tls_files), and of those this run writes (or would).
+        self.tls_dir = self.params['tls_files_dir'] or os.path.dirname(self.params['tls_cert'] or '')
+        self.tls_handed, self.tls_written = set(), []
+        if self.params['tls_files'] and self.params['state'] == 'present':
+            problems = bad_entries(self.params['tls_files']) + ([] if self.tls_dir else ['no tls_files_dir nor tls_cert'])
+            if problems:
+                self.fail('tls_files: ' + '; '.join(problems))
+            self.tls_handed = set(os.path.join(self.tls_dir, f['name']) for f in self.params['tls_files'])
 
     def ping_tls(self):
         if self.params['state'] != 'present' or not self.params['tls']:
@@ -332,9 +375,37 @@ class DockerListenConfig(ListenPlanner):
         changes, _left = self.plan('present')
         if any(c.changed for c in changes):
             self.check_ports_free()
+        self.install_tls_files()
         endpoints = [a for a in self.listen if parse_address(a).scheme != 'fd']
         self.result['tls_changed'] = self.tls_changed()
         self.converge(changes, endpoints)
+        if self.result['tls_files_changed']:
+            self.result['changed'] = True
+            if self.module._diff:
+                # Names only: the contents include private keys.
+                self.result.setdefault('diff', []).append(dict(
+                    before='', after=''.join(n + '\n' for n in self.result['tls_files_changed']),
+                    after_header='%s (TLS files written)' % self.tls_dir))
+
+    def tls_file_missing(self, path):
+        # A handed-over file is written by this run, after every input check.
+        return path not in self.tls_handed and super(DockerListenConfig, self).tls_file_missing(path)
+
+    def install_tls_files(self):
+        """The handed-over TLS files, written after every check and before any file of dockerd's."""
+        if not self.tls_handed:
+            return
+        _made, names = install(self.module, self.tls_dir, self.params['tls_files'])
+        self.result['tls_files_changed'] = names
+        self.tls_written = [os.path.join(self.tls_dir, name) for name in names]
+
+    def tls_changed(self):
+        changed = super(DockerListenConfig, self).tls_changed()
+        if self.module.check_mode and self.params['tls'] and self.params['restart'] \
+                and self.params['restart_on_tls_change']:
+            # Not written in check mode: a server file that would be counts as changed since the start.
+            changed += [p for p in self.tls_paths() if p in self.tls_written and p not in changed]
+        return changed
 
     def check_ports_free(self):
         # A port held by another program makes dockerd refuse to start: say so before touching
@@ -606,7 +677,7 @@ class DockerListenConfig(ListenPlanner):
 
 def main():
     module = AnsibleModule(
-        argument_spec=LISTEN_ARGUMENT_SPEC,
+        argument_spec=dict(LISTEN_ARGUMENT_SPEC, tls_files=FILES_OPTION, tls_files_dir=dict(type='path')),
         required_if=LISTEN_REQUIRED_IF,
         supports_check_mode=True,
     )

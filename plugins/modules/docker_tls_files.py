@@ -100,130 +100,33 @@ changed_files:
   sample: [server-cert.pem]
 '''
 
-import os
-import tempfile
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_bytes
+from ansible_collections.dockercluster.swarm.plugins.module_utils.tls_files import FILES_OPTION, install
 
 
-def bad_entries(files):
-    """Problems with the file list itself (names, modes), before anything is written."""
-    problems, seen = [], set()
-    for item in files:
-        name = item['name']
-        if not name or name in ('.', '..') or '/' in name or '\0' in name:
-            problems.append('%r is not a plain file name' % (name,))
-        elif name in seen:
-            problems.append('%r is given twice' % (name,))
-        seen.add(name)
-        try:
-            int(item['mode'], 8)
-        except (TypeError, ValueError):
-            problems.append('mode %r of %r is not an octal number' % (item['mode'], name))
-    return problems
-
-
-def current_content(path):
-    try:
-        with open(path, 'rb') as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return None
-
-
-class DockerTlsFiles(object):
-
-    def __init__(self, module):
-        self.module = module
-        self.params = module.params
-
-    def attributes(self, path, mode):
-        args = self.module.load_file_common_arguments(dict(path=path, mode=mode, owner=self.params['owner'],
-                                                           group=self.params['group']))
-        args['path'] = path  # not followed through a link: the file itself is what is checked
-        return args
-
-    def ensure_directory(self):
-        path = self.params['path']
-        changed = not os.path.isdir(path)
-        if changed and not self.module.check_mode:
-            os.makedirs(path, 0o700)
-        if os.path.isdir(path):
-            changed = self.module.set_fs_attributes_if_different(self.attributes(path, '0700'), changed)
-        return changed
-
-    def stage(self, path, data, mode):
-        """The new content in a temporary file beside ``path``, with its final mode before it holds
-        anything (a key is never readable by others, not even for a moment)."""
-        handle, temp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=os.path.dirname(path))
-        with os.fdopen(handle, 'wb') as out:
-            os.fchmod(out.fileno(), int(mode, 8))
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        return temp
-
-    def write_all(self, changes):
-        """All or nothing: every new file is staged first; only when all are written are they renamed
-        over the old ones (a certificate never goes in without its key)."""
-        staged = []
-        try:
-            for path, data, mode in changes:
-                staged.append((self.stage(path, data, mode), path))
-        except (IOError, OSError) as exc:
-            for temp, _path in staged:
-                os.unlink(temp)
-            self.module.fail_json(msg='nothing was changed: writing beside %s failed: %s' % (path, exc),
-                                  changed_files=[])
-        for temp, path in staged:
-            os.rename(temp, path)
-
-    def run(self):
-        params = self.params
-        problems = bad_entries(params['files'])
-        if problems:
-            self.module.fail_json(msg='files: ' + '; '.join(problems), changed_files=[])
-        changed = self.ensure_directory()
-        changes, changed_files = [], []
-        for item in params['files']:
-            path = os.path.join(params['path'], item['name'])
-            data = to_bytes(item['content'], errors='surrogate_or_strict')
-            if current_content(path) != data:
-                changes.append((path, data, item['mode']))
-                changed_files.append(item['name'])
-        if not self.module.check_mode:
-            self.write_all(changes)
-        for item in params['files']:
-            path = os.path.join(params['path'], item['name'])
-            # Owner, group and mode of the files that stay (and the owner of new ones); in check
-            # mode only reported.
-            if os.path.exists(path) and self.module.set_fs_attributes_if_different(
-                    self.attributes(path, item['mode']), False) and item['name'] not in changed_files:
-                changed_files.append(item['name'])
-        result = dict(changed=changed or bool(changed_files), changed_files=changed_files)
-        if self.module._diff:
-            # Names only: the contents include private keys.
-            result['diff'] = dict(before='', after=''.join(name + '\n' for name in changed_files),
-                                  after_header='%s (files written)' % params['path'])
-        self.module.exit_json(**result)
+def run(module):
+    params = module.params
+    directory_changed, changed_files = install(module, params['path'], params['files'], params['owner'],
+                                               params['group'])
+    result = dict(changed=directory_changed or bool(changed_files), changed_files=changed_files)
+    if module._diff:
+        # Names only: the contents include private keys.
+        result['diff'] = dict(before='', after=''.join(name + '\n' for name in changed_files),
+                              after_header='%s (files written)' % params['path'])
+    module.exit_json(**result)
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             path=dict(type='path', required=True),
-            files=dict(type='list', elements='dict', required=True, options=dict(
-                name=dict(type='str', required=True),
-                content=dict(type='str', required=True, no_log=True),
-                mode=dict(type='str', default='0644'),
-            )),
+            files=dict(FILES_OPTION, required=True),
             owner=dict(type='str'),
             group=dict(type='str'),
         ),
         supports_check_mode=True,
     )
-    DockerTlsFiles(module).run()
+    run(module)
 
 
 if __name__ == '__main__':

@@ -11,7 +11,7 @@ import ssl
 
 import pytest
 
-from labkit import ROOT, Lab, dockerd_pid, playbook, sh, task_output
+from labkit import ROOT, Lab, dockerd_pid, playbook, sh, task_output, task_results
 
 SITE = os.path.join(ROOT, "site.yml")
 RESET = os.path.join(ROOT, "reset.yml")
@@ -137,6 +137,14 @@ def test_site_builds_the_cluster_with_mutual_tls(lab):
     assert "Nodes: 3" in out
     assert "swarm_insecure_tcp is true" not in out and "unauthenticated TCP on" not in out
     lab.first_output = out
+    # One trip per host for the TLS files and the listener: docker_listen_config wrote the files
+    # docker_pki handed over; docker_pki's own install skipped every host.
+    results = dict(task_results(out))
+    install = results["dockercluster.swarm.docker_pki : Install the CA and the host's certificates and keys (root only)"]
+    assert install == {host: ["skipping"] for host in hosts(lab)}, install
+    applied = task_output(out, "docker_listen : Apply it and restart docker, at once where no swarm is kept available")
+    assert applied.count('"tls_files_changed": [') == len(hosts(lab)), applied
+    assert applied.count('"server-key.pem"') == len(hosts(lab)) and "PRIVATE KEY" not in applied
     # The operator's files, DOCKER_CERT_PATH layout; keys 0600, the directory 0700.
     for name, mode in (("", 0o700), ("ca.pem", 0o644), ("cert.pem", 0o644), ("key.pem", 0o600),
                        ("ca-key.pem", 0o600), ("nodes/%s/server-key.pem" % hosts(lab)[0], 0o600)):
@@ -213,25 +221,29 @@ def test_a_second_run_changes_nothing(lab):
 
 
 def install_changed_on(out):
-    """The hosts docker_pki's install task changed files on, from ansible-playbook's output."""
+    """The hosts whose TLS files a run changed, from ansible-playbook's -v output: by docker_pki's
+    install task, or by docker_listen_config (the files docker_pki handed over with a listener change)."""
+    hosts_changed = set()
     for block in out.split("TASK [")[1:]:
         title, _sep, body = block.partition("\n")
-        if title.startswith("dockercluster.swarm.docker_pki : Install the CA"):
-            return sorted(line.split("[", 1)[1].split("]", 1)[0] for line in body.splitlines()
-                          if line.startswith("changed:"))
-    return []
+        for line in body.splitlines():
+            if line.startswith("changed:") and (title.startswith("dockercluster.swarm.docker_pki : Install the CA")
+                                                or '"tls_files_changed": ["' in line):
+                hosts_changed.add(line.split("[", 1)[1].split("]", 1)[0])
+    return sorted(hosts_changed)
 
 
 def test_the_install_runs_only_where_a_node_file_differs(lab):
-    """docker_pki's install (one trip per host) changes only a host where something differs, and sets
-    that right: a key made readable, a CA file edited by hand."""
+    """The TLS files change only on a host where something differs, and are set right there: a key
+    made readable, a CA file edited by hand (each changed after dockerd started: its listener's
+    apply restarts it, and writes the files in that trip)."""
     h = hosts(lab)
-    _rc, out, _recap = playbook(SITE, inventory(lab))
+    _rc, out, _recap = playbook(SITE, inventory(lab), "-v")
     assert install_changed_on(out) == [], "a re-run changed the TLS files"
     before = {host: node_files(lab, host) for host in h}
     lab.run(h[1], "chmod 0644 %s/server-key.pem" % CERTS)
     lab.run(h[2], "echo '# edited' >> %s/ca.pem" % CERTS)
-    _rc, out, recap = playbook(SITE, inventory(lab))
+    _rc, out, recap = playbook(SITE, inventory(lab), "-v")
     assert install_changed_on(out) == sorted([h[1], h[2]]), out[-3000:]
     assert recap[h[0]]["changed"] == 0
     assert lab.run(h[1], "stat -c %%a %s/server-key.pem" % CERTS).stdout.strip() == "600"
@@ -239,7 +251,7 @@ def test_the_install_runs_only_where_a_node_file_differs(lab):
         assert lab.run(h[2], "cat %s/ca.pem" % CERTS).stdout == f.read()
     assert node_files(lab, h[0]) == before[h[0]]
     # Set right, the next run changes nothing and installs nothing.
-    _rc, out, recap = playbook(SITE, inventory(lab))
+    _rc, out, recap = playbook(SITE, inventory(lab), "-v")
     assert all(c["changed"] == 0 for c in recap.values()) and install_changed_on(out) == []
 
 

@@ -281,6 +281,72 @@ def test_tls_files_pending_only_in_check_mode(run, paths, tmp_path, check_mode, 
         assert read(paths['sysconfig_path']) == to_bytes(CENTOS7)  # check mode: nothing written
 
 
+def handed(tmp_path, key='-----BEGIN EC PRIVATE KEY-----\nsecret-key-material\n'):
+    certs = tmp_path / 'certs'
+    tls = dict((name, str(certs / file)) for name, file in (
+        ('tls_ca_cert', 'ca.pem'), ('tls_cert', 'server-cert.pem'), ('tls_key', 'server-key.pem')))
+    files = [{'name': 'ca.pem', 'content': 'ca\n'}, {'name': 'server-cert.pem', 'content': 'cert\n'},
+             {'name': 'server-key.pem', 'content': key, 'mode': '0600'}]
+    return str(certs), dict(tls, tls=True, tls_files=files)
+
+
+def test_handed_tls_files_go_in_with_the_listener_in_one_run_and_one_restart(run, paths, tmp_path):
+    certs, args = handed(tmp_path)
+    write(paths['sysconfig_path'], CENTOS7)
+    host = FakeHost(CENTOS7_SHOW)
+    failed, result = run(host, **args)
+    assert not failed, result
+    assert result['tls_files_changed'] == ['ca.pem', 'server-cert.pem', 'server-key.pem']
+    assert stat.S_IMODE(os.stat(certs).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(args['tls_key']).st_mode) == 0o600
+    assert read(args['tls_key']).startswith(b'-----BEGIN EC PRIVATE KEY')
+    assert '--tlscert=%s' % args['tls_cert'] in read(paths['sysconfig_path']).decode()
+    assert len(host.restarts()) == 1
+    shown = json.dumps(dict((k, v) for k, v in result.items() if k != '_no_log_values'))
+    assert 'secret-key-material' not in shown and 'TLS files written' in shown
+    failed, result = run(FakeHost(CENTOS7_SHOW), **args)
+    assert not failed and not result['changed'] and result['tls_files_changed'] == []
+
+
+def test_handed_tls_files_in_check_mode_are_predicted_and_not_written(run, paths, tmp_path):
+    certs, args = handed(tmp_path)
+    write(paths['sysconfig_path'], CENTOS7)
+    failed, result = run(FakeHost(CENTOS7_SHOW), check_mode=True, **args)
+    assert not failed, result
+    assert result['changed'] and result['restart_planned'] and len(result['tls_files_changed']) == 3
+    assert not os.path.exists(certs) and read(paths['sysconfig_path']) == to_bytes(CENTOS7)
+
+
+def test_a_changed_handed_file_alone_is_a_change(run, paths, tmp_path):
+    _certs, args = handed(tmp_path)
+    write(paths['sysconfig_path'], CENTOS7)
+    run(FakeHost(CENTOS7_SHOW), **args)
+    args['tls_files'].append({'name': 'client-cert.pem', 'content': 'client\n'})
+    failed, result = run(FakeHost(CENTOS7_SHOW), **args)
+    assert not failed and result['changed'] and result['tls_files_changed'] == ['client-cert.pem']
+    assert result['files'] == []
+
+
+@pytest.mark.parametrize('files, words', [
+    ([{'name': '../ca.pem', 'content': 'x'}], 'not a plain file name'),
+    ([{'name': 'ca.pem', 'content': 'x', 'mode': 'rw'}], 'not an octal number'),
+])
+def test_bad_handed_tls_files_fail_before_anything_is_written(run, paths, tmp_path, files, words):
+    certs, args = handed(tmp_path)
+    args['tls_files'] = files
+    write(paths['sysconfig_path'], CENTOS7)
+    failed, result = run(FakeHost(CENTOS7_SHOW), **args)
+    assert failed and words in result['msg']
+    assert not os.path.exists(certs) and read(paths['sysconfig_path']) == to_bytes(CENTOS7)
+
+
+def test_bad_listen_input_fails_before_the_handed_tls_files_are_written(run, paths, tmp_path):
+    certs, args = handed(tmp_path)
+    write(paths['sysconfig_path'], CENTOS7)
+    failed, result = run(FakeHost(CENTOS7_SHOW), listen=['tcp://0.0.0.0:99999'], **args)
+    assert failed and not os.path.exists(certs)
+
+
 # --------------------------------------------------------------------------- default_env (Debian docker.io)
 
 def test_default_env_leaves_the_socket_to_the_unit(run, paths):

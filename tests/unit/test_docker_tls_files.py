@@ -5,6 +5,7 @@ import os
 import stat
 
 import pytest
+from ansible_collections.dockercluster.swarm.plugins.module_utils import tls_files
 from ansible_collections.dockercluster.swarm.plugins.modules import docker_tls_files
 
 KEY = '-----BEGIN EC PRIVATE KEY-----\nsecret-key-material\n-----END EC PRIVATE KEY-----\n'
@@ -91,13 +92,13 @@ def test_a_bad_file_list_fails_before_anything_is_made(run, tmp_path, entries, p
 def test_a_failed_write_leaves_every_old_file_in_place(run, tmp_path, monkeypatch):
     certs = str(tmp_path / 'certs')
     run({'path': certs, 'files': files()})
-    real_stage = docker_tls_files.DockerTlsFiles.stage
+    real_stage = tls_files.stage
 
-    def stage(self, path, data, mode):
+    def stage(path, data, mode):
         if path.endswith('server-key.pem'):
             raise OSError(28, 'No space left on device')
-        return real_stage(self, path, data, mode)
-    monkeypatch.setattr(docker_tls_files.DockerTlsFiles, 'stage', stage)
+        return real_stage(path, data, mode)
+    monkeypatch.setattr(tls_files, 'stage', stage)
     result, failed = run({'path': certs, 'files': files(cert='new cert\n', key='new key\n')})
     assert failed and 'nothing was changed' in result['msg'] and 'No space left' in result['msg']
     assert read(os.path.join(certs, 'server-cert.pem')) == CERT  # staged, but never moved in

@@ -1,0 +1,117 @@
+# -*- coding: utf-8 -*-
+# Copyright: dockercluster.swarm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A host's TLS files (CA, certificates, private keys) written into one directory, all or nothing.
+
+docker_tls_files installs them in a trip of their own; docker_listen_config in the trip that changes
+dockerd's listener anyway (the docker_pki role decides which). Contents are never returned or logged.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import tempfile
+
+from ansible.module_utils.common.text.converters import to_bytes
+
+# The option both modules take (name, content, mode), for their argument specs.
+FILES_OPTION = dict(type='list', elements='dict', options=dict(
+    name=dict(type='str', required=True),
+    content=dict(type='str', required=True, no_log=True),
+    mode=dict(type='str', default='0644'),
+))
+
+
+def bad_entries(files):
+    """Problems with the file list itself (names, modes), before anything is written."""
+    problems, seen = [], set()
+    for item in files:
+        name = item['name']
+        if not name or name in ('.', '..') or '/' in name or '\0' in name:
+            problems.append('%r is not a plain file name' % (name,))
+        elif name in seen:
+            problems.append('%r is given twice' % (name,))
+        seen.add(name)
+        try:
+            int(item['mode'], 8)
+        except (TypeError, ValueError):
+            problems.append('mode %r of %r is not an octal number' % (item['mode'], name))
+    return problems
+
+
+def current_content(path):
+    try:
+        with open(path, 'rb') as handle:
+            return handle.read()
+    except (IOError, OSError):
+        return None
+
+
+def stage(path, data, mode):
+    """The new content in a temporary file beside ``path``, with its final mode before it holds
+    anything (a key is never readable by others, not even for a moment)."""
+    handle, temp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=os.path.dirname(path))
+    with os.fdopen(handle, 'wb') as out:
+        os.fchmod(out.fileno(), int(mode, 8))
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    return temp
+
+
+def write_all(changes):
+    """All or nothing: every new file is staged first; only when all are written are they renamed
+    over the old ones (a certificate never goes in without its key). Raises OSError, nothing changed."""
+    staged = []
+    try:
+        for path, data, mode in changes:
+            staged.append((stage(path, data, mode), path))
+    except (IOError, OSError) as exc:
+        for temp, _path in staged:
+            os.unlink(temp)
+        raise OSError('writing beside %s failed: %s' % (path, exc))
+    for temp, path in staged:
+        os.rename(temp, path)
+
+
+def install(module, path, files, owner=None, group=None):
+    """Write the ``files`` that differ into ``path`` (made 0700 when missing) and set the modes (and
+    ``owner``/``group``) of all of them; in check mode only tell. Returns (directory changed, the
+    names of the files written or whose attributes were set). Fails the module, nothing written, when
+    the list is bad or a file cannot be written."""
+    problems = bad_entries(files)
+    if problems:
+        module.fail_json(msg='files: ' + '; '.join(problems), changed_files=[])
+
+    def attributes(target, mode):
+        args = module.load_file_common_arguments(dict(path=target, mode=mode, owner=owner, group=group))
+        args['path'] = target  # not followed through a link: the file itself is what is checked
+        return args
+
+    directory_changed = not os.path.isdir(path)
+    if directory_changed and not module.check_mode:
+        os.makedirs(path, 0o700)
+    if os.path.isdir(path):
+        directory_changed = module.set_fs_attributes_if_different(attributes(path, '0700'), directory_changed)
+    changes, names = [], []
+    for item in files:
+        target = os.path.join(path, item['name'])
+        data = to_bytes(item['content'], errors='surrogate_or_strict')
+        if current_content(target) != data:
+            changes.append((target, data, item['mode']))
+            names.append(item['name'])
+    if not module.check_mode:
+        try:
+            write_all(changes)
+        except OSError as exc:
+            module.fail_json(msg='nothing was changed: %s' % exc, changed_files=[])
+    for item in files:
+        target = os.path.join(path, item['name'])
+        # Owner, group and mode of the files that stay (and the owner of new ones); in check mode
+        # only reported.
+        if os.path.exists(target) and module.set_fs_attributes_if_different(
+                attributes(target, item['mode']), False) and item['name'] not in names:
+            names.append(item['name'])
+    return directory_changed, names
