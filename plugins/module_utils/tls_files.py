@@ -79,11 +79,9 @@ def write_all(changes):
 def install(module, path, files, owner=None, group=None):
     """Write the ``files`` that differ into ``path`` (made 0700 when missing) and set the modes (and
     ``owner``/``group``) of all of them; in check mode only tell. Returns (directory changed, the
-    names of the files written or whose attributes were set). Fails the module, nothing written, when
-    the list is bad or a file cannot be written."""
-    problems = bad_entries(files)
-    if problems:
-        module.fail_json(msg='files: ' + '; '.join(problems), changed_files=[])
+    names of the files written or whose attributes were set). ``files`` passed bad_entries (each
+    caller checks them with its other input, before anything changes). Fails the module, nothing
+    written, when a file cannot be written."""
 
     def attributes(target, mode):
         args = module.load_file_common_arguments(dict(path=target, mode=mode, owner=owner, group=group))

@@ -274,7 +274,7 @@ tls_changed:
   elements: str
   sample: [/etc/docker/certs/server-cert.pem]
 tls_files_changed:
-  description: The names of the O(tls_files) written or whose mode was set (in check mode, that would be).
+  description: The names of the O(tls_files) written or whose mode or owner was set (in check mode, that would be).
   returned: always
   type: list
   elements: str
@@ -357,7 +357,7 @@ class DockerListenConfig(ListenPlanner):
         self.restart_attempted = False
         # The paths of the handed-over TLS files (tls_files), and of those this run writes (or would).
         self.tls_dir = self.params['tls_files_dir'] or os.path.dirname(self.params['tls_cert'] or '')
-        self.tls_handed, self.tls_written = set(), []
+        self.tls_handed, self.tls_written, self.tls_dir_changed = set(), [], False
         if self.params['tls_files'] and self.params['state'] == 'present':
             problems = bad_entries(self.params['tls_files']) + ([] if self.tls_dir else ['no tls_files_dir nor tls_cert'])
             if problems:
@@ -379,9 +379,9 @@ class DockerListenConfig(ListenPlanner):
         endpoints = [a for a in self.listen if parse_address(a).scheme != 'fd']
         self.result['tls_changed'] = self.tls_changed()
         self.converge(changes, endpoints)
-        if self.result['tls_files_changed']:
+        if self.result['tls_files_changed'] or self.tls_dir_changed:
             self.result['changed'] = True
-            if self.module._diff:
+            if self.module._diff and self.result['tls_files_changed']:
                 # Names only: the contents include private keys.
                 self.result.setdefault('diff', []).append(dict(
                     before='', after=''.join(n + '\n' for n in self.result['tls_files_changed']),
@@ -395,7 +395,8 @@ class DockerListenConfig(ListenPlanner):
         """The handed-over TLS files, written after every check and before any file of dockerd's."""
         if not self.tls_handed:
             return
-        _made, names = install(self.module, self.tls_dir, self.params['tls_files'])
+        # root's, as docker_pki's own install makes them: dockerd reads them as root.
+        self.tls_dir_changed, names = install(self.module, self.tls_dir, self.params['tls_files'], 'root', 'root')
         self.result['tls_files_changed'] = names
         self.tls_written = [os.path.join(self.tls_dir, name) for name in names]
 

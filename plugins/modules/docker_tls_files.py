@@ -101,11 +101,14 @@ changed_files:
 '''
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.dockercluster.swarm.plugins.module_utils.tls_files import FILES_OPTION, install
+from ansible_collections.dockercluster.swarm.plugins.module_utils.tls_files import FILES_OPTION, bad_entries, install
 
 
 def run(module):
     params = module.params
+    problems = bad_entries(params['files'])
+    if problems:
+        module.fail_json(msg='files: ' + '; '.join(problems), changed_files=[])
     directory_changed, changed_files = install(module, params['path'], params['files'], params['owner'],
                                                params['group'])
     result = dict(changed=directory_changed or bool(changed_files), changed_files=changed_files)

@@ -327,6 +327,16 @@ def test_a_changed_handed_file_alone_is_a_change(run, paths, tmp_path):
     assert result['files'] == []
 
 
+def test_a_loosened_certificate_directory_is_tightened_and_reported(run, paths, tmp_path):
+    certs, args = handed(tmp_path)
+    write(paths['sysconfig_path'], CENTOS7)
+    run(FakeHost(CENTOS7_SHOW), **args)
+    os.chmod(certs, 0o755)
+    failed, result = run(FakeHost(CENTOS7_SHOW), **args)
+    assert not failed and result['changed'] and result['tls_files_changed'] == []
+    assert stat.S_IMODE(os.stat(certs).st_mode) == 0o700
+
+
 @pytest.mark.parametrize('files, words', [
     ([{'name': '../ca.pem', 'content': 'x'}], 'not a plain file name'),
     ([{'name': 'ca.pem', 'content': 'x', 'mode': 'rw'}], 'not an octal number'),
