@@ -112,13 +112,17 @@ def test_first_manager_stopped_a_limited_run_adds_an_agent_through_another_manag
         assert swarm(lab, h[1], "Cluster.ID") == lab.cluster_id
     finally:
         subprocess.run(["docker", "start", h[0]], check=True, stdout=subprocess.DEVNULL)
-    # The next test needs cluster A whole again: its first manager back, a manager of it.
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if lab.run(h[0], "docker info --format '{{.Swarm.Cluster.ID}}'", check=False).stdout.strip() == lab.cluster_id:
-            break
-        time.sleep(2)
-    assert swarm(lab, h[0], "Cluster.ID") == lab.cluster_id
+    # The next test needs cluster A whole again: its first manager back in the Raft quorum (Reachable
+    # as node2's manager list says), not only naming the cluster: the next test takes node3 out of it,
+    # and with node1 still catching up node2 alone would be left without a leader.
+    deadline, back = time.time() + 120, False
+    while not back and time.time() < deadline:
+        managers = lab.run(h[1], "docker node ls --filter role=manager --format '{{.Hostname}} {{.ManagerStatus}}'",
+                           check=False).stdout.split("\n")
+        back = any(line.split()[:2] in ([h[0], "Reachable"], [h[0], "Leader"]) for line in managers if line.strip())
+        time.sleep(0 if back else 2)
+    assert back, managers
+    assert swarm(lab, h[0], "Cluster.ID") == lab.cluster_id and swarm(lab, h[0], "ControlAvailable") == "true"
 
 
 def test_managers_in_two_clusters_are_refused_naming_both(lab):
