@@ -364,14 +364,29 @@ def network_name(name):
     return "%s-%s-net" % (PREFIX, name)
 
 
+def remove_network(net, removed):
+    """The lab's network. The engine sometimes keeps an endpoint of a container already removed ("has
+    active endpoints"): those it names and the lab's ``removed`` containers are disconnected by force."""
+    if docker("network", "inspect", net, check=False).returncode != 0:
+        return
+    res = docker("network", "rm", net, check=False)
+    if res.returncode == 0:
+        return
+    if "active endpoints" not in res.stderr:
+        raise SystemExit("lab: docker network rm %s failed: %s" % (net, res.stderr.strip()))
+    kept = docker("network", "inspect", "--format", "{{range .Containers}}{{.Name}} {{end}}", net).stdout.split()
+    for endpoint in sorted(set(kept) | set(removed)):
+        docker("network", "disconnect", "--force", net, endpoint, check=False)
+    docker("network", "rm", net)
+    log("%s: removed after disconnecting stale endpoints (%s)" % (net, ", ".join(kept) or "none listed"))
+
+
 def down(name):
     names = lab_containers(name)
     if names:
         # -v removes the anonymous /var/lib/docker volumes with them.
         docker("rm", "-f", "-v", *names)
-    net = network_name(name)
-    if docker("network", "inspect", net, check=False).returncode == 0:
-        docker("network", "rm", net)
+    remove_network(network_name(name), names)
     shutil.rmtree(os.path.join(STATE, name), ignore_errors=True)
     log("lab %s is down (%d containers removed)" % (name, len(names)))
 
