@@ -62,6 +62,9 @@ class SocketEngine(object):
     def node(self, node_id):
         return self.call('GET', '/nodes/%s' % quote(node_id, safe=''))
 
+    def nodes(self):
+        return self.call('GET', '/nodes') or []
+
     def tasks(self, **filters):
         url = '/tasks'
         if filters:

@@ -5,7 +5,7 @@
 
 Pure logic, no I/O: from the cluster's nodes as a manager lists them (the Engine API's node
 objects) and what the inventory wants for each host, the node updates to make (one per node that
-differs, for community.docker.docker_node), their diff, or why nothing may change (a demotion
+differs, which the swarm_nodes module makes), their diff, or why nothing may change (a demotion
 that would leave fewer than a majority of the managers).
 """
 
@@ -126,11 +126,16 @@ def plan_node(want, node):
 
 
 def plan_nodes(nodes, wanted):
-    """The node updates for the inventory's entries ``wanted`` (validate_wanted's input) on the
-    cluster's ``nodes``. Returns dict(changes [plan_node()'s, promotions first, demotions last],
-    missing [names with no node], problem ('' or a sentence: then no change may be made),
-    diff {before, after} keyed by host). Raises ValueError for a bad entry."""
-    entries = [validate_wanted(item) for item in wanted or []]
+    """plan_entries() for the inventory's entries ``wanted`` (validate_wanted's input). Raises
+    ValueError for a bad entry."""
+    return plan_entries(nodes, [validate_wanted(item) for item in wanted or []])
+
+
+def plan_entries(nodes, entries):
+    """The node updates for the checked entries (validate_wanted's output) on the cluster's
+    ``nodes``. Returns dict(changes [plan_node()'s, promotions first, demotions last], missing
+    [names with no node], problem ('' or a sentence: then no change may be made), diff {before,
+    after} keyed by host)."""
     # All at once: an address given for several hosts (docker0's) names none of them.
     expected = logic.expected_nodes([dict(name=w['name'], node_id=w['node_id'], addresses=w['addresses'])
                                      for w in entries])

@@ -39,6 +39,7 @@ MODULE_HOSTS = {
     "swarm_info": "swarm_managers:swarm_agents",
     "swarm_manager": "swarm_managers",
     "swarm_node_drain": "swarm_agents",
+    "swarm_nodes": "swarm_managers",
     "swarm_token": "swarm_managers",
     "swarm_workers": "swarm_managers:swarm_agents",
 }
@@ -77,6 +78,7 @@ STAGES = [
         ("swarm_info", ALL),
         ("docker_host_info", ["On a manager, also the cluster's nodes as its TLS cluster endpoint lists them"]),
         # Before swarm_agent's, whose last ones make the agents leave.
+        ("swarm_nodes", ALL),
         ("swarm_node_drain", ALL),
         ("swarm_agent", ALL),
     ]),

@@ -3,6 +3,7 @@
 import contextlib
 import datetime
 import http.server
+import json
 import os
 import socket
 import socketserver
@@ -27,6 +28,26 @@ class PingHandler(http.server.BaseHTTPRequestHandler):
         pass
 
     def address_string(self):  # unix sockets have no (host, port)
+        return 'local'
+
+
+class JsonEngineHandler(http.server.BaseHTTPRequestHandler):
+    """Base of the fake engines' handlers: JSON answers, JSON request bodies, quiet, on unix sockets."""
+
+    def answer(self, status, body):
+        data = body.encode('utf-8')
+        self.send_response(status)
+        self.send_header('Content-Length', str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def json_body(self):
+        return json.loads(self.rfile.read(int(self.headers.get('Content-Length') or 0)).decode('utf-8'))
+
+    def log_message(self, *args):
+        pass
+
+    def address_string(self):
         return 'local'
 
 

@@ -2,14 +2,13 @@
 whose tasks move the way swarmkit moves them (the old task stops, then its replacement starts)."""
 
 import copy
-import http.server
 import json
 
 import pytest
 from ansible_collections.dockercluster.swarm.plugins.module_utils import swarm_drain
 from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_ping import unix_request
 from ansible_collections.dockercluster.swarm.plugins.modules import swarm_node_drain
-from test_docker_ping import unix_http
+from test_docker_ping import JsonEngineHandler, unix_http
 
 
 def node(node_id, role='worker', availability='active', state='ready', reachability=None, labels=None):
@@ -256,17 +255,10 @@ def test_an_update_that_races_another_is_made_again():
 
 
 # ------------------------------------------------------------------ the module, over a unix socket
-class ManagerHandler(http.server.BaseHTTPRequestHandler):
+class ManagerHandler(JsonEngineHandler):
     """GET /nodes/<id>, GET /tasks, POST /nodes/<id>/update, as a manager engine answers them."""
     cluster = None
     posts = []
-
-    def answer(self, status, body):
-        data = body.encode('utf-8')
-        self.send_response(status)
-        self.send_header('Content-Length', str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def do_GET(self):
         if self.path.startswith('/nodes/'):
@@ -279,8 +271,7 @@ class ManagerHandler(http.server.BaseHTTPRequestHandler):
         return self.answer(404, '{"message": "page not found"}')
 
     def do_POST(self):
-        length = int(self.headers.get('Content-Length') or 0)
-        body = json.loads(self.rfile.read(length).decode('utf-8'))
+        body = self.json_body()
         self.posts.append((self.path, body))
         node_id = self.path.split('/')[2]
         version = int(self.path.split('version=')[1])
@@ -289,12 +280,6 @@ class ManagerHandler(http.server.BaseHTTPRequestHandler):
         for task_ in self.cluster.task_list:
             task_['Status']['State'] = 'running' if task_['Status']['State'] == 'starting' else task_['Status']['State']
         return self.answer(200, '')
-
-    def log_message(self, *args):
-        pass
-
-    def address_string(self):
-        return 'local'
 
 
 @pytest.fixture

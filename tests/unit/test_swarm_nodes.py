@@ -1,16 +1,20 @@
-"""Day two (issue 22): node labels, availability and role changes in place, planned from the
-nodes a manager lists (swarm_nodes.plan_nodes, the swarm_node_plan filter), and the demotion below
-majority the preflight refuses before any change (swarm_logic.find_cluster)."""
+"""Day two: node labels, availability and role changes in place, planned from the nodes a manager
+lists (swarm_nodes.plan_nodes) and made by the swarm_nodes module through a manager's socket (a fake
+engine here; tests/lab/test_day_two_nodes.py on real ones), and the demotion below majority the
+preflight refuses before any change (swarm_logic.find_cluster)."""
+
+import copy
+import json
 
 import pytest
-from ansible.errors import AnsibleFilterError
-from ansible_collections.dockercluster.swarm.plugins.filter.swarm_nodes import swarm_node_plan
 from ansible_collections.dockercluster.swarm.plugins.module_utils import (
     swarm_logic as logic,
 )
 from ansible_collections.dockercluster.swarm.plugins.module_utils import (
     swarm_nodes as plan,
 )
+from ansible_collections.dockercluster.swarm.plugins.modules import swarm_nodes
+from test_docker_ping import JsonEngineHandler, unix_http
 
 
 def node(name, role='worker', labels=None, availability='active', addr=None, reachability='reachable',
@@ -95,9 +99,112 @@ def test_a_rejoined_node_is_its_ready_entry():
     (want('a1', labels='zone=a'), 'a1: swarm_node_labels must be a mapping'),
     (want('a1', role='leader'), 'a1: role must be manager or worker'),
 ])
-def test_bad_settings_are_refused_naming_the_host(entry, message):
-    with pytest.raises(AnsibleFilterError, match=message):
-        swarm_node_plan(NODES, [entry])
+def test_bad_settings_are_refused_naming_the_host(module_run, tmp_path, entry, message):
+    with pytest.raises(ValueError, match=message):
+        plan.plan_nodes(NODES, [entry])
+    # The module refuses it before it calls the engine (there is none at this socket).
+    result, failed = module_run(swarm_nodes.main, {'nodes': [entry], 'docker_socket': str(tmp_path / 'none.sock')})
+    assert failed and message in result['msg'] and 'Nothing was changed on the nodes.' in result['msg'], result
+
+
+# ------------------------------------------------------------------ the module, over a unix socket
+class NodesHandler(JsonEngineHandler):
+    """GET /nodes, GET /nodes/<id>, POST /nodes/<id>/update (version checked), as a manager answers."""
+    nodes = {}
+    posts = []
+
+    def do_GET(self):
+        if self.path == '/nodes':
+            return self.answer(200, json.dumps(list(self.nodes.values())))
+        node_id = self.path.split('/')[2]
+        if node_id not in self.nodes:
+            return self.answer(404, json.dumps({'message': 'node %s not found' % node_id}))
+        return self.answer(200, json.dumps(self.nodes[node_id]))
+
+    def do_POST(self):
+        body = self.json_body()
+        node_id, version = self.path.split('/')[2], int(self.path.split('version=')[1])
+        current = self.nodes[node_id]
+        if version != current['Version']['Index']:
+            return self.answer(500, json.dumps({'message': 'update out of sequence'}))
+        self.posts.append((node_id, body))
+        current['Spec'] = body
+        current['Version']['Index'] += 1
+        return self.answer(200, '')
+
+
+@pytest.fixture
+def engine(tmp_path, monkeypatch):
+    nodes = dict((n['ID'], dict(copy.deepcopy(n), Version={'Index': 7})) for n in NODES)
+    monkeypatch.setattr(NodesHandler, 'nodes', nodes)
+    monkeypatch.setattr(NodesHandler, 'posts', [])
+    with unix_http(str(tmp_path / 'docker.sock'), NodesHandler) as path:
+        yield path, nodes
+
+
+def test_the_module_updates_only_the_nodes_that_differ_once(module_run, engine):
+    path, nodes = engine
+    wanted = [want('a1', labels={'zone': 'b', 'handmade': None}), want('a2', availability='drain'),
+              want('n1', role='manager')]
+    result, failed = module_run(swarm_nodes.main, {'nodes': wanted, 'docker_socket': path}, diff=True)
+    assert not failed, result
+    assert result['changed'] and [c['name'] for c in result['changes']] == ['a1', 'a2']
+    assert result['summary'] == ["a1: label handmade removed (was 'yes'); label zone: 'a' -> 'b'",
+                                 'a2: availability active -> drain']
+    assert result['diff']['before']['a2']['availability'] == 'active'
+    assert result['diff']['after']['a2']['availability'] == 'drain'
+    # The whole spec goes back: the role and the collection's own label stay as they were.
+    assert NodesHandler.posts == [
+        ('id-a1', {'Role': 'worker', 'Availability': 'active',
+                   'Labels': {'zone': 'b', 'dockercluster.swarm.availability-before': 'active'}}),
+        ('id-a2', {'Role': 'worker', 'Availability': 'drain', 'Labels': {}})]
+    result, failed = module_run(swarm_nodes.main, {'nodes': wanted, 'docker_socket': path})
+    assert not failed and not result['changed'] and result['changes'] == [], result
+    assert len(NodesHandler.posts) == 2
+
+
+def test_check_mode_reads_and_predicts_only(module_run, engine):
+    path, nodes = engine
+    before = copy.deepcopy(nodes)
+    result, failed = module_run(swarm_nodes.main, {'nodes': [want('a1', role='manager'), want('new', availability='drain')],
+                                                   'docker_socket': path}, check=True)
+    assert not failed and result['changed'] and result['summary'] == ['a1: promoted (worker -> manager)']
+    assert result['missing'] == ['new']  # a host this run would join: reported, not a failure
+    assert NodesHandler.posts == [] and nodes == before
+
+
+@pytest.mark.parametrize('wanted, words', [
+    ([want('a1', availability='pause'), want('gone', availability='drain')], 'No node found in the cluster for gone.'),
+    ([want('a1', availability='pause'), want('n2', role='worker'), want('n3', role='worker')],
+     'would leave 1 of its 3 managers, fewer than a majority (2)'),
+])
+def test_a_missing_node_or_a_demotion_below_majority_fails_with_nothing_changed(module_run, engine, wanted, words):
+    path, nodes = engine
+    result, failed = module_run(swarm_nodes.main, {'nodes': wanted, 'docker_socket': path})
+    assert failed and words in result['msg'] and 'Nothing was changed on the nodes.' in result['msg'], result
+    assert NodesHandler.posts == [] and nodes['id-a1']['Spec']['Availability'] == 'active'
+
+
+def test_an_update_that_races_another_is_made_again(module_run, engine, monkeypatch):
+    path, nodes = engine
+    real_get = NodesHandler.do_GET
+    raced = []
+
+    def get_then_race(handler):
+        real_get(handler)
+        if handler.path == '/nodes/id-a2' and not raced:
+            raced.append(1)
+            nodes['id-a2']['Version']['Index'] += 1  # someone updated the node in between
+    monkeypatch.setattr(NodesHandler, 'do_GET', get_then_race)
+    result, failed = module_run(swarm_nodes.main, {'nodes': [want('a2', availability='pause')], 'docker_socket': path})
+    assert not failed and result['changed'], result
+    assert NodesHandler.posts == [('id-a2', {'Role': 'worker', 'Availability': 'pause', 'Labels': {}})]
+
+
+def test_the_module_names_the_engine_that_failed(module_run, tmp_path):
+    result, failed = module_run(swarm_nodes.main, {'nodes': [want('a1', availability='pause')],
+                                                   'docker_socket': str(tmp_path / 'none.sock')})
+    assert failed and "the cluster's nodes, through the manager engine at unix://" in result['msg'], result
 
 
 def manager(node_id, managers=3):
