@@ -65,6 +65,9 @@ class SocketEngine(object):
     def nodes(self):
         return self.call('GET', '/nodes') or []
 
+    def remove_node(self, node_id):
+        return self.call('DELETE', '/nodes/%s?force=true' % quote(node_id, safe=''))
+
     def tasks(self, **filters):
         url = '/tasks'
         if filters:

@@ -705,7 +705,8 @@ def expected_nodes(expect_ready):
     return result
 
 
-def _node_addrs(node):
+def node_addrs(node):
+    """The addresses a node (node_summary()) is known by."""
     found = set()
     for value in (node.get('addr'), node.get('manager_addr')):
         ip = _identity_addr(value) if value else None
@@ -719,7 +720,7 @@ def node_matches(expected, node):
     node ID, one of its addresses, or its host name."""
     if expected['node_id'] and node.get('id') == expected['node_id']:
         return True
-    if expected['addresses'] & _node_addrs(node):
+    if expected['addresses'] & node_addrs(node):
         return True
     return _host_matches(expected['name'], node.get('hostname'))
 

@@ -85,6 +85,24 @@ def find_node(expected, nodes):
     return matches[0][1] if len(matches) == 1 else None
 
 
+def replaced_entries(kept, nodes):
+    """The entries an earlier install of the machine left, now that its node is ``kept`` (raw, Ready):
+    not Ready (down, or unknown after a leader change), another ID, the same host name and an address
+    in common (a machine rebuilt or reinstalled that joined again as a new node). A manager entry's
+    reachability is not asked: its Raft address is the new node's, which answers. Raw nodes, or []."""
+    mine = logic.node_summary(kept)
+    if mine['status'] != 'ready':
+        return []
+    found = []
+    for raw in nodes or []:
+        other = logic.node_summary(raw)
+        if other['id'] == mine['id'] or other['status'] == 'ready' or other['hostname'] != mine['hostname']:
+            continue
+        if logic.node_addrs(other) & logic.node_addrs(mine):
+            found.append(raw)
+    return found
+
+
 def plan_node(want, node):
     """The update for one node: dict(name, node_id, labels (the whole set to write) or None,
     availability or None, role or None, before, after, lines), or None when it is as declared."""
@@ -131,30 +149,39 @@ def plan_nodes(nodes, wanted):
     return plan_entries(nodes, [validate_wanted(item) for item in wanted or []])
 
 
-def plan_entries(nodes, entries):
+def plan_entries(nodes, entries, remove_replaced=False):
     """The node updates for the checked entries (validate_wanted's output) on the cluster's
     ``nodes``. Returns dict(changes [plan_node()'s, promotions first, demotions last], missing
-    [names with no node], problem ('' or a sentence: then no change may be made), diff {before,
-    after} keyed by host)."""
+    [names with no node], removals [with ``remove_replaced``, the entries an earlier install of a
+    host left (replaced_entries()), each dict(name, node_id, role, lines)], problem ('' or a
+    sentence: then no change may be made), diff {before, after} keyed by host)."""
     # All at once: an address given for several hosts (docker0's) names none of them.
     expected = logic.expected_nodes([dict(name=w['name'], node_id=w['node_id'], addresses=w['addresses'])
                                      for w in entries])
-    changes, missing = [], []
+    changes, missing, removals = [], [], []
     for want, identity in zip(entries, expected):
         node = find_node(identity, nodes)
         if node is None:
             missing.append(want['name'])
             continue
+        for old in replaced_entries(node, nodes) if remove_replaced else []:
+            if old.get('ID') not in [r['node_id'] for r in removals]:
+                role = node_settings(old)['role']
+                removals.append(dict(name=want['name'], node_id=old.get('ID'), role=role, lines=[
+                    'the entry of its earlier install (%s, %s, %s) %sremoved'
+                    % (old.get('ID'), role, logic.node_summary(old)['status'], 'demoted and ' if role == 'manager' else '')]))
         change = plan_node(want, node)
         if change:
             changes.append(change)
     changes.sort(key=lambda c: {'manager': 0, None: 1, 'worker': 2}[c['role']])
-    managers = [n for n in nodes or [] if node_settings(n)['role'] == 'manager']
+    # The removals come first: the managers they take out count no more.
+    gone = [r['node_id'] for r in removals]
+    managers = [n for n in nodes or [] if node_settings(n)['role'] == 'manager' and n.get('ID') not in gone]
     reachable = [n for n in managers
                  if ((n.get('ManagerStatus') or {}).get('Reachability') or 'reachable') == 'reachable']
     demoted = [c['name'] for c in changes if c['role'] == 'worker']
     left = len([n for n in reachable if n.get('ID') not in [c['node_id'] for c in changes if c['role'] == 'worker']])
     problem = demotion_problem(demoted, len(managers), len(reachable), left)
-    return dict(changes=changes, missing=missing, problem=problem,
+    return dict(changes=changes, missing=missing, removals=removals, problem=problem,
                 diff=dict(before=dict((c['name'], c['before']) for c in changes),
                           after=dict((c['name'], c['after']) for c in changes)))

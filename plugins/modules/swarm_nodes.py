@@ -17,6 +17,10 @@ description:
     differ, in one run for the whole cluster, promotions first and demotions last.
   - Labels are managed per key (the keys an entry declares; the others stay) unless O(nodes[].exclusive),
     which removes the undeclared ones, except the collection's own (C(dockercluster.swarm.*)).
+  - With O(remove_replaced), first removes the entries an earlier install of a host left (a machine rebuilt or
+    reinstalled joins again as a new node, and its old entry stays, not Ready; a manager's still counts in the
+    Raft quorum). An entry is that only when it is not Ready, has another ID than the host's Ready node, and
+    both its host name and an address are that node's. A manager entry is demoted first.
   - Before any update, fails with nothing changed when an entry is not valid, when an entry's node is not in
     the cluster (check mode only reports it in RV(missing), a host the same run would join), or when the
     demotions would leave fewer than a majority of the managers (reachable ones counted).
@@ -68,6 +72,11 @@ options:
         description: V(manager) or V(worker); empty leaves it.
         type: str
         default: ''
+  remove_replaced:
+    description:
+      - Remove the entries an earlier install of a listed host left (see the description).
+    type: bool
+    default: true
   docker_socket:
     description:
       - The manager engine's unix socket.
@@ -121,6 +130,13 @@ summary:
   type: list
   elements: str
   sample: ["node4: label zone: 'b' -> 'c'; availability active -> drain"]
+removed:
+  description: The entries of earlier installs removed (in check mode, to remove), each as the host, the entry's
+    node ID and role.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{name: node1, node_id: 9x3k1n2v7c8q, role: manager}]
 missing:
   description: Check mode only. The entries whose node is not in the cluster (yet).
   returned: success
@@ -149,9 +165,9 @@ class SwarmNodes(object):
             entries = [validate_wanted(item) for item in self.module.params['nodes']]
         except ValueError as exc:
             self.module.fail_json(msg='%s %s' % (exc, NOTHING_CHANGED))
-        plan = plan_entries(self.engine.nodes(), entries)
+        plan = plan_entries(self.engine.nodes(), entries, self.module.params['remove_replaced'])
         if plan['problem']:
-            self.module.fail_json(msg='%s %s' % (plan['problem'], NOTHING_CHANGED))
+            self.module.fail_json(msg=plan['problem'])
         if plan['missing'] and not self.module.check_mode:
             self.module.fail_json(msg='No node found in the cluster for %s. %s'
                                   % (', '.join(plan['missing']), NOTHING_CHANGED), missing=plan['missing'])
@@ -161,23 +177,32 @@ class SwarmNodes(object):
         """One node's update on its spec as it is now (its version read again on a race)."""
         for attempt in range(3):
             node = self.engine.node(change['node_id'])
-            after = change['after']
-            spec = dict(node.get('Spec') or {}, Labels=after['labels'], Availability=after['availability'],
-                        Role=after['role'])
+            spec = dict(node.get('Spec') or {})
+            # The inventory's names (labels, availability, role) to the Engine API's.
+            spec.update((key.capitalize(), value) for key, value in change['after'].items())
             try:
                 return self.engine.update_node(change['node_id'], node['Version']['Index'], spec)
             except EngineError as exc:
                 if 'out of sequence' not in str(exc) or attempt == 2:
                     raise
 
+    def remove(self, entry):
+        """An earlier install's entry, demoted first if a manager (Swarm removes no manager)."""
+        if entry['role'] == 'manager':
+            self.update(dict(node_id=entry['node_id'], after=dict(role='worker')))
+        self.engine.remove_node(entry['node_id'])
+
     def run(self):
         plan = self.plan()
         if not self.module.check_mode:
+            for entry in plan['removals']:
+                self.remove(entry)
             for change in plan['changes']:
                 self.update(change)
         changes = [dict(name=c['name'], node_id=c['node_id'], lines=c['lines']) for c in plan['changes']]
-        result = dict(changed=bool(changes), changes=changes, missing=plan['missing'],
-                      summary=['%s: %s' % (c['name'], '; '.join(c['lines'])) for c in changes])
+        result = dict(changed=bool(changes or plan['removals']), changes=changes, missing=plan['missing'],
+                      removed=[dict(name=r['name'], node_id=r['node_id'], role=r['role']) for r in plan['removals']],
+                      summary=['%s: %s' % (c['name'], '; '.join(c['lines'])) for c in plan['removals'] + changes])
         if self.module._diff:
             result['diff'] = plan['diff']
         self.module.exit_json(**result)
@@ -195,6 +220,7 @@ def main():
                 availability=dict(type='str', default=''),
                 role=dict(type='str', default=''),
             )),
+            remove_replaced=dict(type='bool', default=True),
             docker_socket=dict(type='path', default='/var/run/docker.sock'),
         ),
         supports_check_mode=True,

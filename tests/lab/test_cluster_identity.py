@@ -2,8 +2,8 @@
 
 node1, node2, node3 managers (debian12, debian13, el7-layout), node4 agent (debian12): the cluster
 site.yml forms, with a 2-replica service kept off node1. node1's machine is then rebuilt (a fresh
-node, same name): site.yml makes it rejoin the same cluster as a manager, through another manager;
-the cluster ID is unchanged and the service keeps its tasks. Before, the first manager's read alone
+node, same name): site.yml makes it rejoin the same cluster as a manager, through another manager,
+and removes the entry its old install left; the cluster ID is unchanged and the service keeps its tasks. Before, the first manager's read alone
 decided: the rebuilt node1 initialised a second cluster and the others were refused ("already in
 another swarm ... set swarm_manager_force: true"). Then node1 stopped: a run limited to a new agent
 (node5) joins it through another manager and says which. Last, a manager in a second cluster: the
@@ -79,9 +79,10 @@ def test_a_rebuilt_first_manager_rejoins_the_same_cluster(lab):
     assert {(n, s) for n, s, _m in nodes if s == "Ready"} == {(host, "Ready") for host in h[:4]}, nodes
     # The service on the other nodes kept its two tasks.
     assert running_tasks(lab, h[1]) == lab.tasks
-    # Not done yet: the old machine's entry stays a manager, not Ready (4 Raft members, 3 up):
-    # removed by hand below, before another manager stops.
-    assert [s for n, s, m in nodes if n == h[0] and m and s != "Ready"], nodes
+    # The old machine's entry (a manager, not Ready) is gone: demoted, then removed; 3 Raft members, all up.
+    assert [(n, s) for n, s, _m in nodes if n == h[0]] == [(h[0], "Ready")], nodes
+    assert "the entry of its earlier install (" in out and ", manager, " in out and ") demoted and removed" in out
+    assert sorted(m for _n, _s, m in nodes if m) == ["Leader", "Reachable", "Reachable"], nodes
 
 
 def test_a_rerun_after_the_rebuild_changes_nothing(lab):
@@ -93,13 +94,7 @@ def test_a_rerun_after_the_rebuild_changes_nothing(lab):
 
 def test_first_manager_stopped_a_limited_run_adds_an_agent_through_another_manager(lab):
     h = lab.names()
-    # What the run does not do yet (issue 23): remove the rebuilt first manager's old entry. With it,
-    # node1 stopped would leave 2 of 4 managers, no leader.
-    stale = lab.run(h[1], "docker node ls --filter role=manager --format '{{.ID}} {{.Hostname}} {{.Status}}'").stdout
-    for line in stale.splitlines():
-        node_id, hostname, status = line.split()[:3]
-        if hostname == h[0] and status != "Ready":
-            lab.run(h[1], "docker node demote %s && docker node rm --force %s" % (node_id, node_id))
+    # With the rebuilt node1's old entry still a manager, node1 stopped would leave 2 of 4, no leader.
     subprocess.run(["docker", "stop", "-t", "5", h[0]], check=True, stdout=subprocess.DEVNULL)
     try:
         rc, out, recap = playbook(SITE, inventory(lab, h[3:5], "hosts5"), "--limit", h[4], check=False)

@@ -132,6 +132,14 @@ class NodesHandler(JsonEngineHandler):
         current['Version']['Index'] += 1
         return self.answer(200, '')
 
+    def do_DELETE(self):
+        node_id = self.path.split('/')[2].split('?')[0]
+        if self.nodes[node_id]['Spec']['Role'] == 'manager':
+            return self.answer(400, json.dumps({'message': 'rpc error: node %s is a cluster manager' % node_id}))
+        self.posts.append((self.path, None))
+        del self.nodes[node_id]
+        return self.answer(200, '')
+
 
 @pytest.fixture
 def engine(tmp_path, monkeypatch):
@@ -181,7 +189,7 @@ def test_check_mode_reads_and_predicts_only(module_run, engine):
 def test_a_missing_node_or_a_demotion_below_majority_fails_with_nothing_changed(module_run, engine, wanted, words):
     path, nodes = engine
     result, failed = module_run(swarm_nodes.main, {'nodes': wanted, 'docker_socket': path})
-    assert failed and words in result['msg'] and 'Nothing was changed on the nodes.' in result['msg'], result
+    assert failed and words in result['msg'] and 'Nothing was changed' in result['msg'], result
     assert NodesHandler.posts == [] and nodes['id-a1']['Spec']['Availability'] == 'active'
 
 
@@ -242,3 +250,46 @@ def test_the_inventory_check_names_bad_node_settings_before_any_change():
         "Node settings: m1: swarm_manager_availability must be one of active, pause, drain (or empty: left as it is), "
         "not 'drained'.",
     ]
+
+
+def rebuilt(name, role, addr):
+    """An inventory host's machine rebuilt: its new node Ready, its old entry Unknown (after a leader
+    change; later Down), its Raft address answering (the new node's)."""
+    old = dict(node(name, role, addr=addr, state='unknown'), ID='id-%s-old' % name)
+    return [old, dict(node(name, role, addr=addr), ID='id-%s-new' % name)]
+
+
+def test_the_entry_an_earlier_install_left_is_planned_for_removal_only_when_it_is_that():
+    nodes = NODES[:2] + rebuilt('n3', 'manager', '10.0.0.3') + NODES[3:]
+    result = plan.plan_entries(nodes, [plan.validate_wanted(want('n3', addresses=['10.0.0.3']))], remove_replaced=True)
+    assert [(r['name'], r['node_id'], r['role']) for r in result['removals']] == [('n3', 'id-n3-old', 'manager')]
+    assert result['changes'] == []
+    assert plan.plan_entries(nodes, [plan.validate_wanted(want('n3'))])['removals'] == []  # not asked
+    # Not that machine's: another address, another host name, Ready, or the new node not Ready.
+    for changed in ({'Status': {'State': 'down', 'Addr': '10.0.0.99'},
+                     'ManagerStatus': {'Reachability': 'unreachable', 'Addr': '10.0.0.99:2377'}},
+                    {'Description': {'Hostname': 'other'}},
+                    {'Status': {'State': 'ready', 'Addr': '10.0.0.3'}}):
+        other = nodes[:2] + [dict(nodes[2], **changed)] + nodes[3:]
+        assert plan.replaced_entries(other[3], other) == [], changed
+    assert plan.replaced_entries(dict(nodes[3], Status={'State': 'down', 'Addr': '10.0.0.3'}), nodes) == []
+
+
+def test_the_module_demotes_then_removes_a_rebuilt_managers_old_entry(module_run, engine):
+    path, nodes = engine
+    del nodes['id-n3']
+    for entry in rebuilt('n3', 'manager', '10.0.0.3'):
+        nodes[entry['ID']] = dict(entry, Version={'Index': 7})
+    args = {'nodes': [want('n3', addresses=['10.0.0.3'], role='manager')], 'docker_socket': path}
+    result, failed = module_run(swarm_nodes.main, args, check=True)
+    assert not failed and result['changed'] and 'id-n3-old' in nodes and NodesHandler.posts == [], result
+    result, failed = module_run(swarm_nodes.main, args)
+    assert not failed and result['changed'], result
+    assert result['removed'] == [{'name': 'n3', 'node_id': 'id-n3-old', 'role': 'manager'}]
+    assert result['summary'] == ['n3: the entry of its earlier install (id-n3-old, manager, unknown) demoted and removed']
+    assert [p[0] for p in NodesHandler.posts] == ['id-n3-old', '/nodes/id-n3-old?force=true']
+    assert NodesHandler.posts[0][1]['Role'] == 'worker' and 'id-n3-old' not in nodes and 'id-n3-new' in nodes
+    result, failed = module_run(swarm_nodes.main, args)
+    assert not failed and not result['changed'] and result['removed'] == [], result
+    result, failed = module_run(swarm_nodes.main, dict(args, remove_replaced=False))
+    assert not failed and not result['changed'], result
