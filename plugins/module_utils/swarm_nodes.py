@@ -103,6 +103,15 @@ def replaced_entries(kept, nodes):
     return found
 
 
+def removal(name, old):
+    """The removal of host ``name``'s entry ``old`` (raw): dict(name, node_id, role, before, lines)."""
+    have = node_settings(old)
+    return dict(name=name, node_id=old.get('ID'), role=have['role'], before=have, lines=[
+        'the entry of its earlier install (%s, %s, %s) %sremoved' % (
+            old.get('ID'), have['role'], logic.node_summary(old)['status'],
+            'demoted and ' if have['role'] == 'manager' else '')])
+
+
 def plan_node(want, node):
     """The update for one node: dict(name, node_id, labels (the whole set to write) or None,
     availability or None, role or None, before, after, lines), or None when it is as declared."""
@@ -166,10 +175,7 @@ def plan_entries(nodes, entries, remove_replaced=False):
             continue
         for old in replaced_entries(node, nodes) if remove_replaced else []:
             if old.get('ID') not in [r['node_id'] for r in removals]:
-                role = node_settings(old)['role']
-                removals.append(dict(name=want['name'], node_id=old.get('ID'), role=role, lines=[
-                    'the entry of its earlier install (%s, %s, %s) %sremoved'
-                    % (old.get('ID'), role, logic.node_summary(old)['status'], 'demoted and ' if role == 'manager' else '')]))
+                removals.append(removal(want['name'], old))
         change = plan_node(want, node)
         if change:
             changes.append(change)
@@ -183,5 +189,6 @@ def plan_entries(nodes, entries, remove_replaced=False):
     left = len([n for n in reachable if n.get('ID') not in [c['node_id'] for c in changes if c['role'] == 'worker']])
     problem = demotion_problem(demoted, len(managers), len(reachable), left)
     return dict(changes=changes, missing=missing, removals=removals, problem=problem,
-                diff=dict(before=dict((c['name'], c['before']) for c in changes),
+                diff=dict(before=dict([(c['name'], c['before']) for c in changes]
+                                      + [('%s (entry %s)' % (r['name'], r['node_id']), r['before']) for r in removals]),
                           after=dict((c['name'], c['after']) for c in changes)))

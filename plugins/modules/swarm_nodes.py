@@ -33,7 +33,8 @@ attributes:
     description: Reads the nodes and reports the updates it would make (RV(changes)), without making them.
   diff_mode:
     support: full
-    description: Each updated node's labels, availability and role before and after, keyed by host.
+    description: Each updated node's labels, availability and role before and after, keyed by host; a removed
+      entry has only a before.
 options:
   nodes:
     description:
@@ -125,7 +126,7 @@ changes:
       elements: str
       sample: ["label zone: 'b' -> 'c'", promoted (worker -> manager)]
 summary:
-  description: RV(changes) as one line per node.
+  description: RV(removed) and RV(changes) as one line per node.
   returned: success
   type: list
   elements: str
@@ -138,7 +139,7 @@ removed:
   elements: dict
   sample: [{name: node1, node_id: 9x3k1n2v7c8q, role: manager}]
 missing:
-  description: Check mode only. The entries whose node is not in the cluster (yet).
+  description: The entries whose node is not in the cluster (yet); only in check mode, where that is no failure.
   returned: success
   type: list
   elements: str

@@ -281,8 +281,9 @@ def test_the_module_demotes_then_removes_a_rebuilt_managers_old_entry(module_run
     for entry in rebuilt('n3', 'manager', '10.0.0.3'):
         nodes[entry['ID']] = dict(entry, Version={'Index': 7})
     args = {'nodes': [want('n3', addresses=['10.0.0.3'], role='manager')], 'docker_socket': path}
-    result, failed = module_run(swarm_nodes.main, args, check=True)
+    result, failed = module_run(swarm_nodes.main, args, check=True, diff=True)
     assert not failed and result['changed'] and 'id-n3-old' in nodes and NodesHandler.posts == [], result
+    assert result['diff']['before']['n3 (entry id-n3-old)']['role'] == 'manager' and result['diff']['after'] == {}
     result, failed = module_run(swarm_nodes.main, args)
     assert not failed and result['changed'], result
     assert result['removed'] == [{'name': 'n3', 'node_id': 'id-n3-old', 'role': 'manager'}]
