@@ -70,10 +70,21 @@ def validate_wanted(item):
                 exclusive=bool(item.get('exclusive')), availability=availability, role=role)
 
 
+def created_at(node):
+    """A node's CreatedAt (the Engine API's RFC 3339 UTC time) as a text that sorts in time order
+    (the fraction padded to nanoseconds), or '' when it has none."""
+    text = logic._text((node or {}).get('CreatedAt')).strip()
+    if not text:
+        return ''
+    stamp, _dot, fraction = text.rstrip('Z').partition('.')
+    return '%s.%s' % (stamp, fraction.ljust(9, '0'))
+
+
 def find_node(expected, nodes):
     """The node (raw) of the inventory host ``expected`` (a swarm_logic.expected_nodes() entry): by
     node ID, else its addresses or host name (swarm_logic.node_matches); of several (a node that left
-    and joined again leaves a Down entry), the Ready one. None when none is, or several are."""
+    and joined again leaves an entry that is not Ready), the Ready one, else (just joined, not Ready
+    yet) the newest. None when none is, or several are Ready."""
     pairs = [(logic.node_summary(n), n) for n in nodes or []]
     if expected['node_id']:
         same = [raw for summary, raw in pairs if summary['id'] == expected['node_id']]
@@ -81,24 +92,28 @@ def find_node(expected, nodes):
             return same[0]
     matches = [(summary, raw) for summary, raw in pairs if logic.node_matches(expected, summary)]
     if len(matches) > 1:
-        matches = [(summary, raw) for summary, raw in matches if summary['status'] == 'ready']
+        ready = [(summary, raw) for summary, raw in matches if summary['status'] == 'ready']
+        if ready or not all(created_at(raw) for _summary, raw in matches):
+            matches = ready
+        else:
+            matches = [max(matches, key=lambda pair: created_at(pair[1]))]
     return matches[0][1] if len(matches) == 1 else None
 
 
 def replaced_entries(kept, nodes):
-    """The entries an earlier install of the machine left, now that its node is ``kept`` (raw, Ready):
-    not Ready (down, or unknown after a leader change), another ID, the same host name and an address
-    in common (a machine rebuilt or reinstalled that joined again as a new node). A manager entry's
-    reachability is not asked: its Raft address is the new node's, which answers. Raw nodes, or []."""
+    """The entries an earlier install of the machine left, now that its node is ``kept`` (raw; Ready,
+    or created after them): not Ready (down, or unknown after a leader change), another ID, the same
+    host name and an address in common (a machine rebuilt or reinstalled that joined again as a new
+    node). A manager entry's reachability is not asked: its Raft address is the new node's, which
+    answers. Raw nodes, or []."""
     mine = logic.node_summary(kept)
-    if mine['status'] != 'ready':
-        return []
     found = []
     for raw in nodes or []:
         other = logic.node_summary(raw)
         if other['id'] == mine['id'] or other['status'] == 'ready' or other['hostname'] != mine['hostname']:
             continue
-        if logic.node_addrs(other) & logic.node_addrs(mine):
+        older = created_at(raw) and created_at(kept) and created_at(raw) < created_at(kept)
+        if (mine['status'] == 'ready' or older) and logic.node_addrs(other) & logic.node_addrs(mine):
             found.append(raw)
     return found
 

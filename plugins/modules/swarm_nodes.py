@@ -19,8 +19,9 @@ description:
     which removes the undeclared ones, except the collection's own (C(dockercluster.swarm.*)).
   - With O(remove_replaced), first removes the entries an earlier install of a host left (a machine rebuilt or
     reinstalled joins again as a new node, and its old entry stays, not Ready; a manager's still counts in the
-    Raft quorum). An entry is that only when it is not Ready, has another ID than the host's Ready node, and
-    both its host name and an address are that node's. A manager entry is demoted first.
+    Raft quorum). An entry is that only when it is not Ready, has another ID than the host's node (the Ready
+    one, else the newest, one just joined), is older than that node or that node is Ready, and both its host
+    name and an address are that node's. A manager entry is demoted first.
   - Before any update, fails with nothing changed when an entry is not valid, when an entry's node is not in
     the cluster (check mode only reports it in RV(missing), a host the same run would join), or when the
     demotions would leave fewer than a majority of the managers (reachable ones counted).

@@ -275,6 +275,18 @@ def test_the_entry_an_earlier_install_left_is_planned_for_removal_only_when_it_i
     assert plan.replaced_entries(dict(nodes[3], Status={'State': 'down', 'Addr': '10.0.0.3'}), nodes) == []
 
 
+def test_a_node_just_joined_and_not_ready_yet_is_its_host_s_when_it_is_the_newest():
+    old, new = rebuilt('a1', 'worker', '10.0.0.21')
+    new['Status']['State'] = 'unknown'
+    entry = plan.validate_wanted(want('a1', addresses=['10.0.0.21']))
+    # Without creation times: neither is taken for the host's node.
+    assert plan.plan_entries([old, new], [entry], remove_replaced=True)['missing'] == ['a1']
+    old['CreatedAt'], new['CreatedAt'] = '2026-12-06T20:25:01.9Z', '2026-12-06T20:31:07.12Z'
+    result = plan.plan_entries([old, new], [entry], remove_replaced=True)
+    assert result['missing'] == [] and [r['node_id'] for r in result['removals']] == ['id-a1-old']
+    assert plan.created_at({'CreatedAt': '2026-12-06T20:25:01.9Z'}) > plan.created_at({'CreatedAt': '2026-12-06T20:25:01.12Z'})
+
+
 def test_the_module_demotes_then_removes_a_rebuilt_managers_old_entry(module_run, engine):
     path, nodes = engine
     del nodes['id-n3']
