@@ -5,8 +5,9 @@
 
 Pure logic, no I/O: from the cluster's nodes as a manager lists them (the Engine API's node
 objects) and what the inventory wants for each host, the node updates to make (one per node that
-differs, which the swarm_nodes module makes), their diff, or why nothing may change (a demotion
-that would leave fewer than a majority of the managers).
+differs, which the swarm_nodes module makes), the entries an earlier install of a host left (a
+machine rebuilt, joined again as a new node), the diff, or why nothing may change (a demotion that
+would leave fewer than a majority of the managers).
 """
 
 from __future__ import absolute_import, division, print_function
