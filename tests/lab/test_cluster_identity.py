@@ -127,6 +127,15 @@ def test_managers_in_two_clusters_are_refused_naming_both(lab):
             % lab.ip(h[2]))
     other = swarm(lab, h[2], "Cluster.ID")
     assert other and other != lab.cluster_id
+    # node3 may have been cluster A's leader: node1 and node2 elect another (Raft's election timeout,
+    # about 10 s) before their engines name the cluster again. Until then the run refuses them for that.
+    def led():  # without a leader the engine has no cluster to show (the template fails)
+        return all(lab.run(m, "docker info --format '{{.Swarm.Cluster.ID}}'", check=False).stdout.strip()
+                   == lab.cluster_id for m in h[:2])
+    deadline = time.time() + 90
+    while not led() and time.time() < deadline:
+        time.sleep(2)
+    assert led(), lab.run(h[1], "docker node ls", check=False).stdout
     rc, out, recap = playbook(SITE, inventory(lab, h[3:5], "hosts5"), check=False)
     assert rc != 0
     assert all(c["changed"] == 0 for c in recap.values()), recap
