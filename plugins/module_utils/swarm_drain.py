@@ -79,6 +79,24 @@ class SocketEngine(object):
                          body=json.dumps(spec))
 
 
+def update_spec(engine, node_id, edit):
+    """Read the node, write ``edit(node)`` (its new Spec, or None: nothing to change) with the
+    version read; read and write again when another update came in between (out of sequence).
+    Returns the node as it is then (read again after a write)."""
+    for attempt in range(3):
+        node = engine.node(node_id)
+        spec = edit(node)
+        if spec is None:
+            return node
+        try:
+            engine.update_node(node_id, node['Version']['Index'], spec)
+            return engine.node(node_id)
+        except EngineError as exc:
+            if 'out of sequence' not in str(exc) or attempt == 2:
+                raise
+    return None
+
+
 def availability_of(node):
     return ((node or {}).get('Spec') or {}).get('Availability') or 'active'
 
@@ -179,23 +197,16 @@ class Drainer(object):
     def set_availability(self, node_id, availability, before=None):
         """Node update with the spec as it is, but the availability, and the label that keeps the one
         ``before`` (none: the label removed); made again on a version race."""
-        for attempt in range(3):
-            node = self.engine.node(node_id)
+        def edit(node):
             labels = dict(labels_of(node))
             if before is None:
                 labels.pop(BEFORE_LABEL, None)
             else:
                 labels[BEFORE_LABEL] = before
             if availability_of(node) == availability and labels == labels_of(node):
-                return node
-            spec = dict(node.get('Spec') or {}, Availability=availability, Labels=labels)
-            try:
-                self.engine.update_node(node_id, node['Version']['Index'], spec)
-                return self.engine.node(node_id)
-            except EngineError as exc:
-                if 'out of sequence' not in str(exc) or attempt == 2:
-                    raise
-        return None
+                return None
+            return dict(node.get('Spec') or {}, Availability=availability, Labels=labels)
+        return update_spec(self.engine, node_id, edit)
 
     def drain(self, node_id, check_mode=False):
         node = self.engine.node(node_id)

@@ -148,7 +148,11 @@ missing:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_ping import unix_request
-from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_drain import EngineError, SocketEngine
+from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_drain import (
+    EngineError,
+    SocketEngine,
+    update_spec,
+)
 from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_nodes import plan_entries, validate_wanted
 
 NOTHING_CHANGED = 'Nothing was changed on the nodes.'
@@ -177,16 +181,11 @@ class SwarmNodes(object):
 
     def update(self, change):
         """One node's update on its spec as it is now (its version read again on a race)."""
-        for attempt in range(3):
-            node = self.engine.node(change['node_id'])
-            spec = dict(node.get('Spec') or {})
+        def edit(node):
             # The inventory's names (labels, availability, role) to the Engine API's.
-            spec.update((key.capitalize(), value) for key, value in change['after'].items())
-            try:
-                return self.engine.update_node(change['node_id'], node['Version']['Index'], spec)
-            except EngineError as exc:
-                if 'out of sequence' not in str(exc) or attempt == 2:
-                    raise
+            return dict(node.get('Spec') or {}, **dict((key.capitalize(), value)
+                                                       for key, value in change['after'].items()))
+        update_spec(self.engine, change['node_id'], edit)
 
     def remove(self, entry):
         """An earlier install's entry, demoted first if a manager (Swarm removes no manager)."""
