@@ -3,7 +3,7 @@ names (dc1_managers, dc1_workers, named by swarm_manager_group / swarm_agent_gro
 inventory's [all:vars]), with the default mutual TLS. No site.yml, no swarm_managers group.
 
 node1 manager (debian12), node2 el7-layout and node3 debian13 workers. The tests run in order on
-one lab: build, the cluster, the engines' TLS, the re-run.
+one lab: build, the cluster, the engines' TLS, the re-run, then docker_listen alone on the cluster.
 """
 
 import json
@@ -11,9 +11,12 @@ import os
 
 import pytest
 
-from labkit import Lab, copy_operator_certs, docker_tls, dockerd_pid, fatal_lines, node_list, playbook
+from labkit import Lab, copy_operator_certs, docker_tls, dockerd_pid, fatal_lines, node_list, playbook, task_results
 
 ROLES_ALONE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks", "roles_alone.yml")
+LISTEN_ALONE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks", "listen_alone.yml")
+AT_ONCE = "dockercluster.swarm.docker_listen : Apply it and restart docker, at once where no swarm is kept available"
+IN_TURN = "dockercluster.swarm.docker_listen : Apply it and restart docker, on this host alone"
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +96,23 @@ def test_a_second_run_changes_nothing(lab):
         {host: 0 for host in ["localhost"] + lab.names()}, recap
     assert fatal_lines(out) == [], fatal_lines(out)
     assert {host: dockerd_pid(lab, host) for host in lab.names()} == pids
+
+
+def test_docker_listen_alone_restarts_the_members_in_turn(lab):
+    """The docker_listen role alone in a user's playbook, on the running cluster, with a listener added:
+    it reads each host itself, so each member restarts alone (drained, back Ready), not all at once."""
+    pids = {host: dockerd_pid(lab, host) for host in lab.names()}
+    rc, out, recap = playbook(LISTEN_ALONE, lab.inv, "-e", '{"docker_listen_extra_addresses": ["tcp://127.0.0.1:2399"]}',
+                              check=False)
+    assert rc == 0, out[-6000:]
+    results = {}  # each host's turn is an include of its own: the same title once per host
+    for title, by_host in task_results(out):
+        for host, statuses in by_host.items():
+            results.setdefault(title, {}).setdefault(host, []).extend(statuses)
+    assert results[AT_ONCE] == {host: ["skipping"] for host in lab.names()}, results[AT_ONCE]
+    assert results[IN_TURN] == {host: ["changed"] for host in lab.names()}, results[IN_TURN]
+    for host in lab.names():
+        assert dockerd_pid(lab, host) != pids[host], host
+        lab.run(host, "python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", 2399), 5)'")
+    nodes = {n["Hostname"]: n["Status"] for n in node_list(lab, lab.manager)}
+    assert nodes == {host: "Ready" for host in lab.names()}, nodes
