@@ -15,7 +15,9 @@ __metaclass__ = type
 import traceback
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_ping import unix_request
 from ansible_collections.dockercluster.swarm.plugins.module_utils.host_probe import read_swarm, swarm_state_error
+from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_drain import EngineError, SocketEngine
 
 try:
     import docker
@@ -275,20 +277,33 @@ class SwarmkitEngine(object):
 
 class SocketSwarmReader(object):
     """Check mode on a host without the Docker SDK yet (its install was only predicted): the Swarm
-    state read through the engine's unix socket, as docker_host_info reads it. Read-only, which is
-    all check mode asks of an engine."""
+    state, and on a manager the cluster and its nodes, read through the engine's unix socket, as
+    docker_host_info reads them. Read-only, which is all check mode asks of an engine."""
 
     name = 'swarmkit'
 
     def __init__(self, module, path):
         self.module = module
         self.path = path
+        self.timeout = module.params.get('timeout') or DEFAULT_TIMEOUT
 
     def swarm_info(self):
         try:
-            return read_swarm(self.path, self.module.params.get('timeout') or DEFAULT_TIMEOUT)
+            return read_swarm(self.path, self.timeout)
         except (OSError, ValueError) as exc:
             self.module.fail_json(msg=swarm_state_error('unix://' + self.path, exc))
+
+    def _get(self, url):
+        try:
+            return SocketEngine(self.path, self.timeout, unix_request).call('GET', url)
+        except EngineError as exc:
+            self.module.fail_json(msg='reading the cluster (check mode, without the Docker SDK): %s' % exc)
+
+    def inspect(self):
+        return self._get('/swarm') or {}
+
+    def nodes(self):
+        return self._get('/nodes') or []
 
 
 def swarmkit_engine(module):

@@ -737,3 +737,25 @@ def test_manager_check_mode_without_the_sdk_predicts_the_init_from_the_socket(ru
     assert result['changed'] is True and result['actions'] == ['init']
     assert 'worker_token' not in result and 'manager_token' not in result
     assert asked == [('/var/run/docker.sock', '/info')]
+
+
+def test_manager_check_mode_without_the_sdk_reads_an_existing_cluster_from_the_socket(run, monkeypatch):
+    """--check on a manager in place whose SDK install was only predicted, another manager to join:
+    the join tokens and the managers' addresses come from the socket too (GET /swarm, /nodes)."""
+    asked = []
+
+    def unix_request(path, method, url, timeout, body=None):
+        asked.append((method, url))
+        answers = {'/swarm': {'ID': CLUSTER, 'JoinTokens': {'Worker': WORKER_TOKEN, 'Manager': MANAGER_TOKEN}},
+                   '/nodes': [{'ID': 'node-m1', 'Description': {'Hostname': 'm1'}, 'Spec': {'Role': 'manager'},
+                               'Status': {'State': 'ready', 'Addr': '10.0.0.1'},
+                               'ManagerStatus': {'Leader': True, 'Addr': '10.0.0.1:2377'}}]}
+        return 200, json.dumps(answers[url])
+    monkeypatch.setattr(docker_api, 'HAS_DOCKER_SDK', False)
+    monkeypatch.setattr(host_probe, 'unix_get', lambda path, url, timeout: (200, json.dumps({'Swarm': manager()})))
+    monkeypatch.setattr(docker_api, 'unix_request', unix_request)
+    result, failed = run(swarm_manager, {'return_tokens': True}, None, check_mode=True)
+    assert not failed, result
+    assert result['changed'] is False and result['cluster_id'] == CLUSTER
+    assert result['worker_token'] == WORKER_TOKEN and result['manager_addrs'] == ['10.0.0.1:2377']
+    assert asked == [('GET', '/swarm'), ('GET', '/nodes')]
