@@ -164,16 +164,16 @@ EXAMPLES = r'''
 RETURN = r'''
 node_id:
   description: The node's ID in the cluster; after leaving, the ID it had (to remove it from the node list).
-  returned: always
+  returned: with O(backend=swarmkit)
   type: str
   sample: x2n4bvcbz1ezjcm9vnmdu2s6b
 joined:
   description: Whether the node is (in check mode, would be) a worker of the cluster when the module returns.
-  returned: always
+  returned: with O(backend=swarmkit)
   type: bool
 manager_addrs:
   description: The managers the node knows (its C(RemoteManagers)), C(addr:port), sorted.
-  returned: always
+  returned: with O(backend=swarmkit)
   type: list
   elements: str
   sample: [10.0.11.150:2377]
@@ -183,11 +183,11 @@ advertise_addr:
   type: str
 role:
   description: V(worker), V(manager), or null when not in a swarm.
-  returned: always
+  returned: with O(backend=swarmkit)
   type: str
 membership:
   description: Where the node stood before the run (see M(dockercluster.swarm.swarm_manager)'s RV(dockercluster.swarm.swarm_manager#module:membership)).
-  returned: always
+  returned: with O(backend=swarmkit)
   type: str
 actions:
   description: Steps taken (or that would be taken), in order; C(leave) is forced except for a healthy worker leaving.
@@ -198,7 +198,7 @@ actions:
   sample: [join]
 local_node_state:
   description: The engine's LocalNodeState at the end.
-  returned: always
+  returned: with O(backend=swarmkit)
   type: str
 container_id:
   description: With O(backend=classic), the ID of the agent container (null when none runs).

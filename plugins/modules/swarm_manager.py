@@ -279,33 +279,33 @@ EXAMPLES = r'''
 RETURN = r'''
 cluster_id:
   description: ID of the cluster the node manages (null in check mode before a join, and after leaving).
-  returned: always
+  returned: with O(backend=swarmkit)
   type: str
   sample: 9xk2ho0pqfzrb8hk0upy6pxc1
 node_id:
   description: The node's ID in the cluster (null when not known, e.g. in check mode before a join); after leaving, the ID it had.
-  returned: always
+  returned: with O(backend=swarmkit)
   type: str
   sample: x2n4bvcbz1ezjcm9vnmdu2s6b
 manager_addrs:
   description: C(addr:port) of every manager of the cluster (reachable ones, while any is), this one first, then sorted.
-  returned: always
+  returned: with O(backend=swarmkit)
   type: list
   elements: str
   sample: [10.0.11.150:2377, 10.0.11.151:2377]
 advertise_addr:
   description: Address the node advertises (as the engine reports it; in check mode, the one that would be used).
-  returned: always
+  returned: with O(backend=swarmkit)
   type: str
   sample: 10.0.11.150
 role:
   description: V(manager), V(worker), or null when not in a swarm.
-  returned: always
+  returned: with O(backend=swarmkit)
   type: str
 membership:
   description: Where the node stood before the run, one of C(absent), C(pending), C(same_cluster_same_role),
     C(same_cluster_other_role), C(other_cluster), C(locked), C(error).
-  returned: always
+  returned: with O(backend=swarmkit)
   type: str
   sample: absent
 actions:
@@ -317,7 +317,7 @@ actions:
   sample: [leave, join]
 local_node_state:
   description: The engine's LocalNodeState at the end (C(inactive), C(pending), C(active), C(error), C(locked)).
-  returned: always
+  returned: with O(backend=swarmkit)
   type: str
   sample: active
 worker_token:

@@ -163,60 +163,60 @@ EXAMPLES = r'''
 RETURN = r'''
 worker_token:
   description: The worker join token (after rotation, the new one).
-  returned: success
+  returned: with O(backend=swarmkit)
   type: str
   sample: SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx
 manager_token:
   description: The manager join token (after rotation, the new one).
-  returned: success
+  returned: with O(backend=swarmkit)
   type: str
   sample: SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-7p73s1dx5in4tatdymyhg9hu2
 cluster_id:
   description: The cluster's ID.
-  returned: success
+  returned: with O(backend=swarmkit)
   type: str
   sample: 9xk2ho0pqfzrb8hk0upy6pxc1
 manager_addrs:
   description: C(addr:port) of every manager of the cluster (reachable ones, while any is), this one first, then sorted.
-  returned: success
+  returned: with O(backend=swarmkit)
   type: list
   elements: str
   sample: [10.0.11.150:2377]
 rotated:
   description: The tokens rotated (in check mode, that would be rotated).
-  returned: success
+  returned: with O(backend=swarmkit)
   type: list
   elements: str
   sample: [worker]
 token:
   description: With O(backend=classic) and O(discovery_kind=token), the cluster token (null in check mode
     before it is created, and after O(state=absent)).
-  returned: success
+  returned: with O(backend=classic)
   type: str
   sample: 5a0a4f2bd2e24d9a9ed2e24d9a9ed2e2
 discovery:
   description: With O(backend=classic), the discovery URL for C(swarm manage) and C(swarm join).
-  returned: success
+  returned: with O(backend=classic)
   type: str
   sample: token://5a0a4f2bd2e24d9a9ed2e24d9a9ed2e2
 discovery_kind:
   description: With O(backend=classic), the discovery kind.
-  returned: success
+  returned: with O(backend=classic)
   type: str
   sample: token
 nodes:
   description: With O(backend=classic) and O(discovery_kind) V(file) or V(nodes), the nodes, ranges expanded.
-  returned: success
+  returned: with O(backend=classic)
   type: list
   elements: str
   sample: [10.0.11.150:2375, 10.0.11.151:2375]
 created:
   description: With O(backend=classic), whether a new token was (in check mode, would be) created.
-  returned: success
+  returned: with O(backend=classic)
   type: bool
 deleted:
   description: With O(backend=classic) and O(state=absent), whether a token was (would be) deleted.
-  returned: success
+  returned: with O(backend=classic)
   type: bool
 '''
 
