@@ -226,17 +226,6 @@ def replicates(kind):
     return kind in KV_KINDS
 
 
-def redact(url):
-    """The URL with a token hidden, for messages."""
-    try:
-        parsed = parse(url)
-    except ValueError:
-        return '<invalid discovery URL>'
-    if parsed['kind'] == 'token':
-        return url[:-len(parsed['token'])] + '<token>'
-    return url
-
-
 # Where classic Swarm's agents register in a key-value store (libkv): <prefix>/docker/swarm/nodes/<ip:port>.
 KV_NODES_PATH = 'docker/swarm/nodes'
 

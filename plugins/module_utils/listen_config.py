@@ -592,10 +592,6 @@ def daemon_json_managed(text, path='daemon.json'):
     return dump_daemon_json(ours) if ours else ''
 
 
-def daemon_json_has_hosts(text, path='daemon.json'):
-    return bool(load_daemon_json(text, path).get('hosts'))
-
-
 # --------------------------------------------------------------------------- systemd
 
 DROPIN_HEADER = (

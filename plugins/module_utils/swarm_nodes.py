@@ -168,12 +168,6 @@ def plan_node(want, node):
                 before=have, after=after, lines=lines)
 
 
-def plan_nodes(nodes, wanted):
-    """plan_entries() for the inventory's entries ``wanted`` (validate_wanted's input). Raises
-    ValueError for a bad entry."""
-    return plan_entries(nodes, [validate_wanted(item) for item in wanted or []])
-
-
 def plan_entries(nodes, entries, remove_replaced=False):
     """The node updates for the checked entries (validate_wanted's output) on the cluster's
     ``nodes``. Returns dict(changes [plan_node()'s, promotions first, demotions last], missing

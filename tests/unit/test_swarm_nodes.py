@@ -1,5 +1,5 @@
 """Day two: node labels, availability and role changes in place, planned from the nodes a manager
-lists (swarm_nodes.plan_nodes) and made by the swarm_nodes module through a manager's socket (a fake
+lists (swarm_nodes.plan_entries) and made by the swarm_nodes module through a manager's socket (a fake
 engine here; tests/lab/test_day_two_nodes.py on real ones), and the demotion below majority the
 preflight refuses before any change (swarm_logic.find_cluster)."""
 
@@ -36,8 +36,13 @@ def want(name, **kwargs):
     return dict(dict(name=name, node_id='', addresses=[], role=''), **kwargs)
 
 
+def plan_nodes(nodes, wanted):
+    """What the module plans for the inventory's entries ``wanted``: checked, then planned."""
+    return plan.plan_entries(nodes, [plan.validate_wanted(item) for item in wanted])
+
+
 def test_declared_labels_only_others_stay():
-    result = plan.plan_nodes(NODES, [want('a1', labels={'zone': 'b', 'ssd': True})])
+    result = plan_nodes(NODES, [want('a1', labels={'zone': 'b', 'ssd': True})])
     assert result['problem'] == '' and result['missing'] == []
     (change,) = result['changes']
     assert change['node_id'] == 'id-a1' and change['availability'] is None and change['role'] is None
@@ -49,19 +54,19 @@ def test_declared_labels_only_others_stay():
 
 
 def test_unchanged_labels_plan_nothing():
-    assert plan.plan_nodes(NODES, [want('a1', labels={'zone': 'a'}), want('a2', labels={})])['changes'] == []
+    assert plan_nodes(NODES, [want('a1', labels={'zone': 'a'}), want('a2', labels={})])['changes'] == []
 
 
 def test_a_null_label_is_removed_and_exclusive_removes_the_undeclared_but_our_own():
-    (change,) = plan.plan_nodes(NODES, [want('a1', labels={'handmade': None})])['changes']
+    (change,) = plan_nodes(NODES, [want('a1', labels={'handmade': None})])['changes']
     assert 'handmade' not in change['labels'] and change['labels']['zone'] == 'a'
-    (change,) = plan.plan_nodes(NODES, [want('a1', labels={'zone': 'a'}, exclusive=True)])['changes']
+    (change,) = plan_nodes(NODES, [want('a1', labels={'zone': 'a'}, exclusive=True)])['changes']
     assert change['labels'] == {'zone': 'a', 'dockercluster.swarm.availability-before': 'active'}
     assert change['lines'] == ["label handmade removed (was 'yes')"]
 
 
 def test_availability_and_roles_promotions_first_demotions_last():
-    result = plan.plan_nodes(NODES, [want('n3', role='worker'), want('a2', availability='drain'),
+    result = plan_nodes(NODES, [want('n3', role='worker'), want('a2', availability='drain'),
                                      want('a1', role='manager'), want('n1', role='manager', availability='drain')])
     assert [(c['name'], c['role'], c['availability']) for c in result['changes']] == [
         ('a1', 'manager', None), ('a2', None, 'drain'), ('n1', None, 'drain'), ('n3', 'worker', None)]
@@ -70,18 +75,18 @@ def test_availability_and_roles_promotions_first_demotions_last():
 
 
 def test_a_demotion_below_majority_is_refused_naming_the_numbers():
-    result = plan.plan_nodes(NODES, [want('n2', role='worker'), want('n3', role='worker')])
+    result = plan_nodes(NODES, [want('n2', role='worker'), want('n3', role='worker')])
     assert result['problem'].startswith('Demoting n2, n3 (listed as agents, managers of this cluster) would leave '
                                         '1 of its 3 managers, fewer than a majority (2)')
     # One manager already unreachable: demoting one more leaves a single reachable one.
     nodes = NODES[:2] + [node('n3', 'manager', addr='10.0.0.3', reachability='unreachable')] + NODES[3:]
-    result = plan.plan_nodes(nodes, [want('n2', role='worker')])
+    result = plan_nodes(nodes, [want('n2', role='worker')])
     assert 'would leave 1 of its 3 managers reachable (2 reachable now), fewer than a majority (2)' \
         in result['problem']
 
 
 def test_nodes_found_by_id_address_or_name_and_missing_ones_named():
-    result = plan.plan_nodes(NODES, [want('host-x', node_id='id-a2', availability='pause'),
+    result = plan_nodes(NODES, [want('host-x', node_id='id-a2', availability='pause'),
                                      want('10.0.0.2', addresses=['10.0.0.2'], availability='drain'),
                                      want('a1.example.com', availability='pause'), want('gone', availability='drain')])
     assert [c['node_id'] for c in result['changes']] == ['id-a2', 'id-n2', 'id-a1']
@@ -90,7 +95,7 @@ def test_nodes_found_by_id_address_or_name_and_missing_ones_named():
 
 def test_a_rejoined_node_is_its_ready_entry():
     nodes = [node('a1', state='down', availability='drain'), dict(node('a1'), ID='id-new')]
-    (change,) = plan.plan_nodes(nodes, [want('a1', availability='drain')])['changes']
+    (change,) = plan_nodes(nodes, [want('a1', availability='drain')])['changes']
     assert change['node_id'] == 'id-new'
 
 
@@ -101,7 +106,7 @@ def test_a_rejoined_node_is_its_ready_entry():
 ])
 def test_bad_settings_are_refused_naming_the_host(module_run, tmp_path, entry, message):
     with pytest.raises(ValueError, match=message):
-        plan.plan_nodes(NODES, [entry])
+        plan_nodes(NODES, [entry])
     # The module refuses it before it calls the engine (there is none at this socket).
     result, failed = module_run(swarm_nodes.main, {'nodes': [entry], 'docker_socket': str(tmp_path / 'none.sock')})
     assert failed and message in result['msg'] and 'Nothing was changed on the nodes.' in result['msg'], result
