@@ -266,13 +266,18 @@ class Drainer(object):
     def restore(self, node_id, availability, running_before, check_mode=False):
         started = self.clock()
         node = self.engine.node(node_id) if check_mode else self.wait_back(node_id)
+        if availability is None:  # only back: the node keeps its availability (and any label)
+            availability = availability_of(node)
+            changed = False
+        else:
+            changed = availability_of(node) != availability or BEFORE_LABEL in labels_of(node)
         result = dict(node_id=node_id, hostname=hostname_of(node), role=role_of(node), availability=availability,
-                      availability_before=availability_of(node), services_short={}, timed_out=False,
-                      changed=availability_of(node) != availability or BEFORE_LABEL in labels_of(node))
+                      availability_before=availability_of(node), services_short={}, timed_out=False, changed=changed)
         result['state'] = node_back(node)[1]
         if check_mode:
             return result
-        self.set_availability(node_id, availability)
+        if changed:
+            self.set_availability(node_id, availability)
         while running_before:
             counts = running_by_service(self.engine.tasks(service=sorted(running_before)), running_before)
             short = short_services(counts, running_before)

@@ -54,10 +54,11 @@ options:
     default: drained
   availability:
     description:
-      - With V(restored), the availability to set (the RV(availability_before) of V(drained)).
+      - With V(restored), the availability to set (the RV(availability_before) of V(drained)). Unset, the
+        node keeps its availability (and the label of an interrupted drain), and V(restored) only waits
+        until the node is back.
     type: str
     choices: [active, pause, drain]
-    default: active
   running_before:
     description:
       - With V(restored), service ID to the number of tasks it ran before the drain (the RV(running_before) of
@@ -233,7 +234,7 @@ def main():
         argument_spec=dict(
             node_id=dict(type='str', required=True),
             state=dict(type='str', default='drained', choices=['drained', 'restored']),
-            availability=dict(type='str', default='active', choices=['active', 'pause', 'drain']),
+            availability=dict(type='str', choices=['active', 'pause', 'drain']),
             running_before=dict(type='dict', default={}),
             timeout=dict(type='int', default=120),
             docker_socket=dict(type='path', default='/var/run/docker.sock'),

@@ -17,6 +17,25 @@ ROLES_ALONE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbook
 LISTEN_ALONE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks", "listen_alone.yml")
 AT_ONCE = "dockercluster.swarm.docker_listen : Apply it and restart docker, at once where no swarm is kept available"
 IN_TURN = "dockercluster.swarm.docker_listen : Apply it and restart docker, on this host alone"
+DRAIN = "dockercluster.swarm.docker_listen : Drain the node, and wait until its tasks run elsewhere"
+BACK = ("dockercluster.swarm.docker_listen : Wait until the node is back (Ready; a manager Reachable), and give it "
+        "back its availability")
+
+
+def listen_alone(lab, *extra):
+    """docker_listen alone on the cluster: each task title's statuses per host (each host's turn is an
+    include of its own, so a title comes once per host)."""
+    pids = {host: dockerd_pid(lab, host) for host in lab.names()}
+    rc, out, _recap = playbook(LISTEN_ALONE, lab.inv, *extra, check=False)
+    assert rc == 0, out[-6000:]
+    results = {}
+    for title, by_host in task_results(out):
+        for host, statuses in by_host.items():
+            results.setdefault(title, {}).setdefault(host, []).extend(statuses)
+    assert {host: dockerd_pid(lab, host) != pid for host, pid in pids.items()} == {h: True for h in lab.names()}
+    nodes = {n["Hostname"]: (n["Status"], n["Availability"]) for n in node_list(lab, lab.manager)}
+    assert nodes == {host: ("Ready", "Active") for host in lab.names()}, nodes
+    return results
 
 
 @pytest.fixture(scope="module")
@@ -100,19 +119,22 @@ def test_a_second_run_changes_nothing(lab):
 
 def test_docker_listen_alone_restarts_the_members_in_turn(lab):
     """The docker_listen role alone in a user's playbook, on the running cluster, with a listener added:
-    it reads each host itself, so each member restarts alone (drained, back Ready), not all at once."""
-    pids = {host: dockerd_pid(lab, host) for host in lab.names()}
-    rc, out, recap = playbook(LISTEN_ALONE, lab.inv, "-e", '{"docker_listen_extra_addresses": ["tcp://127.0.0.1:2399"]}',
-                              check=False)
-    assert rc == 0, out[-6000:]
-    results = {}  # each host's turn is an include of its own: the same title once per host
-    for title, by_host in task_results(out):
-        for host, statuses in by_host.items():
-            results.setdefault(title, {}).setdefault(host, []).extend(statuses)
+    it reads each host itself, so each member restarts alone (drained, back Ready and Active), not all at
+    once. Then the listener taken away with docker_listen_drain false: in turn again, each waited for
+    until back, none drained."""
+    results = listen_alone(lab, "-e", '{"docker_listen_extra_addresses": ["tcp://127.0.0.1:2399"]}')
     assert results[AT_ONCE] == {host: ["skipping"] for host in lab.names()}, results[AT_ONCE]
     assert results[IN_TURN] == {host: ["changed"] for host in lab.names()}, results[IN_TURN]
+    assert results[DRAIN] == {host: ["changed"] for host in lab.names()}, results[DRAIN]
+    assert results[BACK] == {host: ["changed"] for host in lab.names()}, results[BACK]
     for host in lab.names():
-        assert dockerd_pid(lab, host) != pids[host], host
         lab.run(host, "python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", 2399), 5)'")
-    nodes = {n["Hostname"]: n["Status"] for n in node_list(lab, lab.manager)}
-    assert nodes == {host: "Ready" for host in lab.names()}, nodes
+    results = listen_alone(lab, "-e", "docker_listen_drain=false")
+    assert results[AT_ONCE] == {host: ["skipping"] for host in lab.names()}, results[AT_ONCE]
+    assert results[IN_TURN] == {host: ["changed"] for host in lab.names()}, results[IN_TURN]
+    assert results[DRAIN] == {host: ["skipping"] for host in lab.names()}, results[DRAIN]
+    assert results[BACK] == {host: ["ok"] for host in lab.names()}, results[BACK]
+    for host in lab.names():
+        gone = lab.run(host, "python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", 2399), 5)'",
+                       check=False)
+        assert gone.returncode != 0, host

@@ -84,4 +84,5 @@ def test_no_read_of_the_managers_goes_through_the_first_of_the_group(choices):
 
 def test_docker_listen_drain_false_drains_nothing(choices):
     found = choices({'m1': swarm(manager=True)}, {'w1': swarm()}, {'docker_listen_drain': False})
+    assert set(found) == {'m1', 'w1'}
     assert not any(c['drain'] for c in found.values()) and all(c['member'] for c in found.values())

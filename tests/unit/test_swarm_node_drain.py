@@ -206,6 +206,20 @@ def test_a_manager_is_back_only_when_reachable():
     assert result['state'] == 'ready, reachable' and result['waited'] >= 1.5
 
 
+def test_without_an_availability_the_restore_only_waits_until_the_node_is_back():
+    """A member restarted without a drain (docker_listen_drain false): back Ready, its availability
+    (paused by hand) and labels untouched, no update written."""
+    nodes, tasks = three_nodes()
+    nodes[1]['Status']['State'] = 'down'
+    nodes[1]['Spec'].update(Availability='pause')
+    cluster = FakeManager(nodes, tasks)
+    cluster.script = [lambda: None, lambda: cluster.nodes['n2']['Status'].update(State='ready')]
+    d, _warnings = drainer(cluster)
+    result = d.restore('n2', None, {})
+    assert result['state'] == 'ready' and result['waited'] >= 1 and not result['changed']
+    assert result['availability'] == 'pause' and cluster.updates == []
+
+
 def test_a_node_not_back_fails_naming_what_it_is():
     nodes, tasks = three_nodes()
     nodes[1]['Status']['State'] = 'down'
@@ -244,7 +258,7 @@ def test_an_update_that_races_another_is_made_again():
 
     def stale_once(node_id):
         found = real_node(node_id)
-        if not calls:
+        if len(calls) == 1:  # the read the update is written with (the drain's own read is the first)
             found['Version']['Index'] -= 1  # someone updated the node meanwhile
         calls.append(node_id)
         return found
@@ -252,6 +266,7 @@ def test_an_update_that_races_another_is_made_again():
     d, _warnings = drainer(cluster)
     assert d.drain('n2')['availability'] == 'drain'
     assert len(cluster.updates) == 1 and cluster.nodes['n2']['Spec']['Availability'] == 'drain'
+    assert len(calls) == 4, calls  # the drain's, the stale one, again after the refused write, after the write
 
 
 # ------------------------------------------------------------------ the module, over a unix socket

@@ -212,6 +212,7 @@ def test_an_update_that_races_another_is_made_again(module_run, engine, monkeypa
     result, failed = module_run(swarm_nodes.main, {'nodes': [want('a2', availability='pause')], 'docker_socket': path})
     assert not failed and result['changed'], result
     assert NodesHandler.posts == [('id-a2', {'Role': 'worker', 'Availability': 'pause', 'Labels': {}})]
+    assert raced == [1]
 
 
 def test_the_module_names_the_engine_that_failed(module_run, tmp_path):
