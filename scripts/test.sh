@@ -4,7 +4,8 @@
 # script fails if any stage failed. DCSWARM_STAGES="unit lint" runs only those stages.
 # The *-2.19 stages run again, under the newest ansible-core this Python installs (2.19,
 # requirements-newest.txt in .cache/venv-newest), the unit tests, sanity and a lab subset: site.yml
-# with mutual TLS, its re-run changing nothing, and the roles alone in a playbook of their own.
+# with mutual TLS, its re-run changing nothing, the roles alone in a playbook of their own, and day
+# two's removal, rotations, firewall and reset (2.19 refuses a condition that is not a boolean).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$ROOT/scripts/bootstrap.sh" || exit 1
@@ -22,7 +23,8 @@ LAB_NEWEST=(tests/lab/test_tls.py::test_site_builds_the_cluster_with_mutual_tls
             tests/lab/test_tls.py::test_docker_cli_with_the_client_certificate_from_another_node
             tests/lab/test_tls.py::test_without_a_client_certificate_it_is_refused
             tests/lab/test_tls.py::test_a_second_run_changes_nothing
-            tests/lab/test_roles_alone.py)
+            tests/lab/test_roles_alone.py
+            tests/lab/test_day_two_remove.py)
 passed=0 failed=0 failed_names=()
 stage() {
   local name="$1"; shift

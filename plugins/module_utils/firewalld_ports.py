@@ -2,13 +2,18 @@
 # Copyright: dockercluster.swarm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """What firewalld_ports decides, as functions pytest calls directly: a port's spelling as
-firewall-cmd writes it, and which of the wanted ports a zone lacks."""
+firewall-cmd writes it, which of the wanted ports a zone lacks, and the record of the ports it
+opened (so that closing gives back only those)."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+
 PROTOCOLS = ('tcp', 'udp', 'sctp', 'dccp')
+# firewalld keeps two port lists per zone: the permanent configuration and the running firewall.
+SIDES = ('permanent', 'runtime')
 
 
 def normalize_port(spec):
@@ -33,3 +38,30 @@ def missing(wanted, present):
     """The wanted ports the zone does not list yet, in the order wanted."""
     have = set(present)
     return [port for port in wanted if port not in have]
+
+
+def read_record(text):
+    """The record's ``{zone: {'permanent': [...], 'runtime': [...]}}`` of the ports this module opened;
+    ValueError when ``text`` (the file's content, empty when there is none) is not such a record."""
+    data = json.loads(text) if text.strip() else {'zones': {}}
+    zones = data.get('zones') if isinstance(data, dict) else None
+    if not isinstance(zones, dict) or not all(
+            isinstance(sides, dict) and all(isinstance(sides.get(w, []), list) for w in SIDES)
+            for sides in zones.values()):
+        raise ValueError('not a record of opened ports: %r' % (text[:200],))
+    return dict((zone, dict((w, sorted(set(sides.get(w, [])))) for w in SIDES)) for zone, sides in zones.items())
+
+
+def record_added(zones, zone, added):
+    """``zones`` with the ports just ``added`` to ``zone`` (per side) recorded; a new dict."""
+    merged = dict((name, dict(sides)) for name, sides in zones.items())
+    sides = merged.setdefault(zone, dict((w, []) for w in SIDES))
+    for where in SIDES:
+        sides[where] = sorted(set(sides[where]) | set(added[where]))
+    return merged
+
+
+def to_close(recorded, open_now):
+    """Per side, the recorded ports the zone still lists: what closing gives back (the others are
+    closed already, by hand or by a reload)."""
+    return dict((where, [p for p in recorded[where] if p in set(open_now[where])]) for where in SIDES)

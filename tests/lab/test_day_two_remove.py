@@ -14,7 +14,10 @@ nothing open but ssh and dhcpv6-client); node2 and node3 do not. Every run sets 
 5. node3 set absent with 5 s for its tasks to move, one of which takes 60 s to stop: the run fails on node3,
    naming the task; node3 stays a Ready node, drained.
 6. The manager token rotated: it changed and node2 (out since 3) is refused with the old one; then node2
-   joins as a second manager (with the token the managers' play reads, the new one) and is Reachable.
+   joins as a second manager (with the token the managers' play reads, the new one) and is Reachable; no
+   token in that run's output, with -v.
+7. reset.yml (check mode first): node1's and node4's zones are given back as they were, but for a port the
+   operator opened by hand on node1 in between; no record is left; a second reset changes nothing.
 """
 
 import os
@@ -25,6 +28,9 @@ import pytest
 from labkit import ROOT, Lab, changed_tasks, node_list, playbook, task_results
 
 SITE = os.path.join(ROOT, "site.yml")
+RESET = os.path.join(ROOT, "reset.yml")
+CLOSE_TASK = "dockercluster.swarm.swarm_firewall : Close the ports the cluster opened in firewalld, where firewalld runs"
+RECORD = "/var/lib/dockercluster/firewalld-ports.json"
 SERVICE = "spread"
 DRAIN_TASK = "dockercluster.swarm.swarm_agent : Drain the node, and wait until its tasks run elsewhere"
 ROTATE_TASK = "dockercluster.swarm.swarm_manager : Rotate the join tokens on request, before this run's joins"
@@ -139,6 +145,7 @@ def test_check_mode_predicts_the_removal_rotation_and_join_and_changes_nothing(l
     # The diff of node4's zone: the agent's ports, after.
     assert "public (permanent): %s" % " ".join(AGENT_PORTS) in out
     assert "dockercluster.swarm.swarm_agent : Leave the cluster" in changed_tasks(out, lab.n2)
+    assert "dockercluster.swarm.swarm_agent : Report each agent about to join the cluster" in changed_tasks(out, lab.n4)
     assert recap[lab.n2]["changed"] >= 2 and recap[lab.n4]["changed"] >= 1
     # Nothing changed.
     assert worker_token(lab) == token and sorted(running_tasks(lab)) == tasks
@@ -189,7 +196,8 @@ def test_removal_drains_first_rotation_refuses_the_old_token_and_a_new_agent_joi
 
 def test_a_rerun_changes_nothing_and_every_node_stays_ready(lab):
     _rc, out, recap = playbook(SITE, day_two(lab, "again"))
-    assert all(counts["changed"] == 0 for counts in recap.values()), (recap, out[-3000:])
+    assert {host: counts["changed"] for host, counts in recap.items()} == {
+        host: 0 for host in ("localhost", lab.n1, lab.n2, lab.n3, lab.n4)}, (recap, out[-3000:])
     assert results_of(out, FIREWALL_TASK) == {lab.n1: ["ok"], lab.n3: ["ok"], lab.n4: ["ok"]}
     nodes = nodes_by_name(lab)
     assert sorted(nodes) == sorted([lab.n1, lab.n3, lab.n4])
@@ -207,6 +215,9 @@ def test_a_removal_whose_tasks_do_not_move_in_time_fails_without_leaving(lab):
     wait_for("slow's task running on node3", lambda: [lab.n3, "Running"] in [line.split()[:2] for line in lab.run(
         lab.n1, "docker service ps slow --filter desired-state=running --format '{{.Node}} {{.CurrentState}}'"
     ).stdout.splitlines()])
+    slow_task = lab.run(lab.n1, "docker service ps slow --filter node=%s --filter desired-state=running -q "
+                                "--no-trunc" % lab.n3).stdout.split()
+    assert len(slow_task) == 1, slow_task
     started = time.time()
     stuck = inventory(lab, "stuck", [lab.n3, lab.n4],
                       host_vars={lab.n3: "swarm_agent_state=absent swarm_agent_drain_timeout=5"})
@@ -215,7 +226,7 @@ def test_a_removal_whose_tasks_do_not_move_in_time_fails_without_leaving(lab):
     assert rc != 0 and recap[lab.n3]["failed"] == 1 and recap[lab.n4]["failed"] == 0, recap
     message = [line for line in out.splitlines() if "is drained but has not left the swarm" in line]
     assert message and "did not all run elsewhere within 5 s: " in message[0], out[-3000:]
-    assert "(running on this node)" in message[0], message[0]
+    assert "%s (running on this node)" % slow_task[0][:12] in message[0], message[0]
     print(message[0].strip()[:300])
     assert "dockercluster.swarm.swarm_agent : Leave the cluster" not in [t for t, r in task_results(out) if lab.n3 in r]
     nodes = nodes_by_name(lab)
@@ -235,7 +246,30 @@ def test_manager_token_rotation_refuses_the_old_token_and_a_new_manager_joins(la
     print("old manager token refused: %s" % refused.stdout.strip())
     managers = lab.write_inventory(str(lab.tmp / "managers"), [lab.n1, lab.n2], [lab.n3, lab.n4], insecure=False,
                                    extra_vars={"swarm_firewall": "firewalld", "swarm_allow_even_managers": "true"})
-    rc, out, recap = playbook(SITE, managers, check=False)
+    # -v: every result is shown; the join's must not hold a token.
+    rc, out, recap = playbook(SITE, managers, "-v", check=False)
     assert rc == 0, out[-4000:]
+    assert "SWMTKN" not in out
     nodes = nodes_by_name(lab)
     assert nodes[lab.n2]["Status"] == "Ready" and nodes[lab.n2]["ManagerStatus"] == "Reachable", nodes[lab.n2]
+
+
+def test_reset_closes_only_the_ports_the_cluster_opened(lab):
+    managers = str(lab.tmp / "managers")
+    lab.run(lab.n1, "firewall-cmd --zone=public --add-port=9999/tcp && "
+                    "firewall-cmd --permanent --zone=public --add-port=9999/tcp")
+    rc, out, _recap = playbook(RESET, managers, "--check", "--diff", check=False)
+    assert rc == 0, out[-4000:]
+    assert results_of(out, CLOSE_TASK) == {lab.n1: ["changed"], lab.n2: ["ok"], lab.n3: ["ok"], lab.n4: ["changed"]}
+    assert firewall(lab, lab.n4)[1] == AGENT_PORTS and "public (permanent): \n" in out
+    rc, out, recap = playbook(RESET, managers, check=False)
+    assert rc == 0, [line for line in out.splitlines() if "fatal:" in line or "FAILED" in line] or out[-4000:]
+    assert results_of(out, CLOSE_TASK) == {lab.n1: ["changed"], lab.n2: ["ok"], lab.n3: ["ok"], lab.n4: ["changed"]}
+    for host, left in ((lab.n1, ["9999/tcp"]), (lab.n4, [])):
+        fields, permanent = firewall(lab, host)
+        assert sorted(fields["ports"].split()) == left and permanent == left, (host, fields)
+        assert fields["services"] == "dhcpv6-client ssh", (host, fields)
+        assert lab.run(host, "test -e %s" % RECORD, check=False).returncode == 1
+    print("after reset: node1 ports %s, node4 ports none" % firewall(lab, lab.n1)[1])
+    _rc, out, recap = playbook(RESET, managers)
+    assert all(counts["changed"] == 0 for counts in recap.values()), recap

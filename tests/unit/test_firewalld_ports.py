@@ -10,6 +10,9 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.firewalld_port
     missing,
     normalize_port,
     parse_list,
+    read_record,
+    record_added,
+    to_close,
 )
 from ansible_collections.dockercluster.swarm.plugins.modules import firewalld_ports
 
@@ -34,6 +37,8 @@ else:
     for a in args:
         if a.startswith('--add-port='):
             ports.append(a.split('=', 1)[1])
+        elif a.startswith('--remove-port='):
+            ports.remove(a.split('=', 1)[1])
     print('success')
 json.dump(state, open(path, 'w'))
 '''
@@ -81,8 +86,9 @@ def test_missing_keeps_the_wanted_order():
     assert missing(SWARM_WORKER, SWARM_WORKER) == []
 
 
-def test_opens_what_each_side_lacks_then_nothing(module_run, firewalld):
-    result, failed = module_run(firewalld_ports.main, {'ports': SWARM_WORKER}, diff=True)
+def test_opens_what_each_side_lacks_then_nothing(module_run, firewalld, tmp_path):
+    record = str(tmp_path / 'firewalld-ports.json')
+    result, failed = module_run(firewalld_ports.main, {'ports': SWARM_WORKER, 'record_path': record}, diff=True)
     assert not failed and result['changed'] and result['zone'] == 'public'
     assert result['added'] == {'permanent': SWARM_WORKER, 'runtime': ['7946/tcp', '7946/udp', '4789/udp']}
     state = firewalld()
@@ -92,7 +98,7 @@ def test_opens_what_each_side_lacks_then_nothing(module_run, firewalld):
     assert 'public (permanent): 9090/tcp\n' in result['diff']['before']
     assert '4789/udp' in result['diff']['after']
     assert not any('--reload' in call or any(a.startswith('--remove') for a in call) for call in state['calls'])
-    again, failed = module_run(firewalld_ports.main, {'ports': SWARM_WORKER})
+    again, failed = module_run(firewalld_ports.main, {'ports': SWARM_WORKER, 'record_path': record})
     assert not failed and not again['changed'] and again['added'] == {'permanent': [], 'runtime': []}
 
 
@@ -115,3 +121,49 @@ def test_bad_port_refused_before_any_call(module_run, firewalld):
     result, failed = module_run(firewalld_ports.main, {'ports': ['2377/tcp', '4789']})
     assert failed and "'4789': expected PORT/PROTOCOL" in result['msg']
     assert firewalld()['calls'] == []
+
+
+def test_the_record_holds_only_what_the_module_opened(tmp_path):
+    assert read_record('') == {}
+    zones = record_added({}, 'public', {'permanent': ['2377/tcp'], 'runtime': ['2377/tcp', '4789/udp']})
+    zones = record_added(zones, 'public', {'permanent': ['4789/udp'], 'runtime': []})
+    assert zones == {'public': {'permanent': ['2377/tcp', '4789/udp'], 'runtime': ['2377/tcp', '4789/udp']}}
+    assert read_record(json.dumps({'zones': zones})) == zones
+    # Closed by hand since: nothing to close there.
+    assert to_close(zones['public'], {'permanent': ['4789/udp', '9090/tcp'], 'runtime': []}) == {
+        'permanent': ['4789/udp'], 'runtime': []}
+    for bad in ('[]', '{"zones": []}', '{"zones": {"public": {"runtime": "2377/tcp"}}}', 'not json'):
+        with pytest.raises(ValueError):
+            read_record(bad)
+
+
+def test_closing_gives_back_the_zone_and_keeps_ports_opened_by_others(module_run, firewalld, tmp_path):
+    record = str(tmp_path / 'lib' / 'firewalld-ports.json')
+    opened, failed = module_run(firewalld_ports.main, {'ports': SWARM_WORKER, 'record_path': record})
+    assert not failed and opened['changed']
+    # 2375/tcp was open at runtime before: not ours to close there.
+    assert json.loads(open(record).read())['zones']['public'] == {
+        'permanent': sorted(SWARM_WORKER), 'runtime': sorted(['7946/tcp', '7946/udp', '4789/udp'])}
+    predicted, failed = module_run(firewalld_ports.main, {'state': 'absent', 'record_path': record},
+                                   check=True, diff=True)
+    assert not failed and predicted['changed'] and os.path.exists(record)
+    assert predicted['closed']['public']['runtime'] == sorted(['7946/tcp', '7946/udp', '4789/udp'])
+    assert 'public (runtime): 2375/tcp 9090/tcp\n' in predicted['diff']['after']
+    assert not any(a.startswith('--remove-port') for call in firewalld()['calls'] for a in call)
+    closed, failed = module_run(firewalld_ports.main, {'state': 'absent', 'record_path': record})
+    assert not failed and closed['changed'] and not os.path.exists(record)
+    state = firewalld()
+    assert state['permanent']['public'] == ['9090/tcp']
+    assert sorted(state['runtime']['public']) == ['2375/tcp', '9090/tcp']
+    again, failed = module_run(firewalld_ports.main, {'state': 'absent', 'record_path': record})
+    assert not failed and not again['changed'] and again['closed'] == {}
+
+
+def test_a_port_open_before_is_not_recorded_and_a_bad_record_is_refused(module_run, firewalld, tmp_path):
+    record = tmp_path / 'firewalld-ports.json'
+    again, failed = module_run(firewalld_ports.main, {'ports': ['9090/tcp'], 'record_path': str(record)})
+    assert not failed and not again['changed'] and not record.exists()
+    record.write_text('{"zones": "public"}')
+    result, failed = module_run(firewalld_ports.main, {'state': 'absent', 'record_path': str(record)})
+    assert failed and 'not a record of opened ports' in result['msg']
+    assert not any(a.startswith('--remove-port') for call in firewalld()['calls'] for a in call)
