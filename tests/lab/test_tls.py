@@ -11,7 +11,7 @@ import ssl
 
 import pytest
 
-from labkit import ROOT, Lab, dockerd_pid, playbook, sh, task_output, task_results
+from labkit import ROOT, Lab, dockerd_pid, fatal_lines, playbook, sh, task_output, task_results, unchanged
 
 SITE = os.path.join(ROOT, "site.yml")
 RESET = os.path.join(ROOT, "reset.yml")
@@ -272,7 +272,7 @@ def test_a_certificate_near_expiry_is_renewed_and_served(lab):
     assert lab.run(h[2], "cat %s/server-cert.pem" % CERTS).stdout.strip() == new.strip()
     # And the renewed cluster is stable again.
     _rc, _out, recap = playbook(SITE, inventory(lab))
-    assert all(c["changed"] == 0 for c in recap.values())
+    assert unchanged(recap, hosts(lab)), recap
     assert pids(lab) == after
 
 
@@ -296,7 +296,7 @@ def test_a_new_name_reissues_that_host_certificate_only(lab):
     _rc, _out, recap = playbook(SITE, inventory(lab))
     assert "extra.lab" not in dns_names(served_cert(lab, h[1], h[1]))
     _rc, _out, recap = playbook(SITE, inventory(lab))
-    assert all(c["changed"] == 0 for c in recap.values())
+    assert unchanged(recap, hosts(lab)), recap
 
 
 def pki_contents(lab):
@@ -372,7 +372,7 @@ def test_an_address_another_host_claims_goes_into_no_certificate(lab):
             lab.run(host, "ip link del dcswarm0; ip link del dcswarm1", check=False)
     playbook(SITE, inventory(lab))  # h[0] without the extra name again
     _rc, _out, recap = playbook(SITE, inventory(lab))
-    assert all(c["changed"] == 0 for c in recap.values()), recap
+    assert unchanged(recap, hosts(lab)), recap
 
 
 def key_bodies(lab):
@@ -429,6 +429,7 @@ def test_the_plain_opt_in_reproduces_the_guide_and_warns(lab):
 
 # ------------------------------------------------------------------ the proxy port setup, TLS too
 PROXY = "dcswarm-proxy:socat"  # stand-in for shipyard/docker-proxy, same SSL_* environment
+PROXY_TASK = "dockercluster.swarm.docker_proxy : Run the proxy container"
 
 
 @pytest.fixture(scope="module")
@@ -445,6 +446,18 @@ def proxy_inventory(lab, name="hosts", host_vars=None):
     h = lab.names()
     return lab.write_inventory(str(lab.tmp / name), h[:1], h[1:], host_vars=host_vars, insecure=False,
                                extra_vars=dict(swarm_port_setup="proxy", docker_proxy_image=PROXY))
+
+
+def test_check_mode_on_fresh_hosts_predicts_the_proxies_and_changes_nothing(proxy_lab):
+    """--check --diff in proxy mode on fresh hosts: no certificate is installed in check mode, and the
+    proxy container's run is predicted on each host all the same; nothing is created."""
+    lab = proxy_lab
+    rc, out, recap = playbook(SITE, proxy_inventory(lab, "check"), "--check", "--diff", check=False)
+    assert rc == 0 and fatal_lines(out) == [], fatal_lines(out) or out[-4000:]
+    assert dict(task_results(out))[PROXY_TASK] == {host: ["changed"] for host in lab.names()}
+    for host in lab.names():
+        assert lab.run(host, "docker ps -aq --filter name=shipyard-proxy").stdout.strip() == "", host
+        assert lab.run(host, "test -e /etc/docker/certs/ca.pem", check=False).returncode == 1, host
 
 
 def test_the_proxy_terminates_tls_and_verifies_clients(proxy_lab):
