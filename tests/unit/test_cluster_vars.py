@@ -85,7 +85,7 @@ PLAYBOOK = """
 """
 
 
-def render(tmp_path, reads):
+def render(tmp_path, reads, *extra):
     (tmp_path / 'hosts').write_text(INVENTORY)
     (tmp_path / 'play.yml').write_text(PLAYBOOK % {'root': REPO_ROOT, 'out': tmp_path})
     (tmp_path / 'reads.json').write_text(json.dumps({'reads': reads}))
@@ -93,7 +93,7 @@ def render(tmp_path, reads):
                ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_PYTHON_INTERPRETER=sys.executable,
                ANSIBLE_LOCALHOST_WARNING='0')
     res = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), 'play.yml',
-                          '-i', 'hosts', '-e', '@reads.json'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          '-i', 'hosts', '-e', '@reads.json'] + list(extra), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          universal_newlines=True, env=env, cwd=str(tmp_path), check=False)
     assert res.returncode == 0, res.stdout
     out = json.loads((tmp_path / 'out.json').read_text())
@@ -115,6 +115,14 @@ def test_fresh_hosts_make_the_cluster_on_the_first_manager(tmp_path):
     out = render(tmp_path, fresh)
     assert out['m2']['dockercluster_cluster']['create'] is True
     assert out['m2']['via'] == 'm1' and out['m1']['to_join'] == ['m2', 'm3'] and out['a1']['agent_via'] == 'm1'
+
+
+def test_the_agents_join_through_the_manager_that_creates_the_cluster(tmp_path):
+    """swarm_manager_first (another manager than the group's first) creates the cluster: the agents
+    look for its published token there, not on the group's first host."""
+    fresh = dict((host, READS['m1']) for host in READS)
+    out = render(tmp_path, fresh, '-e', 'swarm_manager_first=m2')
+    assert out['m1']['via'] == 'm2' and out['m1']['to_join'] == ['m1', 'm3'] and out['a1']['agent_via'] == 'm2'
 
 
 def test_two_clusters_refuse_every_host_naming_both(tmp_path):
