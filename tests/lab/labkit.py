@@ -185,6 +185,11 @@ def task_output(out, task):
     return out.split("TASK [dockercluster.swarm.%s]" % task)[1].split("TASK [")[0]
 
 
+def unchanged(recap, hosts):
+    """Whether every host of ``hosts`` ran (it is in the recap) and no host of the run changed anything."""
+    return set(hosts) <= set(recap) and all(counts["changed"] == 0 for counts in recap.values())
+
+
 def changed_tasks(out, host):
     """Titles of the tasks that reported changed for ``host``."""
     return [title for title, results in task_results(out) if "changed" in results.get(host, [])]

@@ -29,10 +29,10 @@ def run_bad(lab, managers, agents, *extra, watch=None, insecure=True):
     inventory = lab.write_inventory(str(lab.tmp / "hosts"), managers, agents, insecure=insecure)
     watch = watch or lab.names()
     before = fingerprints(lab, watch)
-    rc, out, _recap = playbook(SITE, inventory, *extra, check=False)
+    rc, out, recap = playbook(SITE, inventory, *extra, check=False)
     assert rc != 0, out[-2000:]
     assert fingerprints(lab, watch) == before, "a host changed although its input was bad"
-    return out
+    return out, recap
 
 
 def extra(**kw):
@@ -70,7 +70,7 @@ def layout(lab, shape):
 def test_bad_input_fails_before_any_change(lab, case):
     _name, shape, extra_args, words = case
     managers, agents = layout(lab, shape)
-    out = run_bad(lab, managers, agents, *extra_args)
+    out, _recap = run_bad(lab, managers, agents, *extra_args)
     for word in words:
         assert word in out, "%r not in the output:\n%s" % (word, out[-2500:])
 
@@ -78,7 +78,7 @@ def test_bad_input_fails_before_any_change(lab, case):
 def test_bad_address_with_tls_fails_before_any_certificate_is_installed(lab):
     """With the default (mutual TLS), the address check still comes before the PKI role."""
     h = lab.names()
-    out = run_bad(lab, h[:1], h[1:], *extra(docker_listen_addresses=["tcp://0.0.0.0:2375", "tcp://1.2.3:2375"]),
+    out, _recap = run_bad(lab, h[:1], h[1:], *extra(docker_listen_addresses=["tcp://0.0.0.0:2375", "tcp://1.2.3:2375"]),
                   insecure=False)
     assert "1.2.3" in out and "not an IPv4 address" in out, out[-2500:]
 
@@ -89,7 +89,7 @@ def test_port_in_use_by_another_program(lab):
                   "echo $! > /run/dcswarm-http.pid; sleep 1")
     try:
         # Only that host fails; the others go on and converge.
-        out = run_bad(lab, h[:1], h[1:], watch=[h[1]])
+        out, recap = run_bad(lab, h[:1], h[1:], watch=[h[1]])
         assert "port 2375 is already in use by python3" in out, out[-2500:]
     finally:
         lab.run(h[1], "kill $(cat /run/dcswarm-http.pid)", check=False)
@@ -101,7 +101,7 @@ def test_options_file_that_cannot_be_parsed(lab):
     original = lab.run(el7, "cat /etc/sysconfig/docker").stdout
     lab.run(el7, "sed -i \"s/^OPTIONS=.*/OPTIONS='--selinux-enabled --log-driver=journald/\" /etc/sysconfig/docker")
     try:
-        out = run_bad(lab, h[:1], h[1:], watch=[el7])
+        out, _recap = run_bad(lab, h[:1], h[1:], watch=[el7])
         assert "/etc/sysconfig/docker" in out and "OPTIONS" in out, out[-2500:]
     finally:
         lab.run(el7, "cat > /etc/sysconfig/docker <<'EOF'\n%sEOF" % original)
@@ -126,6 +126,6 @@ CLASSIC_CASES = [
 def test_bad_classic_input_fails_before_any_change(lab, case):
     _name, extra_args, words = case
     h = lab.names()
-    out = run_bad(lab, h[:1], h[1:], *extra_args)
+    out, _recap = run_bad(lab, h[:1], h[1:], *extra_args)
     for word in words:
         assert word in out, "%r not in the output:\n%s" % (word, out[-2500:])

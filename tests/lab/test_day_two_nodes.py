@@ -120,7 +120,9 @@ def test_labels_changed_and_removed_check_mode_first(lab):
     rc, out, recap = playbook(SITE, hosts, "--check", check=False)
     assert rc == 0, out[-6000:]
     assert "label ssd removed" in out and "label zone: 'b' -> 'c'" in out and "label old removed" in out, out[-4000:]
-    assert labels(lab, h[2]) == dict(LABELS["node3"], handmade="yes")  # check mode: nothing changed
+    # check mode: nothing changed, on either node
+    assert labels(lab, h[2]) == dict(LABELS["node3"], handmade="yes")
+    assert labels(lab, h[3]) == dict(LABELS["node4"], handmade="yes")
     rc, out, recap = playbook(SITE, hosts, check=False)
     assert rc == 0, out[-6000:]
     # node3: ssd removed (null), the hand-set label kept; node4 (exclusive): zone changed, the rest removed.

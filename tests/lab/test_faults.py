@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from labkit import ROOT, Lab, dockerd_pid, node_list, playbook
+from labkit import ROOT, Lab, dockerd_pid, node_list, playbook, unchanged
 
 SITE = os.path.join(ROOT, "site.yml")
 
@@ -126,7 +126,7 @@ def test_agent_reboot_is_ready_again_without_a_rerun(lab):
     wait_docker(lab, agents[0])
     assert wait_until(lambda: all_ready(lab, managers[0], managers + agents), timeout=120)
     _rc, _out, recap = playbook(SITE, lab.inventory)
-    assert all(r["changed"] == 0 for r in recap.values()), recap
+    assert unchanged(recap, managers + agents), recap
 
 
 def test_first_manager_unreachable_the_others_go_on_through_another_manager(lab):
@@ -151,4 +151,4 @@ def test_first_manager_unreachable_the_others_go_on_through_another_manager(lab)
     wait_docker(lab, managers[0])
     assert wait_until(lambda: all_ready(lab, managers[1], managers + agents), timeout=120)
     _rc, _out, recap = playbook(SITE, lab.inventory)
-    assert all(r["changed"] == 0 for r in recap.values()), recap
+    assert unchanged(recap, managers + agents), recap

@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from labkit import ROOT, fatal_lines, node_list, playbook, task_output, tls_lab
+from labkit import ROOT, fatal_lines, node_list, playbook, task_output, tls_lab, unchanged
 
 SITE = os.path.join(ROOT, "site.yml")
 VERIFY = "swarm_manager : Wait through the cluster endpoint until every host of the play is Ready"
@@ -47,6 +47,19 @@ def nodes(lab):
     return {n["Hostname"]: (n["Status"], n["ManagerStatus"] or "worker") for n in node_list(lab, h[0])}
 
 
+def node_ids(lab):
+    return {n["Hostname"]: n["ID"] for n in node_list(lab, lab.names()[0])}
+
+
+def ip_names(path):
+    """The IP addresses a certificate file names (its subjectAltName)."""
+    from cryptography import x509
+    with open(path, "rb") as f:
+        cert = x509.load_pem_x509_certificate(f.read())
+    return [str(ip) for ip in cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+            .get_values_for_type(x509.IPAddress)]
+
+
 def formed(lab):
     h = lab.names()
     return {h[0]: ("Ready", "Leader"), h[1]: ("Ready", "worker"), h[2]: ("Ready", "worker")}
@@ -67,7 +80,7 @@ def test_hosts_named_by_alias_form_the_cluster_and_the_check_finds_every_node(la
 def test_a_rerun_by_alias_changes_nothing_and_the_verify_finds_every_node(lab):
     rc, out, recap = playbook(SITE, aliases(lab), "-v", check=False)
     assert rc == 0, out[-6000:]
-    assert {host: c["changed"] for host, c in recap.items()} == {h: 0 for h in recap}, recap
+    assert unchanged(recap, ["localhost", "alpha", "bravo", "charlie"]), recap
     # The verify asked swarm_info (nothing joined in this run), with each host's node ID from its read.
     verify = task_output(out, VERIFY)
     assert "ok: [alpha]" in verify and '"missing": []' in verify and '"not_ready": {}' in verify, verify[-3000:]
@@ -77,6 +90,7 @@ def test_a_rerun_by_alias_changes_nothing_and_the_verify_finds_every_node(lab):
 def test_hosts_named_by_ip_address_converge_and_the_verify_passes(lab):
     """The same nodes under inventory names that are their IPs: the certificates now name those
     (docker_pki replaces them), nothing else changes, and the verify finds every node."""
+    ids = node_ids(lab)
     rc, out, recap = playbook(SITE, by_ip(lab), "-v", check=False)
     assert rc == 0, out[-6000:]
     assert fatal_lines(out) == [], fatal_lines(out)
@@ -84,11 +98,13 @@ def test_hosts_named_by_ip_address_converge_and_the_verify_passes(lab):
     assert set(recap) == {"localhost"} | set(ips), recap
     verify = task_output(out, VERIFY)
     assert "ok: [%s]" % ips[0] in verify and '"missing": []' in verify, verify[-3000:]
-    assert nodes(lab) == formed(lab)
+    assert nodes(lab) == formed(lab) and node_ids(lab) == ids  # the same nodes, none joined again
+    for ip in ips:
+        assert ip in ip_names(os.path.join(lab.pki, "nodes", ip, "server-cert.pem")), ip
 
 
 def test_a_rerun_by_ip_address_changes_nothing(lab):
     rc, out, recap = playbook(SITE, by_ip(lab), check=False)
     assert rc == 0, out[-6000:]
-    assert {host: c["changed"] for host, c in recap.items()} == {h: 0 for h in recap}, recap
+    assert unchanged(recap, ["localhost"] + [lab.ip(host) for host in lab.names()]), recap
     assert nodes(lab) == formed(lab)

@@ -93,7 +93,9 @@ def test_refused_configuration_is_rolled_back(lab3, configured):
                      " && docker run -d --restart=always --name dcswarm-keeper dcswarm-sleeper "
                      "/usr/bin/sleep infinity")
     # An address that is not on the host (TEST-NET-1): only dockerd finds out, when it binds.
-    snapshot = "sha256sum /etc/default/docker; ls -la /etc/docker"
+    # dockerd's files, the drop-ins and the module's record.
+    snapshot = ("sha256sum /etc/default/docker; ls -la /etc/docker /etc/systemd/system/docker.service.d 2>&1; "
+                "sha256sum /var/lib/dockercluster/listen-record.json 2>&1")
     before = lab3.run(victim, snapshot).stdout
     _rc, out, recap = playbook(LISTEN, lab3.inventory, "-e",
                                '{"docker_listen_extra_addresses": ["tcp://0.0.0.0:2385"]}',

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from labkit import ROOT, Lab, dockerd_pid, node_list, playbook, task_output
+from labkit import ROOT, Lab, dockerd_pid, node_list, playbook, task_output, unchanged
 
 SITE = os.path.join(ROOT, "site.yml")
 PREFLIGHT_HOST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks", "preflight_host.yml")
@@ -118,7 +118,7 @@ def test_a_node_the_manager_sees_down_is_waited_for_not_taken_from_the_probe(lab
     finally:
         lab.run(worker, "iptables -D " + cut)
     assert rc != 0
-    assert all(counts["changed"] == 0 for counts in recap.values()), recap
+    assert unchanged(recap, h[:3]), recap
     assert "Wait through the cluster endpoint" in out and "not Ready: %s (down)" % worker in out, out[-2000:]
     wait_for_status(lab, worker, "Ready")
 
@@ -244,14 +244,18 @@ def test_an_agent_whose_engine_the_manager_cannot_reach_joins_on_its_own(lab):
 def test_a_node_in_another_swarm_fails_untouched(lab):
     h = hosts(lab)
     lab.run(h[4], "docker swarm init --advertise-addr %s >/dev/null" % lab.ip(h[4]))
-    before = lab.run(h[4], "docker info --format '{{.Swarm.Cluster.ID}} {{.Swarm.NodeID}}'").stdout
+    # Its swarm, its engine (the same process) and dockerd's configuration files, before and after.
+    untouched = ("docker info --format '{{.Swarm.Cluster.ID}} {{.Swarm.NodeID}}'; systemctl show -p MainPID docker; "
+                 "cat /etc/default/docker /etc/sysconfig/docker /etc/docker/daemon.json 2>/dev/null | sha256sum; "
+                 "ls /etc/systemd/system/docker.service.d /etc/docker/certs 2>&1; true")
+    before = lab.run(h[4], untouched).stdout
     rc, out, recap = playbook(SITE, inventory(lab, h[1:3] + [h[4]]), check=False)
     assert rc != 0
     assert recap[h[4]]["failed"] == 1
     assert "is already in another swarm" in out and "swarm_agent_force" in out
     assert "Not converged (failed or unreachable in this run): %s" % h[4] in out
     assert all(recap[host]["failed"] == 0 for host in h[:3]), recap
-    assert lab.run(h[4], "docker info --format '{{.Swarm.Cluster.ID}} {{.Swarm.NodeID}}'").stdout == before
+    assert lab.run(h[4], untouched).stdout == before
 
 
 def test_the_preflight_role_alone_refuses_that_host_in_the_same_words(lab):

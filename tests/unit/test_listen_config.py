@@ -53,12 +53,19 @@ def lines_except(text, name):
 
 # --------------------------------------------------------------------------- addresses
 
-@pytest.mark.parametrize('addr', [
-    'unix:///var/run/docker.sock', 'tcp://0.0.0.0:2375', 'tcp://10.0.11.150:2375', 'tcp://[::]:2376',
-    'tcp://[fe80::1]:1', 'tcp://node-1.example.com:65535', 'tcp://localhost:2375', 'fd://', 'fd://3',
+@pytest.mark.parametrize('addr, parsed', [
+    ('unix:///var/run/docker.sock', ('unix', None, None, '/var/run/docker.sock')),
+    ('tcp://0.0.0.0:2375', ('tcp', '0.0.0.0', 2375, None)),
+    ('tcp://10.0.11.150:2375', ('tcp', '10.0.11.150', 2375, None)),
+    ('tcp://[::]:2376', ('tcp', '::', 2376, None)),
+    ('tcp://[fe80::1]:1', ('tcp', 'fe80::1', 1, None)),
+    ('tcp://node-1.example.com:65535', ('tcp', 'node-1.example.com', 65535, None)),
+    ('tcp://localhost:2375', ('tcp', 'localhost', 2375, None)),
+    ('fd://', ('fd', None, None, '')),
+    ('fd://3', ('fd', None, None, '3')),
 ])
-def test_valid_addresses(addr):
-    lc.parse_address(addr)
+def test_valid_addresses(addr, parsed):
+    assert tuple(lc.parse_address(addr)) == parsed
 
 
 @pytest.mark.parametrize('addr, words', [
