@@ -273,8 +273,8 @@ class ListenPlanner(object):
         added = []
         if state == 'present':
             self.result['provided_by_unit'] = provided
-            self.check_daemon_json_hosts()
             flags = tls_flags(self.tls_paths(), self.insecure_tcp())
+            self.check_daemon_json_hosts(tls=bool(flags))
         else:
             flags = None
         original = record['original'].get(path, before)
@@ -311,12 +311,12 @@ class ListenPlanner(object):
         return [change, self.plan_record(record_text, record, change, added, state)], left
 
     def check_daemon_json_hosts(self, tls=False):
-        # "hosts" in daemon.json plus any -H makes dockerd refuse to start (TLS keys as well, next to
-        # TLS flags).
+        # What keeps dockerd from starting again, the restart this module may make: daemon.json that
+        # does not parse, "hosts" in it next to any -H, TLS keys in it next to the TLS flags.
         try:
             data = load_daemon_json(read_text(self.params['daemon_json_path']), self.params['daemon_json_path'])
-        except ValueError:
-            return  # not ours to judge here; dockerd will say so itself
+        except ValueError as exc:
+            self.fail('%s: dockerd would not start again with it; fix it first' % exc)
         where = ENV_VARIABLES.get(self.method, 'the unit\'s command line (systemd drop-in)')
         if data.get('hosts'):
             self.fail('%s sets "hosts", which conflicts with -H in %s: remove it or use method: daemon_json'
@@ -325,6 +325,19 @@ class ListenPlanner(object):
         if both:
             self.fail('%s sets %s, which dockerd refuses next to the TLS flags in %s: remove them from it, or '
                       'use method: daemon_json' % (self.params['daemon_json_path'], ', '.join(both), where))
+
+    def check_later_dropins(self, ours):
+        """systemd reads a unit's drop-ins in file-name order: one after ours that sets ExecStart (the
+        override.conf of `systemctl edit`, say) replaces our command, and dockerd would start without
+        this module's flags (the restart's check fails, and every run after it again)."""
+        later = [p for p in self.unit['dropin_paths']
+                 if p != ours and os.path.basename(p) > os.path.basename(ours)
+                 and re.search(r'^\s*ExecStart\s*=', read_text(p) or '', re.M)]
+        if later:
+            self.fail('%s set%s ExecStart and %s read after %s (systemd reads drop-ins in file-name order): dockerd '
+                      'would start without this module\'s flags. Move that ExecStart into the unit or an earlier '
+                      'drop-in, or set dropin_path to a name that sorts after it.'
+                      % (', '.join(later), 's' if len(later) == 1 else '', 'is' if len(later) == 1 else 'are', ours))
 
     def unit_source(self):
         """The unit's dockerd command as its files write it, without this module's drop-in: what the
@@ -352,6 +365,7 @@ class ListenPlanner(object):
         self.result['provided_by_unit'] = provided
         flags = tls_flags(self.tls_paths(), self.insecure_tcp())
         self.check_daemon_json_hosts(tls=bool(flags))
+        self.check_later_dropins(path)
         words = host_flags(write) + list(flags or [])
         after = build_flags_dropin(source, words) if words else None
         return [FileChange(path, before, after, shown='all')], unit_hosts + write

@@ -188,6 +188,9 @@ notes:
     its mode and owner; the symlink stays. A new file is created with mode 0644.
   - Order of C(-H) flags does not matter to dockerd; if the managed flags are already there in
     another order, nothing is changed.
+  - Refused before any change, as dockerd would not start again after the restart, a C(daemon.json) that is
+    not valid JSON, or that sets C(hosts) (or TLS keys next to the TLS flags) with a method that passes C(-H);
+    with C(systemd_dropin), a drop-in read after O(dropin_path) (file-name order) that sets C(ExecStart).
 seealso:
   - name: Configure remote access for Docker daemon
     description: Docker's own documentation of the daemon.json and systemd drop-in approaches.

@@ -380,6 +380,21 @@ def test_env_method_refuses_hosts_in_daemon_json(run, paths):
     assert read(paths['default_env_path']) == to_bytes(DEBIAN_DEFAULT) and host.restarts() == []
 
 
+@pytest.mark.parametrize('daemon_json, tls, words', [
+    ('{"debug": true,}', False, 'is not valid JSON'),
+    ('{"tlsverify": true}', True, 'sets tlsverify, which dockerd refuses next to the TLS flags'),
+])
+def test_env_method_refuses_a_daemon_json_dockerd_would_not_start_with(run, paths, tmp_path, daemon_json, tls,
+                                                                       words):
+    """dockerd runs on the daemon.json it read at its start: the restart would meet the file as it is now."""
+    write(paths['default_env_path'], DEBIAN_DEFAULT)
+    write(paths['daemon_json_path'], daemon_json)
+    host = FakeHost(DEBIAN_SHOW)
+    failed, result = run(host, **(dict(tls=True, **tls_files(tmp_path)) if tls else dict(allow_insecure_tcp=True)))
+    assert failed and words in result['msg'], result.get('msg')
+    assert read(paths['default_env_path']) == to_bytes(DEBIAN_DEFAULT) and host.restarts() == []
+
+
 # --------------------------------------------------------------------------- daemon_json (docker-ce)
 
 def docker_ce_starts(paths):
@@ -766,6 +781,24 @@ def test_systemd_dropin_adds_flags_leaves_daemon_json_and_follows_the_unit(run, 
     assert failed and 'tlsverify' in result['msg'] and read(paths['dropin_path']).decode() == dropin
     failed, result = run(FakeHost(applied), state='absent', listen=listen)
     assert not failed and not os.path.exists(paths['dropin_path'])
+
+
+def test_systemd_dropin_refuses_a_later_dropin_that_sets_execstart(run, paths, tmp_path):
+    """`systemctl edit docker` writes override.conf, read after 10-dockercluster-listen.conf: its ExecStart
+    would replace ours. Refused before anything is written; one read earlier does not matter."""
+    unit = str(tmp_path / 'docker.service')
+    write(unit, '[Service]\nExecStart=/usr/bin/dockerd -H fd://\n')
+    earlier, later = str(tmp_path / '05-env.conf'), str(tmp_path / 'override.conf')
+    write(earlier, '[Service]\nExecStart=\nExecStart=/usr/bin/dockerd -H fd:// --log-level warn\n')
+    write(later, '[Service]\nExecStart=\nExecStart=/usr/bin/dockerd -H fd:// --debug\n')
+    host = FakeHost(fragment_show(unit, [earlier, later]))
+    failed, result = run(host, allow_insecure_tcp=True, listen=[GUIDE[0], 'tcp://0.0.0.0:2375'])
+    assert failed and later in result['msg'] and 'read after' in result['msg'] and earlier not in result['msg']
+    assert not os.path.exists(paths['dropin_path']) and host.restarts() == []
+    write(later, '[Service]\nEnvironment=HTTP_PROXY=http://proxy:3128\n')
+    failed, result = run(FakeHost(fragment_show(unit, [earlier, later])), allow_insecure_tcp=True,
+                         listen=[GUIDE[0], 'tcp://0.0.0.0:2375'])
+    assert not failed and result['changed'], result
 
 
 def test_absent_gives_back_a_file_that_had_no_assignment(run, paths):
