@@ -74,7 +74,9 @@ options:
     type: str
   cert_days:
     description:
-      - How many days a new client or server certificate is valid, before O(spread_days) is taken off.
+      - How many days a new client or server certificate is valid, before O(spread_days) is taken off. Must be
+        more than O(spread_days); when it is not more than O(spread_days) + O(renew_days), certificates are due
+        again as soon as they are made (a warning says so).
     type: int
     default: 365
   spread_days:
@@ -86,7 +88,8 @@ options:
     default: 30
   renew_days:
     description:
-      - A certificate (the CA's included) valid for fewer days than this is made again, for the same key.
+      - A certificate (the CA's included) valid for fewer days than this is made again, for the same key. A
+        value above a new certificate's validity re-issues it at every run (once, it is a way to renew now).
     type: int
     default: 30
   clients:
@@ -219,7 +222,7 @@ shared_changed:
   returned: always
   type: bool
 left_out:
-  description: For each host, the addresses it reported that its certificate does not hold, and why not.
+  description: For each host, the addresses it reported that its certificate does not hold (another host reports them or names them).
   returned: always
   type: dict
   sample: {node3: ['10.0.0.5']}
@@ -349,6 +352,13 @@ class DockerTlsCertificates(object):
                         'to its kind, or move it away yourself to start a new CA.' % (self.path('ca-key.pem'), problem),
                     issued=[], install=[])
             self.keep_mode('ca-key.pem', 0o600)
+        elif os.path.lexists(self.path('ca-key.pem')) or self.current('ca.pem').strip():
+            # Unreadable, empty, a link to storage that is not there, or gone while ca.pem stays.
+            self.module.fail_json(
+                msg='%s cannot be read (or is empty) while %s is there. The CA key is never replaced (a new CA '
+                    'would re-issue every certificate and restart every engine): make it readable again, or move '
+                    'both away yourself to start a new CA.' % (self.path('ca-key.pem'), self.path('ca.pem')),
+                issued=[], install=[])
         else:
             self.key('ca-key.pem', params['ca_passphrase'])
         self.certificate('ca.pem', 'ca-key.pem', params['ca_common_name'], params['ca_days'], usages=CA_USAGES, ca=True)
@@ -379,6 +389,27 @@ class DockerTlsCertificates(object):
                     self.module.warn('%s reported %s, which the inventory gives %s: left out of its certificate'
                                      % (host, address, named[address]))
 
+    def bad_days(self):
+        """Validities no certificate can have; and, as warnings, those whose certificates would be due
+        again at once (re-issued, and their engines restarted, at every run)."""
+        params = self.params
+        problems = ['%s: %s is not a number of days' % (name, params[name])
+                    for name, least in (('ca_days', 1), ('cert_days', 1), ('spread_days', 0), ('renew_days', 0))
+                    if params[name] < least]
+        if not problems and params['cert_days'] <= params['spread_days']:
+            problems.append('cert_days (%s) must be more than spread_days (%s): a server certificate would be '
+                            'valid for no day' % (params['cert_days'], params['spread_days']))
+        if problems:
+            return problems
+        if params['cert_days'] - params['spread_days'] <= params['renew_days']:
+            self.module.warn('cert_days - spread_days (%s) is not more than renew_days (%s): a server certificate '
+                             'is due again as soon as it is made, and re-issued (its engine restarted) at every run'
+                             % (params['cert_days'] - params['spread_days'], params['renew_days']))
+        if params['ca_days'] <= params['renew_days']:
+            self.module.warn('ca_days (%s) is not more than renew_days (%s): the CA certificate is re-issued, and '
+                             'every host\'s files installed again, at every run' % (params['ca_days'], params['renew_days']))
+        return []
+
     def bad_input(self):
         problems = []
         for host in self.params['hosts']:
@@ -394,6 +425,9 @@ class DockerTlsCertificates(object):
 
     def run(self):
         params = self.params
+        problems = self.bad_days()
+        if problems:
+            self.module.fail_json(msg='; '.join(problems), issued=[], install=[])
         problems = self.bad_input()
         if problems:
             self.module.fail_json(msg='hosts: ' + '; '.join(problems), issued=[], install=[])

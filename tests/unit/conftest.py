@@ -49,15 +49,18 @@ def module_args_profile(monkeypatch):
 def module_run(monkeypatch):
     """Run a module's main() with ``args``; return (result, failed).
 
-    The result also holds ``_no_log_values``: what the module would mask in its output.
+    The result also holds ``_no_log_values``: what the module would mask in its output, and
+    ``_warnings``: what it warned.
     """
     def finish(failed):
         def _finish(self, msg=None, **kwargs):
             if msg is not None:
                 kwargs['msg'] = msg
             kwargs['_no_log_values'] = set(self.no_log_values)
+            kwargs['_warnings'] = list(getattr(self, '_warnings', []))
             raise ModuleDone(kwargs, failed)
         return _finish
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, msg: self.__dict__.setdefault('_warnings', []).append(msg))
     monkeypatch.setattr(basic.AnsibleModule, 'exit_json', finish(False))
     monkeypatch.setattr(basic.AnsibleModule, 'fail_json', finish(True))
 

@@ -33,6 +33,9 @@ def pki_files(root):
     for folder, _dirs, names in os.walk(root):
         for name in names:
             path = os.path.join(folder, name)
+            if not os.path.exists(path):  # a link to nothing
+                found[os.path.relpath(path, root)] = ('link', os.readlink(path))
+                continue
             with open(path, 'rb') as handle:
                 found[os.path.relpath(path, root)] = (handle.read(), stat.S_IMODE(os.stat(path).st_mode))
     return found
@@ -147,6 +150,43 @@ def test_an_encrypted_ca_key_works_with_its_passphrase(run, tmp_path):
     assert not failed and not result['changed']
     result, failed = run()  # without it: refused, nothing replaced
     assert failed and 'never replaced' in result['msg']
+
+
+@pytest.mark.parametrize('broken', ['dangling link', 'gone'])
+def test_a_ca_key_that_cannot_be_read_is_not_replaced_either(run, tmp_path, broken):
+    """A link to storage that is not mounted, or the key moved away while ca.pem stays: refused, no
+    new CA (which would re-issue every certificate and restart every engine)."""
+    root = str(tmp_path / 'pki')
+    run()
+    path = os.path.join(root, 'ca-key.pem')
+    os.remove(path)
+    if broken == 'dangling link':
+        os.symlink(str(tmp_path / 'offline' / 'ca-key.pem'), path)
+    before = pki_files(root)
+    result, failed = run()
+    assert failed and 'never replaced' in result['msg'] and 'cannot be read' in result['msg'], result
+    assert pki_files(root) == before and os.path.lexists(path) == (broken == 'dangling link')
+
+
+@pytest.mark.parametrize('days, words', [
+    ({'cert_days': 30, 'spread_days': 30}, 'cert_days (30) must be more than spread_days (30)'),
+    ({'renew_days': -1}, 'renew_days: -1 is not a number of days'),
+    ({'ca_days': 0}, 'ca_days: 0 is not a number of days'),
+])
+def test_validities_no_certificate_can_have_are_refused_before_anything_is_written(run, tmp_path, days, words):
+    result, failed = run(**days)
+    assert failed and words in result['msg'], result
+    assert not os.path.exists(str(tmp_path / 'pki'))
+
+
+def test_validities_due_again_at_once_are_made_and_warned_about(run, tmp_path):
+    result, failed = run(cert_days=45, ca_days=30)  # 45 - 30 (spread) and 30 are not more than 30 (renew)
+    assert not failed and result['issued'], result
+    assert [w.split(':')[0] for w in result['_warnings']] == ['cert_days - spread_days (15) is not more than '
+                                                              'renew_days (30)', 'ca_days (30) is not more than '
+                                                              'renew_days (30)'], result['_warnings']
+    result, failed = run(path=str(tmp_path / 'defaults'))
+    assert not failed and result['_warnings'] == []
 
 
 def test_bad_names_are_refused_before_anything_is_written(run, tmp_path):
