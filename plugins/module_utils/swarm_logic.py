@@ -970,5 +970,20 @@ def _find_cluster(hosts):
             % (', '.join(unread_managers), 'it' if len(unread_managers) == 1 else 'they',
                'it' if len(unread_managers) == 1 else 'them', 'it' if len(unread_managers) == 1 else 'them'))
         return result
+    # force lets a host leave another swarm to join the cluster; with no cluster to join, a new one would
+    # be made and forced managers would leave theirs (a rebuilt first manager and force in group_vars).
+    forced = [h['name'] for h in managers if h.get('force') and isinstance(h.get('swarm'), dict)
+              and is_manager(swarm_section(h['swarm'])) and (swarm_section(h['swarm']).get('Cluster') or {}).get('ID')]
+    if forced:
+        result['problem'] = (
+            'No manager of the inventory without force is in a swarm, but %s (force) %s of one: '
+            'a run would create a new cluster and make %s leave %s, and its services with it. Nothing was '
+            'changed. To keep that cluster, unset force for %s (the run adds the others to it); to end it, '
+            'make %s leave it by hand first.'
+            % (', '.join(forced), 'is an active manager' if len(forced) == 1 else 'are active managers',
+               'it' if len(forced) == 1 else 'them',
+               'its' if len(forced) == 1 else 'theirs', 'it' if len(forced) == 1 else 'them',
+               'it' if len(forced) == 1 else 'them'))
+        return result
     result['create'] = True
     return result

@@ -91,10 +91,15 @@ class Member(object):
         self.doing = doing
 
     def _fail(self, msg):
-        self.module.fail_json(msg=msg, **self.result)
+        self.module.fail_json(msg=msg, **self._shown())
 
     def _engine_failed(self, exc):
-        engine_error(self.module, exc, self.doing, **self.result)
+        engine_error(self.module, exc, self.doing, **self._shown())
+
+    def _shown(self):
+        """The result a failure shows: without the join tokens (read on request), which the module's
+        no_log options do not mask (only the join token it was given)."""
+        return dict((k, v) for k, v in self.result.items() if k not in ('worker_token', 'manager_token'))
 
     def _run_ip(self, argv):
         ip = self.module.get_bin_path('ip')

@@ -85,12 +85,14 @@ def find_node(expected, nodes):
     """The node (raw) of the inventory host ``expected`` (a swarm_logic.expected_nodes() entry): by
     node ID, else its addresses or host name (swarm_logic.node_matches); of several (a node that left
     and joined again leaves an entry that is not Ready), the Ready one, else (just joined, not Ready
-    yet) the newest. None when none is, or several are Ready."""
+    yet) the newest. None when none is, or several are Ready. The ID read before the run is
+    not taken when it is not Ready and another entry of the host is (the host joined again in the run)."""
     pairs = [(logic.node_summary(n), n) for n in nodes or []]
     if expected['node_id']:
-        same = [raw for summary, raw in pairs if summary['id'] == expected['node_id']]
-        if same:
-            return same[0]
+        same = [(summary, raw) for summary, raw in pairs if summary['id'] == expected['node_id']]
+        if same and (same[0][0]['status'] == 'ready' or not any(
+                summary['status'] == 'ready' and logic.node_matches(expected, summary) for summary, _raw in pairs)):
+            return same[0][1]
     matches = [(summary, raw) for summary, raw in pairs if logic.node_matches(expected, summary)]
     if len(matches) > 1:
         ready = [(summary, raw) for summary, raw in matches if summary['status'] == 'ready']

@@ -13,8 +13,10 @@ short_description: Join many workers to a Swarm-mode cluster at once, from a man
 version_added: 0.1.0
 description:
   - Run on an active manager of a Swarm-mode cluster. Reads the worker token and the managers' addresses
-    from this manager's engine (the token never leaves the host), then tells the engine of every worker in
-    O(workers) to join, all at once, through that engine's API (the TCP port the guide opens, C(2375)).
+    from this manager's engine (the token is never returned nor logged; it goes only to the workers' engines,
+    in their join request, over mutual TLS with O(worker_tls), else in clear as with the guide's plain TCP),
+    then tells the engine of every worker in O(workers) to join, all at once, through that engine's API (the
+    TCP port the guide opens, C(2375)).
   - One module run on the manager instead of one per worker; the swarm_agent role joins the new agents of its
     play this way, and the rest with the M(dockercluster.swarm.swarm_agent) module.
   - Only an engine that is in no swarm (C(inactive)) is told to join. One that is already a worker of this

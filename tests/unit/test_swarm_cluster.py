@@ -70,6 +70,17 @@ def test_a_host_set_to_force_does_not_count():
     assert found['problem'] == '' and (found['id'], found['manager']) == (A, 'm2')
 
 
+def test_force_never_makes_a_new_cluster_out_of_one_its_managers_are_in():
+    """force set for every manager (group_vars) and the first manager rebuilt: no manager without force
+    is in a swarm, but creating one would make m2 and m3 leave A. Refused, naming them; a forced manager
+    in no swarm, or a fresh inventory, still creates."""
+    found = logic.find_cluster(hosts(FRESH, manager(), manager(), worker(), forced=['m1', 'm2', 'm3']))
+    assert found['create'] is False and found['problem'].startswith(
+        'No manager of the inventory without force is in a swarm, but m2, m3 (force) are active managers')
+    assert found['refusals'] == dict((host, '%s: %s' % (host, found['problem'])) for host in ('m1', 'm2', 'm3', 'a1'))
+    assert logic.find_cluster(hosts(forced=['m1', 'm2', 'm3']))['create'] is True
+
+
 def test_no_cluster_and_a_manager_not_read_creates_nothing():
     found = logic.find_cluster(hosts(None, FRESH, FRESH, FRESH))
     assert found['create'] is False and found['unread'] == ['m1']

@@ -314,8 +314,10 @@ def test_manager_join_with_worker_token_is_reported(run):
 def test_manager_joined_another_cluster_than_expected(run):
     client = FakeClient(inactive(), after_join=manager(cluster=OTHER, node_id='n2', addr='10.0.0.2'))
     result, failed = run(swarm_manager, {'remote_addrs': ['10.0.0.1'], 'join_token': MANAGER_TOKEN,
-                                         'cluster_id': CLUSTER}, client)
+                                         'cluster_id': CLUSTER, 'return_tokens': True}, client)
     assert failed and OTHER in result['msg'] and f'not of the expected cluster {CLUSTER}' in result['msg']
+    # The tokens it read are not in the failure (the worker token is no option it was given: not masked).
+    assert 'worker_token' not in result and 'manager_token' not in result
 
 
 def test_manager_check_mode_changes_nothing(run):

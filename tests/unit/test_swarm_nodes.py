@@ -97,6 +97,12 @@ def test_a_rejoined_node_is_its_ready_entry():
     nodes = [node('a1', state='down', availability='drain'), dict(node('a1'), ID='id-new')]
     (change,) = plan_nodes(nodes, [want('a1', availability='drain')])['changes']
     assert change['node_id'] == 'id-new'
+    # The ID the read found before the run is the old entry's (the host joined again in the run).
+    (change,) = plan_nodes(nodes, [want('a1', node_id='id-a1', availability='drain')])['changes']
+    assert change['node_id'] == 'id-new'
+    # An entry by that ID that is Ready stays the host's.
+    nodes = [node('a1', availability='drain'), dict(node('a1', state='down'), ID='id-old')]
+    assert plan_nodes(nodes, [want('a1', node_id='id-a1', availability='active')])['changes'][0]['node_id'] == 'id-a1'
 
 
 @pytest.mark.parametrize('entry, message', [
