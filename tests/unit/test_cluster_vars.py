@@ -25,8 +25,8 @@ READS = {
 
 INVENTORY = """
 [swarm_managers]
-m1
-m2
+m1 swarm_manager_advertise_addr=10.9.0.1
+m2 swarm_manager_advertise_addr=10.9.0.2
 m3
 [swarm_agents]
 a1
@@ -64,6 +64,8 @@ PLAYBOOK = """
         via: "{{ _swarm_manager_via }}"
         to_join: "{{ _swarm_manager_to_join }}"
         cluster_id: "{{ _swarm_manager_cluster_id }}"
+        init_args: "{{ _swarm_manager_init_args }}"
+        join_args: "{{ _swarm_manager_join_args }}"
 - name: The agents
   hosts: swarm_agents
   gather_facts: false
@@ -123,6 +125,18 @@ def test_the_agents_join_through_the_manager_that_creates_the_cluster(tmp_path):
     fresh = dict((host, READS['m1']) for host in READS)
     out = render(tmp_path, fresh, '-e', 'swarm_manager_first=m2')
     assert out['m1']['via'] == 'm2' and out['m1']['to_join'] == ['m1', 'm3'] and out['a1']['agent_via'] == 'm2'
+
+
+def test_the_init_takes_the_options_of_the_manager_it_runs_on(tmp_path):
+    """The init runs once, on the manager that creates the cluster, but is templated in the play's first
+    host's variables (m1's): its addresses are that manager's own (m2's inventory), and an option set
+    nowhere is not passed (the module's default). (Here the roles' defaults are play vars_files, which
+    hide the inventory from a host's own variables: a join's own addresses are not checked.)"""
+    fresh = dict((host, READS['m1']) for host in READS)
+    out = render(tmp_path, fresh, '-e', 'swarm_manager_first=m2', '-e', '{"swarm_manager_subnet_size": 26}')
+    cluster = {'backend': 'swarmkit', 'force': False, 'subnet_size': 26}
+    assert out['m1']['init_args'] == dict(cluster, advertise_addr='10.9.0.2', listen_addr='0.0.0.0:2377')
+    assert out['m3']['join_args'] == dict(cluster, listen_addr='0.0.0.0:2377')
 
 
 def test_two_clusters_refuse_every_host_naming_both(tmp_path):
