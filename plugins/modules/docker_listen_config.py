@@ -32,8 +32,9 @@ description:
     V(absent) removes just those; a file in which nothing else changed since the first write gets
     back its content from before, byte for byte.
   - If writing a file, C(daemon-reload), the restart or the check fails, every file is restored from
-    its backup (and, when dockerd was restarted, it is restarted with the old configuration) and the
-    task fails, with dockerd's own error from the journal after a restart.
+    its backup, the O(tls_files) this run wrote included (kept in memory, never in a backup file), and,
+    when dockerd was restarted, it is restarted with the old configuration; the task fails, with
+    dockerd's own error from the journal after a restart.
   - Needs systemd (C(systemctl), C(journalctl)). Does not need the Docker SDK for Python.
 author:
   - dockercluster.swarm maintainers (@dockercluster)
@@ -324,6 +325,7 @@ rollback:
 '''
 
 import os
+import stat
 import time
 from contextlib import contextmanager
 
@@ -342,7 +344,13 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.listen_plan im
     ListenPlanner,
 )
 from ansible_collections.dockercluster.swarm.plugins.module_utils.port_holders import port_holders
-from ansible_collections.dockercluster.swarm.plugins.module_utils.tls_files import FILES_OPTION, bad_entries, install
+from ansible_collections.dockercluster.swarm.plugins.module_utils.tls_files import (
+    FILES_OPTION,
+    bad_entries,
+    current_content,
+    install,
+    write_all,
+)
 
 
 class ModuleFailure(Exception):
@@ -361,6 +369,9 @@ class DockerListenConfig(ListenPlanner):
         # The paths of the handed-over TLS files (tls_files), and of those this run writes (or would).
         self.tls_dir = self.params['tls_files_dir'] or os.path.dirname(self.params['tls_cert'] or '')
         self.tls_handed, self.tls_written, self.tls_dir_changed = set(), [], False
+        # What the handed-over files held before this run wrote them (path -> (bytes or None, mode)), for a
+        # rollback: dockerd restarted with its old configuration must find its old certificates too.
+        self.tls_before = {}
         if self.params['tls_files'] and self.params['state'] == 'present':
             problems = bad_entries(self.params['tls_files']) + ([] if self.tls_dir else ['no tls_files_dir nor tls_cert'])
             if problems:
@@ -398,6 +409,9 @@ class DockerListenConfig(ListenPlanner):
         """The handed-over TLS files, written after every check and before any file of dockerd's."""
         if not self.tls_handed:
             return
+        for path in self.tls_handed:
+            self.tls_before[path] = (current_content(path), oct(stat.S_IMODE(os.stat(path).st_mode))[2:]
+                                     if os.path.exists(path) else None)
         # root's, as docker_pki's own install makes them: dockerd reads them as root.
         self.tls_dir_changed, names = install(self.module, self.tls_dir, self.params['tls_files'], 'root', 'root')
         self.result['tls_files_changed'] = names
@@ -632,6 +646,8 @@ class DockerListenConfig(ListenPlanner):
                 report['removed' if change.before is None else 'restored'].append(change.path)
             except Exception as exc:  # noqa: BLE001 - report it and restore the others
                 report['errors'].append('%s: %s' % (change.path, to_native(exc)))
+        if not self.module.check_mode:
+            self.restore_tls_files(report)
         for directory in reversed(self.created_dirs):
             try:
                 os.rmdir(directory)
@@ -650,7 +666,7 @@ class DockerListenConfig(ListenPlanner):
                 report['socket'] = details.get(DEFAULT_SOCKET)
             else:
                 report['errors'].append('restart with the old files failed: %s' % (err or out).strip())
-        if changes:
+        if changes or self.tls_written:
             msg = '%s. The previous files were restored%s.' % (
                 reason, ' and %s restarted' % self.service if report['restarted'] else '')
         else:
@@ -663,6 +679,20 @@ class DockerListenConfig(ListenPlanner):
         if report['errors']:
             msg += ' ROLLBACK PROBLEMS: %s' % '; '.join(report['errors'])
         self.fail(msg, journal=journal, rollback=report)
+
+    def restore_tls_files(self, report):
+        """The handed-over TLS files this run wrote, back to what they were (those it made removed)."""
+        for path in self.tls_written:
+            data, mode = self.tls_before.get(path, (None, None))
+            try:
+                if data is None:
+                    os.remove(path)
+                    report['removed'].append(path)
+                else:
+                    write_all([(path, data, mode)])
+                    report['restored'].append(path)
+            except (IOError, OSError) as exc:
+                report['errors'].append('%s: %s' % (path, to_native(exc)))
 
     def restore(self, change):
         if change.before is None:

@@ -317,6 +317,26 @@ def test_handed_tls_files_in_check_mode_are_predicted_and_not_written(run, paths
     assert not os.path.exists(certs) and read(paths['sysconfig_path']) == to_bytes(CENTOS7)
 
 
+def test_a_failed_restart_puts_back_the_handed_tls_files_it_replaced(run, paths, tmp_path):
+    """dockerd restarted with its old configuration must find its old certificates: a handed-over file
+    that replaced one gets its old bytes and mode back, one that was new is removed."""
+    certs, args = handed(tmp_path)
+    os.makedirs(certs, 0o700)
+    write(args['tls_cert'], 'old cert\n', 0o640)
+    write(args['tls_key'], 'old key\n', 0o600)
+    write(paths['sysconfig_path'], CENTOS7)
+    host = FakeHost(CENTOS7_SHOW, starts=lambda: b'tcp://' not in read(paths['sysconfig_path']))
+    failed, result = run(host, **args)
+    assert failed and 'restored' in result['msg']
+    assert read(args['tls_cert']) == b'old cert\n' and read(args['tls_key']) == b'old key\n'
+    assert stat.S_IMODE(os.stat(args['tls_cert']).st_mode) == 0o640
+    assert not os.path.exists(args['tls_ca_cert'])
+    assert sorted(result['rollback']['restored']) == sorted([paths['sysconfig_path'], args['tls_cert'], args['tls_key']])
+    assert args['tls_ca_cert'] in result['rollback']['removed'] and result['rollback']['errors'] == []
+    assert sorted(os.listdir(certs)) == ['server-cert.pem', 'server-key.pem']
+    assert 'old key' not in json.dumps(dict((k, v) for k, v in result.items() if k != '_no_log_values'))
+
+
 def test_a_changed_handed_file_alone_is_a_change(run, paths, tmp_path):
     _certs, args = handed(tmp_path)
     write(paths['sysconfig_path'], CENTOS7)
