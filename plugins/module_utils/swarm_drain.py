@@ -177,6 +177,14 @@ def node_back(node):
     return True, 'ready' + (', reachable' if role_of(node) == 'manager' else '')
 
 
+def unknown_nodes(nodes):
+    """Host names of the nodes whose status is unknown: a manager that has just started (or taken
+    the lead) lists every node it has not heard from again so, until it re-registers (Ready) or
+    misses its heartbeats (Down)."""
+    return sorted(hostname_of(n) or n.get('ID', '')[:12] for n in nodes
+                  if ((n.get('Status') or {}).get('State') or '').lower() == 'unknown')
+
+
 def short_services(counts, before):
     """Services running fewer tasks than before the drain: service ID -> (now, before)."""
     return dict((service, (counts.get(service, 0), wanted)) for service, wanted in sorted(before.items())
@@ -263,6 +271,19 @@ class Drainer(object):
                 raise EngineError('the node is not back within %ss: %s' % (self.timeout, what))
             self.sleep(self.interval)
 
+    def wait_known(self, started):
+        """Waits (until ``started`` + timeout) until no node of the cluster is unknown; at the timeout,
+        warns and returns those still unknown."""
+        while True:
+            unknown = unknown_nodes(self.engine.nodes())
+            if not unknown:
+                return []
+            if self.clock() - started >= self.timeout:
+                self.warn('after %ss, the manager still lists these nodes as unknown (not re-registered since its '
+                          'restart): %s' % (self.timeout, ', '.join(unknown)))
+                return unknown
+            self.sleep(self.interval)
+
     def restore(self, node_id, availability, running_before, check_mode=False):
         started = self.clock()
         node = self.engine.node(node_id) if check_mode else self.wait_back(node_id)
@@ -272,12 +293,18 @@ class Drainer(object):
         else:
             changed = availability_of(node) != availability or BEFORE_LABEL in labels_of(node)
         result = dict(node_id=node_id, hostname=hostname_of(node), role=role_of(node), availability=availability,
-                      availability_before=availability_of(node), services_short={}, timed_out=False, changed=changed)
+                      availability_before=availability_of(node), services_short={}, nodes_unknown=[],
+                      timed_out=False, changed=changed)
         result['state'] = node_back(node)[1]
         if check_mode:
             return result
         if changed:
             self.set_availability(node_id, availability)
+        # A manager back from its restart lists the other nodes unknown until each has re-registered
+        # (a second or two): the next restart or drain waits for a cluster that knows its nodes again.
+        if role_of(node) == 'manager':
+            result['nodes_unknown'] = self.wait_known(started)
+            result['timed_out'] = bool(result['nodes_unknown'])
         while running_before:
             counts = running_by_service(self.engine.tasks(service=sorted(running_before)), running_before)
             short = short_services(counts, running_before)

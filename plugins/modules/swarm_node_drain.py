@@ -25,6 +25,9 @@ description:
     (engine errors meanwhile, such as a manager with no leader yet, are waited out), then sets its
     availability to O(availability), the one it had before the drain, and waits (at most O(timeout) in all)
     until each service of O(running_before) runs as many tasks as before (a service still short is a warning).
+    For a manager, it also waits (within the same O(timeout)) until the manager lists no node of the cluster
+    as C(unknown) (back from its restart, a manager lists the other nodes so until each has re-registered;
+    RV(nodes_unknown), and a warning, name a node still unknown at the timeout).
   - Swarm never moves tasks back to a node that is active again, so a service whose replicas share a node
     (two of three after an earlier drain, say) runs that many fewer while that node drains. A service meant
     to stay up through one node's restart spreads one replica per node (C(--replicas-max-per-node 1)).
@@ -171,6 +174,13 @@ services_short:
   returned: success
   type: dict
   sample: {9x3k1n2v7c8q: {running: 2, before: 3}}
+nodes_unknown:
+  description: V(restored) of a manager only. The nodes (host names) the manager still listed as C(unknown) when
+    O(timeout) was reached; empty when every node had re-registered.
+  returned: success
+  type: list
+  elements: str
+  sample: [node3]
 timed_out:
   description: Whether the wait ended at O(timeout) (a warning says what was left).
   returned: success

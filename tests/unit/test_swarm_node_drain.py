@@ -33,7 +33,8 @@ class FakeManager(object):
     ``spare``, or pending with an error when ``spare`` is None)."""
 
     def __init__(self, nodes, tasks, spare='n3', stops=True):
-        self.nodes = dict((n['ID'], n) for n in nodes)
+        self.node_map = dict((n['ID'], n) for n in nodes)
+        self.lists = 0  # GET /nodes calls
         self.task_list = tasks
         self.spare, self.stops = spare, stops
         self.updates = []
@@ -43,9 +44,13 @@ class FakeManager(object):
     def node(self, node_id):
         if self.errors:
             raise swarm_drain.EngineError(self.errors.pop(0))
-        if node_id not in self.nodes:
+        if node_id not in self.node_map:
             raise swarm_drain.EngineError('GET /nodes/%s: HTTP 404: node %s not found' % (node_id, node_id))
-        return copy.deepcopy(self.nodes[node_id])
+        return copy.deepcopy(self.node_map[node_id])
+
+    def nodes(self):
+        self.lists += 1
+        return [copy.deepcopy(n) for n in self.node_map.values()]
 
     def tasks(self, **filters):
         found = self.task_list
@@ -56,7 +61,7 @@ class FakeManager(object):
         return copy.deepcopy(found)
 
     def update_node(self, node_id, version, spec):
-        current = self.nodes[node_id]
+        current = self.node_map[node_id]
         if version != current['Version']['Index']:
             raise swarm_drain.EngineError('POST /nodes/x/update: HTTP 500: update out of sequence')
         self.updates.append((node_id, version, copy.deepcopy(spec)))
@@ -144,7 +149,7 @@ def test_a_node_drained_by_hand_is_not_updated_and_stays_drained():
     result = d.drain('n2')
     assert not result['changed'] and result['availability_before'] == 'drain' and cluster.updates == []
     result = d.restore('n2', result['availability_before'], result['running_before'])
-    assert not result['changed'] and cluster.updates == [] and cluster.nodes['n2']['Spec']['Availability'] == 'drain'
+    assert not result['changed'] and cluster.updates == [] and cluster.node_map['n2']['Spec']['Availability'] == 'drain'
 
 
 def test_check_mode_reads_and_predicts_only():
@@ -174,13 +179,13 @@ def test_restore_waits_out_the_restart_then_gives_back_the_availability_before()
     assert drained['availability_before'] == 'pause'
     # The engine restarts: the manager first has no leader to ask, then sees the node down, then ready.
     cluster.errors = ['GET /nodes/n2: HTTP 503: rpc error: The swarm does not have a leader']
-    cluster.nodes['n2']['Status']['State'] = 'down'
-    cluster.script = [lambda: None, lambda: cluster.nodes['n2']['Status'].update(State='ready')]
+    cluster.node_map['n2']['Status']['State'] = 'down'
+    cluster.script = [lambda: None, lambda: cluster.node_map['n2']['Status'].update(State='ready')]
     result = d.restore('n2', drained['availability_before'], drained['running_before'])
     assert result['changed'] and result['state'] == 'ready' and not result['timed_out']
-    assert cluster.nodes['n2']['Spec']['Availability'] == 'pause'
+    assert cluster.node_map['n2']['Spec']['Availability'] == 'pause'
     assert [u[2]['Availability'] for u in cluster.updates] == ['drain', 'pause']
-    assert cluster.nodes['n2']['Spec']['Labels'] == {'zone': 'a'}
+    assert cluster.node_map['n2']['Spec']['Labels'] == {'zone': 'a'}
 
 
 def test_a_node_an_interrupted_run_left_drained_gets_back_the_availability_it_had():
@@ -191,7 +196,7 @@ def test_a_node_an_interrupted_run_left_drained_gets_back_the_availability_it_ha
     drained = d.drain('n2')
     assert drained['availability_before'] == 'pause' and not drained['changed'] and cluster.updates == []
     result = d.restore('n2', drained['availability_before'], drained['running_before'])
-    assert result['changed'] and cluster.nodes['n2']['Spec'] == {'Role': 'worker', 'Availability': 'pause',
+    assert result['changed'] and cluster.node_map['n2']['Spec'] == {'Role': 'worker', 'Availability': 'pause',
                                                                  'Labels': {'zone': 'a'}}
 
 
@@ -200,7 +205,7 @@ def test_a_manager_is_back_only_when_reachable():
     nodes[0]['ManagerStatus']['Reachability'] = 'unreachable'
     cluster = FakeManager(nodes, tasks)
     cluster.script = [lambda: None, lambda: None,
-                      lambda: cluster.nodes['n1']['ManagerStatus'].update(Reachability='reachable')]
+                      lambda: cluster.node_map['n1']['ManagerStatus'].update(Reachability='reachable')]
     d, _warnings = drainer(cluster)
     result = d.restore('n1', 'active', {})
     assert result['state'] == 'ready, reachable' and result['waited'] >= 1.5
@@ -213,11 +218,45 @@ def test_without_an_availability_the_restore_only_waits_until_the_node_is_back()
     nodes[1]['Status']['State'] = 'down'
     nodes[1]['Spec'].update(Availability='pause')
     cluster = FakeManager(nodes, tasks)
-    cluster.script = [lambda: None, lambda: cluster.nodes['n2']['Status'].update(State='ready')]
+    cluster.script = [lambda: None, lambda: cluster.node_map['n2']['Status'].update(State='ready')]
     d, _warnings = drainer(cluster)
     result = d.restore('n2', None, {})
     assert result['state'] == 'ready' and result['waited'] >= 1 and not result['changed']
     assert result['availability'] == 'pause' and cluster.updates == []
+
+
+def test_a_manager_back_waits_until_it_knows_the_other_nodes_again():
+    """Back from its restart, the manager lists the workers unknown until each re-registers: the
+    restore returns once none is, so that the next member's drain and restart meet a known cluster."""
+    nodes, tasks = three_nodes()
+    nodes[1]['Status']['State'] = nodes[2]['Status']['State'] = 'unknown'
+    cluster = FakeManager(nodes, tasks)
+    cluster.script = [lambda: cluster.node_map['n2']['Status'].update(State='ready'),
+                      lambda: cluster.node_map['n3']['Status'].update(State='ready')]
+    d, warnings = drainer(cluster)
+    result = d.restore('n1', None, {})
+    assert result['nodes_unknown'] == [] and not result['timed_out'] and warnings == []
+    assert result['waited'] >= 1 and cluster.lists == 3
+
+
+def test_nodes_still_unknown_warn_at_the_timeout():
+    nodes, tasks = three_nodes()
+    nodes[2]['Status']['State'] = 'unknown'
+    cluster = FakeManager(nodes, tasks)
+    d, warnings = drainer(cluster, timeout=3)
+    result = d.restore('n1', 'active', {})
+    assert result['nodes_unknown'] == ['host-n3'] and result['timed_out']
+    assert len(warnings) == 1 and 'host-n3' in warnings[0]
+
+
+def test_a_worker_back_does_not_wait_for_the_other_nodes():
+    """Only a manager's restart makes it forget the other nodes; a worker's restore does not list them."""
+    nodes, tasks = three_nodes()
+    nodes[2]['Status']['State'] = 'unknown'
+    cluster = FakeManager(nodes, tasks)
+    d, warnings = drainer(cluster)
+    result = d.restore('n2', None, {})
+    assert result['nodes_unknown'] == [] and cluster.lists == 0 and result['waited'] < 1 and warnings == []
 
 
 def test_a_node_not_back_fails_naming_what_it_is():
@@ -265,7 +304,7 @@ def test_an_update_that_races_another_is_made_again():
     cluster.node = stale_once
     d, _warnings = drainer(cluster)
     assert d.drain('n2')['availability'] == 'drain'
-    assert len(cluster.updates) == 1 and cluster.nodes['n2']['Spec']['Availability'] == 'drain'
+    assert len(cluster.updates) == 1 and cluster.node_map['n2']['Spec']['Availability'] == 'drain'
     assert len(calls) == 4, calls  # the drain's, the stale one, again after the refused write, after the write
 
 
@@ -316,7 +355,7 @@ def test_the_module_drains_through_the_socket(module_run, manager):
     result, failed = module_run(swarm_node_drain.main, {'node_id': 'n2', 'docker_socket': path, 'state': 'restored',
                                                         'availability': 'active', 'running_before': {'s1': '3'}})
     assert not failed, result
-    assert result['changed'] and cluster.nodes['n2']['Spec']['Availability'] == 'active'
+    assert result['changed'] and cluster.node_map['n2']['Spec']['Availability'] == 'active'
 
 
 def test_the_module_names_the_engine_error(module_run, manager):
