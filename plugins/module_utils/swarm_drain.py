@@ -273,11 +273,15 @@ class Drainer(object):
 
     def wait_known(self, started):
         """Waits (until ``started`` + timeout) until no node of the cluster is unknown; at the timeout,
-        warns and returns those still unknown."""
+        warns and returns those still unknown. Engine errors meanwhile (no leader yet) are waited out."""
+        unknown = []
         while True:
-            unknown = unknown_nodes(self.engine.nodes())
-            if not unknown:
-                return []
+            try:
+                unknown = unknown_nodes(self.engine.nodes())
+                if not unknown:
+                    return []
+            except EngineError as exc:
+                unknown = unknown or ['(the node list: %s)' % exc]
             if self.clock() - started >= self.timeout:
                 self.warn('after %ss, the manager still lists these nodes as unknown (not re-registered since its '
                           'restart): %s' % (self.timeout, ', '.join(unknown)))

@@ -23,11 +23,11 @@ description:
     (RV(availability_before), also kept in a label of the node until V(restored)) and what its services ran (RV(running_before)).
   - V(restored) waits until the node is C(ready) (a manager also C(reachable)), at most O(timeout) seconds
     (engine errors meanwhile, such as a manager with no leader yet, are waited out), then sets its
-    availability to O(availability), the one it had before the drain, and waits (at most O(timeout) in all)
-    until each service of O(running_before) runs as many tasks as before (a service still short is a warning).
-    For a manager, it also waits (within the same O(timeout)) until the manager lists no node of the cluster
-    as C(unknown) (back from its restart, a manager lists the other nodes so until each has re-registered;
-    RV(nodes_unknown), and a warning, name a node still unknown at the timeout).
+    availability to O(availability), the one it had before the drain. For a manager, it then waits until
+    the manager lists no node of the cluster as C(unknown) (back from its restart, a manager lists the
+    other nodes so until each has re-registered; RV(nodes_unknown), and a warning, name a node still
+    unknown at the timeout). Last, it waits until each service of O(running_before) runs as many tasks
+    as before (a service still short is a warning). O(timeout) bounds all these waits together.
   - Swarm never moves tasks back to a node that is active again, so a service whose replicas share a node
     (two of three after an earlier drain, say) runs that many fewer while that node drains. A service meant
     to stay up through one node's restart spreads one replica per node (C(--replicas-max-per-node 1)).
@@ -175,8 +175,9 @@ services_short:
   type: dict
   sample: {9x3k1n2v7c8q: {running: 2, before: 3}}
 nodes_unknown:
-  description: V(restored) of a manager only. The nodes (host names) the manager still listed as C(unknown) when
-    O(timeout) was reached; empty when every node had re-registered.
+  description: V(restored) of a manager only. The nodes (host names; a node without one by its ID's first 12
+    characters) the manager still listed as C(unknown) when O(timeout) was reached; empty when every node
+    had re-registered.
   returned: success
   type: list
   elements: str

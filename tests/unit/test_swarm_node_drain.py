@@ -239,6 +239,25 @@ def test_a_manager_back_waits_until_it_knows_the_other_nodes_again():
     assert result['waited'] >= 1 and cluster.lists == 3
 
 
+def test_engine_errors_while_waiting_for_known_nodes_are_waited_out():
+    """After the leader's restart the node list may answer 503 (no leader yet) for a moment."""
+    nodes, tasks = three_nodes()
+    nodes[2]['Status']['State'] = 'unknown'
+    cluster = FakeManager(nodes, tasks)
+    real_nodes, calls = cluster.nodes, []
+
+    def no_leader_first():
+        calls.append(1)
+        if len(calls) == 1:
+            raise swarm_drain.EngineError('GET /nodes: HTTP 503: The swarm does not have a leader')
+        return real_nodes()
+    cluster.nodes = no_leader_first
+    cluster.script = [lambda: None, lambda: cluster.node_map['n3']['Status'].update(State='ready')]
+    d, warnings = drainer(cluster)
+    result = d.restore('n1', None, {})
+    assert result['nodes_unknown'] == [] and not result['timed_out'] and warnings == [] and len(calls) >= 3
+
+
 def test_nodes_still_unknown_warn_at_the_timeout():
     nodes, tasks = three_nodes()
     nodes[2]['Status']['State'] = 'unknown'
