@@ -347,7 +347,6 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.port_holders i
 from ansible_collections.dockercluster.swarm.plugins.module_utils.tls_files import (
     FILES_OPTION,
     bad_entries,
-    current_content,
     install,
     write_all,
 )
@@ -355,6 +354,18 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.tls_files impo
 
 class ModuleFailure(Exception):
     """fail_json called by one of Ansible's helpers while the files are being changed."""
+
+
+def tls_snapshot(path):
+    """A TLS file before this run writes it: None (missing), ('link', target) or ('file', bytes, mode,
+    uid, gid). Raises OSError when it exists but cannot be read: nothing is written then."""
+    if not os.path.lexists(path):
+        return None
+    if os.path.islink(path):
+        return ('link', os.readlink(path))
+    st = os.stat(path)
+    with open(path, 'rb') as handle:
+        return ('file', handle.read(), '%o' % stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid)
 
 
 class DockerListenConfig(ListenPlanner):
@@ -371,7 +382,7 @@ class DockerListenConfig(ListenPlanner):
         self.tls_handed, self.tls_written, self.tls_dir_changed = set(), [], False
         # What the handed-over files held before this run wrote them (path -> (bytes or None, mode)), for a
         # rollback: dockerd restarted with its old configuration must find its old certificates too.
-        self.tls_before = {}
+        self.tls_before, self.tls_dir_made = {}, False
         if self.params['tls_files'] and self.params['state'] == 'present':
             problems = bad_entries(self.params['tls_files']) + ([] if self.tls_dir else ['no tls_files_dir nor tls_cert'])
             if problems:
@@ -409,9 +420,13 @@ class DockerListenConfig(ListenPlanner):
         """The handed-over TLS files, written after every check and before any file of dockerd's."""
         if not self.tls_handed:
             return
-        for path in self.tls_handed:
-            self.tls_before[path] = (current_content(path), oct(stat.S_IMODE(os.stat(path).st_mode))[2:]
-                                     if os.path.exists(path) else None)
+        self.tls_dir_made = not os.path.isdir(self.tls_dir)
+        for path in sorted(self.tls_handed):
+            try:
+                self.tls_before[path] = tls_snapshot(path)
+            except (IOError, OSError) as exc:
+                self.fail('tls_files: %s cannot be read before it is replaced (nothing was changed): %s'
+                          % (path, to_native(exc)))
         # root's, as docker_pki's own install makes them: dockerd reads them as root.
         self.tls_dir_changed, names = install(self.module, self.tls_dir, self.params['tls_files'], 'root', 'root')
         self.result['tls_files_changed'] = names
@@ -475,13 +490,17 @@ class DockerListenConfig(ListenPlanner):
         if not changes and not reload_tls:
             self.warn_if_silent(endpoints)
             return
-        for change in changes:
-            if change.before is not None:
-                st = os.stat(change.path)
-                change.stat = (st.st_mode & 0o7777, st.st_uid, st.st_gid)
-                if change.shown != 'record':
-                    change.backup = self.module.backup_local(change.path)
-                    self.result['backups'].append(change.backup)
+        try:
+            with self.failures_raise():
+                for change in changes:
+                    if change.before is not None:
+                        st = os.stat(change.path)
+                        change.stat = (st.st_mode & 0o7777, st.st_uid, st.st_gid)
+                        if change.shown != 'record':
+                            change.backup = self.module.backup_local(change.path)
+                            self.result['backups'].append(change.backup)
+        except Exception as exc:  # noqa: BLE001 - none of dockerd's files is written yet
+            self.rollback([], 'backing up the files failed: %s' % to_native(exc), restarted=False)
         # From the first write on, every failure rolls back: Ansible's helpers that call fail_json
         # (SELinux labels, run_command) raise here instead of ending the module.
         try:
@@ -669,6 +688,8 @@ class DockerListenConfig(ListenPlanner):
         if changes or self.tls_written:
             msg = '%s. The previous files were restored%s.' % (
                 reason, ' and %s restarted' % self.service if report['restarted'] else '')
+        elif not restarted:
+            msg = '%s. Nothing was changed.' % reason
         else:
             # Only the TLS files (not ours to restore) had changed.
             msg = '%s (restarted to load the changed %s). %s.' % (
@@ -681,18 +702,32 @@ class DockerListenConfig(ListenPlanner):
         self.fail(msg, journal=journal, rollback=report)
 
     def restore_tls_files(self, report):
-        """The handed-over TLS files this run wrote, back to what they were (those it made removed)."""
+        """The handed-over TLS files this run wrote back as they were: content, mode and owner, or the
+        link; those it made removed, with the directory it made."""
         for path in self.tls_written:
-            data, mode = self.tls_before.get(path, (None, None))
+            before = self.tls_before.get(path)
             try:
-                if data is None:
+                if before is None:
                     os.remove(path)
                     report['removed'].append(path)
+                    continue
+                if before[0] == 'link':
+                    os.remove(path)
+                    os.symlink(before[1], path)
                 else:
+                    _kind, data, mode, uid, gid = before
                     write_all([(path, data, mode)])
-                    report['restored'].append(path)
+                    os.chown(path, uid, gid)
+                report['restored'].append(path)
             except (IOError, OSError) as exc:
                 report['errors'].append('%s: %s' % (path, to_native(exc)))
+        if self.tls_dir_made:
+            try:
+                os.rmdir(self.tls_dir)
+            except OSError:
+                pass  # not empty: a file not ours is in it
+        if not report['errors']:
+            self.result['tls_files_changed'] = []
 
     def restore(self, change):
         if change.before is None:

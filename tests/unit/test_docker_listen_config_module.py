@@ -319,22 +319,56 @@ def test_handed_tls_files_in_check_mode_are_predicted_and_not_written(run, paths
 
 def test_a_failed_restart_puts_back_the_handed_tls_files_it_replaced(run, paths, tmp_path):
     """dockerd restarted with its old configuration must find its old certificates: a handed-over file
-    that replaced one gets its old bytes and mode back, one that was new is removed."""
+    that replaced one gets its old bytes, mode and owner back, a link its link, one that was new is removed."""
     certs, args = handed(tmp_path)
     os.makedirs(certs, 0o700)
     write(args['tls_cert'], 'old cert\n', 0o640)
-    write(args['tls_key'], 'old key\n', 0o600)
+    os.chown(args['tls_cert'], 1234, 1235)
+    write(str(tmp_path / 'key-elsewhere.pem'), 'old key\n', 0o600)
+    os.symlink(str(tmp_path / 'key-elsewhere.pem'), args['tls_key'])
     write(paths['sysconfig_path'], CENTOS7)
     host = FakeHost(CENTOS7_SHOW, starts=lambda: b'tcp://' not in read(paths['sysconfig_path']))
     failed, result = run(host, **args)
     assert failed and 'restored' in result['msg']
-    assert read(args['tls_cert']) == b'old cert\n' and read(args['tls_key']) == b'old key\n'
-    assert stat.S_IMODE(os.stat(args['tls_cert']).st_mode) == 0o640
+    assert read(args['tls_cert']) == b'old cert\n' and stat.S_IMODE(os.stat(args['tls_cert']).st_mode) == 0o640
+    assert (os.stat(args['tls_cert']).st_uid, os.stat(args['tls_cert']).st_gid) == (1234, 1235)
+    assert os.readlink(args['tls_key']) == str(tmp_path / 'key-elsewhere.pem') and read(args['tls_key']) == b'old key\n'
     assert not os.path.exists(args['tls_ca_cert'])
     assert sorted(result['rollback']['restored']) == sorted([paths['sysconfig_path'], args['tls_cert'], args['tls_key']])
     assert args['tls_ca_cert'] in result['rollback']['removed'] and result['rollback']['errors'] == []
-    assert sorted(os.listdir(certs)) == ['server-cert.pem', 'server-key.pem']
+    assert sorted(os.listdir(certs)) == ['server-cert.pem', 'server-key.pem'] and result['tls_files_changed'] == []
     assert 'old key' not in json.dumps(dict((k, v) for k, v in result.items() if k != '_no_log_values'))
+
+
+def test_a_failed_restart_removes_the_certificate_directory_it_made(run, paths, tmp_path):
+    certs, args = handed(tmp_path)
+    write(paths['sysconfig_path'], CENTOS7)
+    host = FakeHost(CENTOS7_SHOW, starts=lambda: b'tcp://' not in read(paths['sysconfig_path']))
+    failed, result = run(host, **args)
+    assert failed and 'restored' in result['msg'] and not os.path.exists(certs)
+
+
+def test_a_failed_backup_puts_back_the_handed_tls_files(run, paths, tmp_path, monkeypatch):
+    certs, args = handed(tmp_path)
+    write(paths['sysconfig_path'], CENTOS7)
+
+    def no_backup(self, path):
+        raise OSError(28, 'No space left on device')
+    monkeypatch.setattr(basic.AnsibleModule, 'backup_local', no_backup)
+    host = FakeHost(CENTOS7_SHOW)
+    failed, result = run(host, **args)
+    assert failed and 'backing up the files failed' in result['msg'] and 'restored' in result['msg']
+    assert not os.path.exists(certs) and read(paths['sysconfig_path']) == to_bytes(CENTOS7)
+    assert host.restarts() == []
+
+
+def test_a_handed_file_that_cannot_be_read_fails_before_anything_is_written(run, paths, tmp_path):
+    certs, args = handed(tmp_path)
+    os.makedirs(args['tls_cert'])  # a directory where the certificate goes: it cannot be read
+    write(paths['sysconfig_path'], CENTOS7)
+    failed, result = run(FakeHost(CENTOS7_SHOW), **args)
+    assert failed and 'cannot be read before it is replaced' in result['msg']
+    assert sorted(os.listdir(certs)) == ['server-cert.pem'] and read(paths['sysconfig_path']) == to_bytes(CENTOS7)
 
 
 def test_a_changed_handed_file_alone_is_a_change(run, paths, tmp_path):
