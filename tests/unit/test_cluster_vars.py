@@ -25,8 +25,8 @@ READS = {
 
 INVENTORY = """
 [swarm_managers]
-m1 swarm_manager_advertise_addr=10.9.0.1
-m2 swarm_manager_advertise_addr=10.9.0.2
+m1
+m2
 m3
 [swarm_agents]
 a1
@@ -64,8 +64,6 @@ PLAYBOOK = """
         via: "{{ _swarm_manager_via }}"
         to_join: "{{ _swarm_manager_to_join }}"
         cluster_id: "{{ _swarm_manager_cluster_id }}"
-        init_args: "{{ _swarm_manager_init_args }}"
-        join_args: "{{ _swarm_manager_join_args }}"
 - name: The agents
   hosts: swarm_agents
   gather_facts: false
@@ -127,16 +125,69 @@ def test_the_agents_join_through_the_manager_that_creates_the_cluster(tmp_path):
     assert out['m1']['via'] == 'm2' and out['m1']['to_join'] == ['m1', 'm3'] and out['a1']['agent_via'] == 'm2'
 
 
-def test_the_init_takes_the_options_of_the_manager_it_runs_on(tmp_path):
-    """The init runs once, on the manager that creates the cluster, but is templated in the play's first
-    host's variables (m1's): its addresses are that manager's own (m2's inventory), and an option set
-    nowhere is not passed (the module's default). (Here the roles' defaults are play vars_files, which
-    hide the inventory from a host's own variables: a join's own addresses are not checked.)"""
-    fresh = dict((host, READS['m1']) for host in READS)
-    out = render(tmp_path, fresh, '-e', 'swarm_manager_first=m2', '-e', '{"swarm_manager_subnet_size": 26}')
-    cluster = {'backend': 'swarmkit', 'force': False, 'subnet_size': 26}
-    assert out['m1']['init_args'] == dict(cluster, advertise_addr='10.9.0.2', listen_addr='0.0.0.0:2377')
-    assert out['m3']['join_args'] == dict(cluster, listen_addr='0.0.0.0:2377')
+INIT_ROLE_TASKS = """
+- name: The init's addresses, as the play's first host templates them
+  ansible.builtin.set_fact:
+    init_addrs: "{{ _swarm_manager_init_addrs }}"
+  run_once: true
+"""
+
+
+def init_addrs(tmp_path, inventory, *extra, play_vars=None):
+    """swarm_manager's _swarm_manager_init_addrs with the role's real variable precedence: a copy of its
+    defaults and vars in a role of its own, in a play over the managers (a fresh cluster)."""
+    role = tmp_path / 'roles' / 'mgr'
+    for part in ('defaults', 'vars', 'tasks'):
+        (role / part).mkdir(parents=True)
+    for part in ('defaults', 'vars'):
+        with open(os.path.join(REPO_ROOT, 'roles', 'swarm_manager', part, 'main.yml')) as handle:
+            (role / part / 'main.yml').write_text(handle.read())
+    (role / 'tasks' / 'main.yml').write_text(INIT_ROLE_TASKS)
+    (tmp_path / 'hosts').write_text(inventory)
+    play = [{'name': 'Managers', 'hosts': 'swarm_managers', 'gather_facts': False, 'vars': play_vars or {},
+             'pre_tasks': [{'name': 'No cluster yet', 'ansible.builtin.set_fact': {
+                 'dockercluster_cluster': {'create': True}}}],
+             'roles': ['mgr']},
+            {'name': 'Out', 'hosts': 'localhost', 'gather_facts': False, 'tasks': [{
+                'name': 'Out', 'ansible.builtin.copy': {
+                    'content': "{{ hostvars[groups['swarm_managers'][0]].init_addrs | to_json }}",
+                    'dest': str(tmp_path / 'out.json'), 'mode': '0600'}}]}]
+    (tmp_path / 'play.yml').write_text(json.dumps(play))
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, 'ansible.cfg'), ANSIBLE_NOCOLOR='1',
+               ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+               ANSIBLE_ROLES_PATH=str(tmp_path / 'roles'), ANSIBLE_LOCALHOST_WARNING='0')
+    res = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), 'play.yml',
+                          '-i', 'hosts'] + list(extra), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         universal_newlines=True, env=env, cwd=str(tmp_path), check=False)
+    assert res.returncode == 0, res.stdout
+    return json.loads((tmp_path / 'out.json').read_text())
+
+
+MANAGERS_INVENTORY = """
+[swarm_managers]
+m1 swarm_manager_advertise_addr=10.9.0.1
+m2 swarm_manager_advertise_interface=eth1
+m3
+[all:vars]
+ansible_connection=local
+"""
+
+
+def test_the_init_takes_the_addresses_of_the_manager_it_runs_on(tmp_path):
+    """The init runs once, on the manager that creates the cluster (m2), but is templated in the play's
+    first host's variables (m1's): its addresses are m2's own, not m1's inventory value."""
+    out = init_addrs(tmp_path, MANAGERS_INVENTORY, '-e', 'swarm_manager_first=m2')
+    assert out == {'advertise_addr': '', 'advertise_interface': 'eth1', 'listen_addr': '0.0.0.0:2377',
+                   'data_path_addr': ''}
+
+
+def test_the_init_takes_the_playbook_value_where_its_manager_sets_none(tmp_path):
+    """m3 sets nothing in the inventory: the playbook's value (a play var, as a role user sets it) and the
+    role's default count; m1's own inventory value does not."""
+    out = init_addrs(tmp_path, MANAGERS_INVENTORY, '-e', 'swarm_manager_first=m3',
+                     play_vars={'swarm_manager_listen_addr': '0.0.0.0:2400', 'swarm_manager_data_path_addr': 'eth2'})
+    assert out == {'advertise_addr': '', 'advertise_interface': '', 'listen_addr': '0.0.0.0:2400',
+                   'data_path_addr': 'eth2'}
 
 
 def test_two_clusters_refuse_every_host_naming_both(tmp_path):
