@@ -6,7 +6,7 @@ written whole); node4 agent (debian12). site.yml forms the cluster; the engine p
 12375 (swarm_engine_port): 12375 answers, 2375 is closed, the cluster stays Ready, the user's flags
 stay. The docker-ce unit's ExecStart then changes (a package upgrade): the next run derives the
 drop-in again. The tool rewrites its daemon.json: neither undoes the other. Last, reset.yml (issue 23,
-item 6), predicted by --check first: every engine in no swarm, no TCP listener, each config file
+item 6), refused for the first manager alone (it would end the cluster), predicted by --check first: every engine in no swarm, no TCP listener, each config file
 byte-identical to before the first run, the certificates gone, docker restarted once per host; a second
 reset changes nothing; site.yml then forms a cluster again. The tests run in order.
 """
@@ -131,6 +131,17 @@ def test_a_tool_that_rewrites_daemon_json_and_the_collection_keep_each_others_ke
     assert answers(lab, lab.names()[0], ce, 12375)
 
 
+def test_reset_of_the_first_manager_alone_is_refused(lab):
+    """reset.yml --limit node1: node1 leaves last and would end the cluster with force while node2 and
+    node3 are still its managers; refused, naming their count, and nothing changes."""
+    pids = {h: lab.run(h, "systemctl show -p MainPID --value docker").stdout for h in lab.names()}
+    rc, out, recap = playbook(RESET, lab.hosts_file, "--limit", lab.names()[0], check=False)
+    assert rc != 0 and recap[lab.names()[0]]["failed"] == 1, out[-6000:]
+    assert "leaves last, which ends the cluster, but the cluster still has 3 managers" in out, out[-6000:]
+    assert set(swarm_states(lab).values()) == {"active"}
+    assert {h: lab.run(h, "systemctl show -p MainPID --value docker").stdout for h in lab.names()} == pids
+
+
 def test_reset_check_mode_predicts_and_changes_nothing(lab):
     files = snapshot(lab)
     pids = {h: lab.run(h, "systemctl show -p MainPID --value docker").stdout for h in lab.names()}
@@ -144,8 +155,12 @@ def test_reset_check_mode_predicts_and_changes_nothing(lab):
 
 def test_reset_gives_every_host_back_as_it_was(lab):
     since = lab.run(lab.names()[0], "date '+%Y-%m-%d %H:%M:%S'").stdout.strip()
+    # A file of the operator's beside the certificates: it stays, and so does its directory.
+    lab.run(lab.names()[3], "echo mine > /etc/docker/certs/operator-note.txt")
     rc, out, recap = playbook(RESET, lab.hosts_file, check=False)
     assert rc == 0, out[-6000:]
+    assert lab.run(lab.names()[3], "ls -A /etc/docker/certs").stdout.split() == ["operator-note.txt"]
+    lab.run(lab.names()[3], "rm -r /etc/docker/certs")
     # The agent first, then the managers one at a time, demoted while others remain, node1 last.
     def changed_in_order(title):
         return [host for name, results in task_results(out) if name == "dockercluster.swarm.swarm_leave : " + title
