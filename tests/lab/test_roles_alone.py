@@ -1,5 +1,5 @@
-"""The roles alone, in a user's own playbook (playbooks/roles_alone.yml), on groups of the user's
-names (dc1_managers, dc1_workers, named by swarm_manager_group / swarm_agent_group in the
+"""The roles alone, in a user's own playbook (the README's example, "The roles in your own playbook",
+run as it is written there), on groups of the user's names (dc1_managers, dc1_workers, named by swarm_manager_group / swarm_agent_group in the
 inventory's [all:vars]), with the default mutual TLS. No site.yml, no swarm_managers group.
 
 node1 manager (debian12), node2 el7-layout and node3 debian13 workers. The tests run in order on
@@ -13,13 +13,26 @@ import pytest
 
 from labkit import Lab, copy_operator_certs, docker_tls, dockerd_pid, fatal_lines, node_list, playbook, task_results
 
-ROLES_ALONE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks", "roles_alone.yml")
+README = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "README.md")
 LISTEN_ALONE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks", "listen_alone.yml")
 AT_ONCE = "dockercluster.swarm.docker_listen : Apply it and restart docker, at once where no swarm is kept available"
 IN_TURN = "dockercluster.swarm.docker_listen : Apply it and restart docker, on this host alone"
 DRAIN = "dockercluster.swarm.docker_listen : Drain the node, and wait until its tasks run elsewhere"
 BACK = ("dockercluster.swarm.docker_listen : Wait until the node is back (Ready; a manager Reachable), and give it "
         "back its availability")
+
+
+def readme_example(path):
+    """The README's example playbook (the first yaml block of "The roles in your own playbook"), written to
+    ``path``."""
+    with open(README) as handle:
+        text = handle.read()
+    section = text.split("## The roles in your own playbook", 1)[1]
+    block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert "dc1_managers" in block and "swarm_preflight" in block, block
+    with open(path, "w") as handle:
+        handle.write(block)
+    return path
 
 
 def listen_alone(lab, *extra):
@@ -47,6 +60,7 @@ def lab(tmp_path_factory):
     lab.pki = str(lab.tmp / "docker-pki")  # docker_pki_dir's default: next to the inventory
     h = lab.names()
     lab.manager, lab.workers = h[0], h[1:]
+    lab.example = readme_example(str(lab.tmp / "readme_example.yml"))
     lab.inv = lab.write_group_inventory(
         str(lab.tmp / "hosts"), [("dc1_managers", [lab.manager]), ("dc1_workers", lab.workers)],
         all_vars={"swarm_manager_group": "dc1_managers", "swarm_agent_group": "dc1_workers"})
@@ -58,7 +72,7 @@ def test_the_roles_alone_build_the_cluster(lab):
     with open(lab.inv) as f:
         text = f.read()
     assert "swarm_managers" not in text and "swarm_agents" not in text and "swarm_insecure_tcp" not in text
-    rc, out, recap = playbook(ROLES_ALONE, lab.inv, check=False)
+    rc, out, recap = playbook(lab.example, lab.inv, check=False)
     assert rc == 0, out[-6000:]
     assert set(recap) == {"localhost"} | set(lab.names()), recap
     assert all(c["failed"] == 0 and c["unreachable"] == 0 for c in recap.values()), recap
@@ -111,7 +125,7 @@ def test_the_manager_of_dc1_managers_has_the_cluster_endpoint(lab):
 
 def test_a_second_run_changes_nothing(lab):
     pids = {host: dockerd_pid(lab, host) for host in lab.names()}
-    rc, out, recap = playbook(ROLES_ALONE, lab.inv, check=False)
+    rc, out, recap = playbook(lab.example, lab.inv, check=False)
     assert rc == 0, out[-6000:]
     assert {host: c["changed"] for host, c in recap.items()} == \
         {host: 0 for host in ["localhost"] + lab.names()}, recap
