@@ -16,6 +16,10 @@ import tempfile
 
 from ansible.module_utils.common.text.converters import to_bytes
 
+# The names a host's TLS files have in its directory (docker_tls_certificates names them so;
+# docker_host_info's tls_dir reads them; docker_tls_files state=absent removes them).
+NODE_FILES = ('ca.pem', 'server-cert.pem', 'server-key.pem', 'client-cert.pem', 'client-key.pem')
+
 # The option both modules take (name, content, mode), for their argument specs.
 FILES_OPTION = dict(type='list', elements='dict', options=dict(
     name=dict(type='str', required=True),
@@ -113,3 +117,18 @@ def install(module, path, files, owner=None, group=None):
                 attributes(target, item['mode']), False) and item['name'] not in names:
             names.append(item['name'])
     return directory_changed, names
+
+
+def remove(check_mode, path):
+    """Remove the NODE_FILES in ``path`` (a link as a link), then ``path`` itself where nothing else is
+    in it; in check mode only tell. Returns (directory removed, the names of the files removed)."""
+    if not os.path.isdir(path):
+        return False, []
+    names = [name for name in NODE_FILES if os.path.lexists(os.path.join(path, name))]
+    others = [name for name in os.listdir(path) if name not in names]
+    if not check_mode:
+        for name in names:
+            os.unlink(os.path.join(path, name))
+        if not others:
+            os.rmdir(path)
+    return not others, names

@@ -66,6 +66,12 @@ options:
     type: list
     elements: path
     default: []
+  tls_dir:
+    description:
+      - A directory of the TLS files the collection installs (the docker_pki role's C(docker_pki_node_dir)).
+        Its state and that of each file the collection puts there (C(ca.pem), C(server-cert.pem),
+        C(server-key.pem), C(client-cert.pem), C(client-key.pem)) go into RV(stat), as for O(stat_paths).
+    type: path
   cluster_endpoint:
     description:
       - Where V(nodes) lists the nodes, instead of O(docker_socket).
@@ -210,7 +216,7 @@ nodes_summary:
   sample: ["Nodes: 1", " node1: 10.0.0.5"]
 stat:
   description: Each path of O(stat_paths) and its state, null when it does not exist.
-  returned: when O(stat_paths) is not empty
+  returned: when O(stat_paths) is not empty or O(tls_dir) is given
   type: dict
   sample:
     /etc/docker/certs: {type: directory, mode: '0700', uid: 0, gid: 0}
@@ -225,6 +231,7 @@ swarm:
   sample: {"LocalNodeState": "inactive", "NodeID": "", "ControlAvailable": false, "RemoteManagers": null}
 '''
 
+import os
 import sys
 
 from ansible.module_utils.basic import AnsibleModule
@@ -243,6 +250,7 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.listen_plan im
     LISTEN_REQUIRED_IF,
     ListenPlanner,
 )
+from ansible_collections.dockercluster.swarm.plugins.module_utils.tls_files import NODE_FILES
 
 
 class DockerHostInfo(object):
@@ -298,8 +306,12 @@ class DockerHostInfo(object):
             result['swarm'] = self.swarm(result)
         if 'nodes' in subset:
             result.update(self.nodes(result['swarm']))
-        if self.module.params['stat_paths']:
-            result['stat'] = dict((path, path_state(path)) for path in self.module.params['stat_paths'])
+        paths = list(self.module.params['stat_paths'])
+        if self.module.params['tls_dir']:
+            tls_dir = self.module.params['tls_dir']
+            paths += [tls_dir] + [os.path.join(tls_dir, name) for name in NODE_FILES]
+        if paths:
+            result['stat'] = dict((path, path_state(path)) for path in paths)
         if self.module.params['listen_plan'] is not None:
             result['listen_plan'] = self.listen_plan()
         self.module.exit_json(**result)
@@ -319,6 +331,7 @@ def main():
             )),
             timeout=dict(type='int', default=30),
             stat_paths=dict(type='list', elements='path', default=[]),
+            tls_dir=dict(type='path'),
             listen_plan=dict(type='dict'),
         ),
         supports_check_mode=True,

@@ -176,8 +176,7 @@ EXAMPLES = r'''
 - name: Read each host's TLS files
   dockercluster.swarm.docker_host_info:
     gather_subset: [swarm]
-    stat_paths: [/etc/docker/certs, /etc/docker/certs/ca.pem, /etc/docker/certs/server-cert.pem,
-                 /etc/docker/certs/server-key.pem]
+    tls_dir: /etc/docker/certs
   register: read
 
 - name: Make the CA and every host's certificate on the controller
@@ -250,6 +249,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_bytes
 from ansible_collections.dockercluster.swarm.plugins.module_utils import pki
 from ansible_collections.dockercluster.swarm.plugins.module_utils.atomic_write import atomic_write
+from ansible_collections.dockercluster.swarm.plugins.module_utils.tls_files import NODE_FILES
 
 CA_USAGES = ['keyCertSign', 'cRLSign']
 LEAF_USAGES = ['digitalSignature', 'keyEncipherment']
@@ -366,11 +366,11 @@ class DockerTlsCertificates(object):
     # ---- the hosts' files
     def host_files(self, host, folder):
         """Each file the host gets: its name there, its path here, its mode."""
-        sources = [('ca.pem', 'ca.pem'), ('server-cert.pem', folder + '/server-cert.pem'),
-                   ('server-key.pem', folder + '/server-key.pem')]
+        ca, cert, key, client_cert, client_key = NODE_FILES
+        sources = [(ca, 'ca.pem'), (cert, folder + '/server-cert.pem'), (key, folder + '/server-key.pem')]
         for client in self.params['clients']:
             if client['name'] == host['client']:
-                sources += [('client-cert.pem', client['cert']), ('client-key.pem', client['key'])]
+                sources += [(client_cert, client['cert']), (client_key, client['key'])]
         return [dict(name=name, source=self.path(here), mode='0600' if name.endswith('key.pem') else '0644',
                      sha1=hashlib.sha1(to_bytes(self.current(here))).hexdigest())
                 for name, here in sources]

@@ -20,28 +20,36 @@ description:
     per file even when nothing changes). The docker_pki role reads the files on the controller and
     hands them over here.
   - The contents never appear in the module's output, its diff or its logged arguments.
+  - With O(state=absent), removes the files the collection installs (C(ca.pem), C(server-cert.pem),
+    C(server-key.pem), C(client-cert.pem), C(client-key.pem)) from O(path), then O(path) itself where
+    nothing else is left in it. Other files stay, and with them the directory.
 author:
   - dockercluster.swarm maintainers (@dockercluster)
 extends_documentation_fragment:
   - dockercluster.swarm.attributes
 attributes:
   check_mode:
-    description: Reports which files would change (RV(changed_files)) without writing them.
+    description: Reports which files would change or go (RV(changed_files)) without touching them.
   diff_mode:
     support: partial
-    description: The diff names the files that would change, never their contents.
+    description: The diff names the files that would change or go, never their contents.
 options:
   path:
     description:
       - The directory the files go into, on the managed host.
     type: path
     required: true
+  state:
+    description:
+      - V(present) installs O(files); V(absent) removes the collection's TLS files from O(path).
+    type: str
+    choices: [present, absent]
+    default: present
   files:
     description:
-      - The files to install.
+      - The files to install. Required with O(state=present); not taken with O(state=absent).
     type: list
     elements: dict
-    required: true
     suboptions:
       name:
         description:
@@ -88,12 +96,18 @@ EXAMPLES = r'''
   vars:
     pki_dir: "{{ inventory_dir }}/docker-pki"
     node_dir: "{{ pki_dir }}/nodes/{{ inventory_hostname }}"
+
+- name: Remove them again (files of yours in the directory stay, and the directory with them)
+  dockercluster.swarm.docker_tls_files:
+    path: /etc/docker/certs
+    state: absent
 '''
 
 RETURN = r'''
 changed_files:
   description:
-    - The files written, then those whose mode or ownership was set (in check mode, those that would be).
+    - The files written, then those whose mode or ownership was set; with O(state=absent), the files
+      removed (in check mode, those that would be).
   returned: always
   type: list
   elements: str
@@ -101,21 +115,43 @@ changed_files:
 '''
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.dockercluster.swarm.plugins.module_utils.tls_files import FILES_OPTION, bad_entries, install
+from ansible_collections.dockercluster.swarm.plugins.module_utils.tls_files import (
+    FILES_OPTION,
+    bad_entries,
+    install,
+    remove,
+)
 
 
-def run(module):
+def present(module):
     params = module.params
     problems = bad_entries(params['files'])
     if problems:
         module.fail_json(msg='files: ' + '; '.join(problems), changed_files=[])
-    directory_changed, changed_files = install(module, params['path'], params['files'], params['owner'],
-                                               params['group'])
+    return install(module, params['path'], params['files'], params['owner'], params['group'])
+
+
+def absent(module):
+    if module.params['files'] is not None:
+        module.fail_json(msg='files is not taken with state=absent: it removes the collection\'s TLS files',
+                         changed_files=[])
+    try:
+        return remove(module.check_mode, module.params['path'])
+    except OSError as exc:
+        module.fail_json(msg='removing the TLS files from %s: %s' % (module.params['path'], exc), changed_files=[])
+
+
+def run(module):
+    path, state = module.params['path'], module.params['state']
+    directory_changed, changed_files = present(module) if state == 'present' else absent(module)
     result = dict(changed=directory_changed or bool(changed_files), changed_files=changed_files)
     if module._diff:
         # Names only: the contents include private keys.
-        result['diff'] = dict(before='', after=''.join(name + '\n' for name in changed_files),
-                              after_header='%s (files written)' % params['path'])
+        listed = ''.join(name + '\n' for name in changed_files)
+        if state == 'present':
+            result['diff'] = dict(before='', after=listed, after_header='%s (files written)' % path)
+        else:
+            result['diff'] = dict(before=listed, after='', before_header='%s (files removed)' % path)
     module.exit_json(**result)
 
 
@@ -123,10 +159,12 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             path=dict(type='path', required=True),
-            files=dict(FILES_OPTION, required=True),
+            state=dict(type='str', choices=['present', 'absent'], default='present'),
+            files=FILES_OPTION,
             owner=dict(type='str'),
             group=dict(type='str'),
         ),
+        required_if=[('state', 'present', ['files'])],
         supports_check_mode=True,
     )
     run(module)

@@ -1,5 +1,6 @@
 """docker_host_info: /info over a real local unix socket, and the SDK lookup, without Docker."""
 
+import hashlib
 import http.server
 import importlib.machinery
 import json
@@ -139,6 +140,26 @@ def test_addresses_subset_needs_no_engine(run, tmp_path):
     assert not failed
     assert result['addresses'].get('lo') == '127.0.0.1'
     assert 'swarm' not in result and 'docker_sdk' not in result
+
+
+def test_tls_dir_reads_the_directory_and_each_file_docker_pki_installs(run, tmp_path):
+    certs = tmp_path / 'certs'
+    certs.mkdir(mode=0o700)
+    (certs / 'ca.pem').write_text('ca\n')
+    (certs / 'mine.pem').write_text('not ours\n')
+    result, failed = run({'docker_socket': str(tmp_path / 'nothing.sock'), 'gather_subset': [],
+                          'tls_dir': str(certs)})
+    assert not failed
+    assert sorted(result['stat']) == sorted([str(certs)] + [str(certs / name) for name in (
+        'ca.pem', 'server-cert.pem', 'server-key.pem', 'client-cert.pem', 'client-key.pem')])
+    assert result['stat'][str(certs)]['type'] == 'directory'
+    assert result['stat'][str(certs / 'ca.pem')]['sha1'] == hashlib.sha1(b'ca\n').hexdigest()
+    assert result['stat'][str(certs / 'server-key.pem')] is None
+
+
+def test_no_tls_dir_nor_stat_paths_reads_no_file(run, tmp_path):
+    result, failed = run({'docker_socket': str(tmp_path / 'nothing.sock'), 'gather_subset': []})
+    assert not failed and 'stat' not in result
 
 
 # --------------------------------------------------------------------------- nodes

@@ -111,3 +111,40 @@ def test_contents_are_never_logged_or_returned(run, tmp_path):
     assert KEY in result['_no_log_values']
     shown = json.dumps({k: v for k, v in result.items() if k != '_no_log_values'})
     assert 'secret-key-material' not in shown
+
+
+def test_absent_removes_the_collections_files_then_the_empty_directory(run, tmp_path):
+    certs = str(tmp_path / 'certs')
+    run({'path': certs, 'files': files()})
+    os.symlink(os.path.join(certs, 'ca.pem'), os.path.join(certs, 'client-cert.pem'))
+    result, failed = run({'path': certs, 'state': 'absent'}, check=True, diff=True)
+    assert not failed and result['changed']
+    assert result['changed_files'] == ['ca.pem', 'server-cert.pem', 'server-key.pem', 'client-cert.pem']
+    assert result['diff']['before'] == 'ca.pem\nserver-cert.pem\nserver-key.pem\nclient-cert.pem\n'
+    assert len(os.listdir(certs)) == 4  # check mode: nothing removed
+    result, failed = run({'path': certs, 'state': 'absent'})
+    assert not failed and result['changed'] and len(result['changed_files']) == 4
+    assert not os.path.exists(certs)
+    result, failed = run({'path': certs, 'state': 'absent'})
+    assert not failed and not result['changed'] and result['changed_files'] == []
+
+
+def test_absent_keeps_other_files_and_their_directory(run, tmp_path):
+    certs = str(tmp_path / 'certs')
+    run({'path': certs, 'files': files()})
+    with open(os.path.join(certs, 'operator.pem'), 'w') as handle:
+        handle.write(CERT)
+    result, failed = run({'path': certs, 'state': 'absent'})
+    assert not failed and result['changed'] and len(result['changed_files']) == 3
+    assert os.listdir(certs) == ['operator.pem']
+    result, failed = run({'path': certs, 'state': 'absent'})
+    assert not failed and not result['changed']
+
+
+def test_absent_takes_no_files_and_present_needs_them(run, tmp_path):
+    certs = str(tmp_path / 'certs')
+    run({'path': certs, 'files': files()})
+    result, failed = run({'path': certs, 'state': 'absent', 'files': files()})
+    assert failed and 'not taken' in result['msg'] and len(os.listdir(certs)) == 3
+    result, failed = run({'path': certs})
+    assert failed and 'files' in result['msg']
