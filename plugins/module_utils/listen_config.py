@@ -702,8 +702,9 @@ def parse_unit_show(text):
         if key == 'ExecStart':
             for match in _ARGV_RE.finditer(value):
                 info['exec_start'].append(('-' if match.group(2) == 'yes' else '') + match.group(1))
-        elif key == 'EnvironmentFiles' and value.strip():
-            # "/etc/default/docker (ignore_errors=yes)", one line per file
+        elif key in ('EnvironmentFiles', 'EnvironmentFile') and value.strip():
+            # "/etc/default/docker (ignore_errors=yes)", one line per file. systemd before v236 (CentOS 7's
+            # 219) names each line EnvironmentFile, in the singular, for the EnvironmentFiles property.
             info['environment_files'].append(re.sub(r'\s+\(ignore_errors=\w+\)$', '', value.strip()))
         elif key == 'DropInPaths':
             info['dropin_paths'].extend(value.split())

@@ -16,8 +16,8 @@ TLS_NAMES = ('tls_ca_cert', 'tls_cert', 'tls_key')
 def probe(module_run, monkeypatch, paths):
     """docker_host_info with listen_plan against the temp files and a fake systemd."""
     def _probe(host, **options):
-        host.show = host.show.replace('EnvironmentFiles=/etc/sysconfig/docker (',
-                                      'EnvironmentFiles=%s (' % paths['sysconfig_path'])
+        host.show = host.show.replace('EnvironmentFile=/etc/sysconfig/docker (',
+                                      'EnvironmentFile=%s (' % paths['sysconfig_path'])
         monkeypatch.setattr(basic.AnsibleModule, 'run_command', lambda self, cmd, **kw: host.run_command(cmd))
         return module_run(docker_host_info.main, {'gather_subset': [], 'listen_plan': dict(paths, **options)})
     return _probe

@@ -86,7 +86,8 @@ def run(monkeypatch, paths):
     def runner(host, check_mode=False, diff=True, **args):
         # The unit names the env files where this test keeps them.
         for key, real in (('sysconfig_path', '/etc/sysconfig/docker'), ('default_env_path', '/etc/default/docker')):
-            host.show = host.show.replace('EnvironmentFiles=%s (' % real, 'EnvironmentFiles=%s (' % paths[key])
+            for key_name in ('EnvironmentFile=', 'EnvironmentFiles='):
+                host.show = host.show.replace(key_name + real + ' (', key_name + paths[key] + ' (')
         params = dict(paths, restart_timeout=1)
         params.update(args)
         params['_ansible_check_mode'] = check_mode

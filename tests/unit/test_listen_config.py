@@ -421,11 +421,11 @@ CENTOS7_SHOW = (
     '--exec-opt native.cgroupdriver=systemd $OPTIONS $DOCKER_STORAGE_OPTIONS $DOCKER_NETWORK_OPTIONS '
     '$ADD_REGISTRY $BLOCK_REGISTRY $INSECURE_REGISTRY $REGISTRIES ; ignore_errors=no ; start_time=[n/a] ; '
     'stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }\n'
-    'EnvironmentFiles=/etc/sysconfig/docker (ignore_errors=yes)\n'
-    'EnvironmentFiles=/etc/sysconfig/docker-storage (ignore_errors=yes)\n'
-    'EnvironmentFiles=/etc/sysconfig/docker-network (ignore_errors=yes)\n'
+    'EnvironmentFile=/etc/sysconfig/docker (ignore_errors=yes)\n'
+    'EnvironmentFile=/etc/sysconfig/docker-storage (ignore_errors=yes)\n'
+    'EnvironmentFile=/etc/sysconfig/docker-network (ignore_errors=yes)\n'
     'DropInPaths=\nLoadState=loaded\n'
-)
+)  # systemd 219 (CentOS 7) prints the EnvironmentFiles property's lines as EnvironmentFile=
 DEBIAN_SHOW = (
     'ExecStart={ path=/usr/sbin/dockerd ; argv[]=/usr/sbin/dockerd -H fd:// ${DOCKER_OPTS} ; '
     'ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }\n'
@@ -437,6 +437,9 @@ def test_parse_unit_show():
     info = lc.parse_unit_show(CENTOS7_SHOW)
     assert info['environment_files'][0] == '/etc/sysconfig/docker'
     assert len(info['environment_files']) == 3
+    # A newer systemd names the lines as the property is named: the same files.
+    newer = lc.parse_unit_show(CENTOS7_SHOW.replace('EnvironmentFile=', 'EnvironmentFiles='))
+    assert newer['environment_files'] == info['environment_files']
     assert info['exec_start'][0].startswith('/usr/bin/dockerd-current --add-runtime')
     assert info['exec_start'][0].endswith('$REGISTRIES')
     ce = lc.parse_unit_show(DOCKER_CE_SHOW)
