@@ -121,14 +121,15 @@ def install(module, path, files, owner=None, group=None):
 
 def remove(check_mode, path):
     """Remove the NODE_FILES in ``path`` (a link as a link), then ``path`` itself where nothing else is
-    in it; in check mode only tell. Returns (directory removed, the names of the files removed)."""
+    in it and it is no link (one to a directory stays, with that directory); in check mode only tell.
+    Returns (directory removed, the names of the files removed)."""
     if not os.path.isdir(path):
         return False, []
     names = [name for name in NODE_FILES if os.path.lexists(os.path.join(path, name))]
-    others = [name for name in os.listdir(path) if name not in names]
+    emptied = not os.path.islink(path) and not [name for name in os.listdir(path) if name not in names]
     if not check_mode:
         for name in names:
             os.unlink(os.path.join(path, name))
-        if not others:
+        if emptied:
             os.rmdir(path)
-    return not others, names
+    return emptied, names

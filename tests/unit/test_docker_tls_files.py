@@ -148,3 +148,14 @@ def test_absent_takes_no_files_and_present_needs_them(run, tmp_path):
     assert failed and 'not taken' in result['msg'] and len(os.listdir(certs)) == 3
     result, failed = run({'path': certs})
     assert failed and 'files' in result['msg']
+
+
+def test_absent_through_a_linked_directory_keeps_the_link_and_its_directory(run, tmp_path):
+    real, link = str(tmp_path / 'real'), str(tmp_path / 'certs')
+    run({'path': real, 'files': files()})
+    os.symlink(real, link)
+    result, failed = run({'path': link, 'state': 'absent'})
+    assert not failed and result['changed'] and len(result['changed_files']) == 3
+    assert os.path.islink(link) and os.listdir(real) == []
+    result, failed = run({'path': link, 'state': 'absent'})
+    assert not failed and not result['changed']

@@ -1,0 +1,39 @@
+"""Group names set in the inventory, which site.yml's and reset.yml's plays cannot see (a play's hosts are
+chosen before the inventory's variables are read): refused on the controller, naming -e, instead of plays
+that match no host and a run that "succeeds" having done nothing."""
+
+import os
+
+import pytest
+from test_python2_refused import REPO_ROOT, _playbook
+
+# localhost listed, so that --limit localhost runs the check alone (the cluster's hosts do not exist).
+CONTROLLER = '[controller]\nlocalhost ansible_connection=local\n'
+INVENTORY = (CONTROLLER + '[dc1_managers]\nnode1.invalid\n[dc1_workers]\nnode2.invalid\n'
+             '[all:vars]\nswarm_manager_group=dc1_managers\nswarm_agent_group=dc1_workers\n')
+GIVE = '-e swarm_manager_group=dc1_managers -e swarm_agent_group=dc1_workers'
+
+
+@pytest.mark.parametrize('playbook', ['site.yml', 'reset.yml'])
+def test_names_set_in_the_inventory_are_refused_naming_e(tmp_path, playbook):
+    (tmp_path / 'hosts').write_text(INVENTORY)
+    rc, out = _playbook(['-i', 'hosts', os.path.join(REPO_ROOT, playbook)], tmp_path)
+    assert rc != 0, out
+    assert 'Give the names with -e: ' + GIVE in out, out
+    assert 'node1.invalid' not in out.split('PLAY RECAP', 1)[1], 'a cluster host was reached'
+
+
+@pytest.mark.parametrize('playbook', ['site.yml', 'reset.yml'])
+def test_names_given_with_e_pass(tmp_path, playbook):
+    (tmp_path / 'hosts').write_text(INVENTORY)
+    rc, out = _playbook(['-i', 'hosts', os.path.join(REPO_ROOT, playbook), '--limit', 'localhost']
+                        + GIVE.split(), tmp_path)
+    assert rc == 0, out
+    assert 'Give the names' not in out
+
+
+def test_the_default_names_need_nothing(tmp_path):
+    (tmp_path / 'hosts').write_text(CONTROLLER + '[swarm_managers]\nnode1.invalid\n[swarm_agents]\nnode2.invalid\n')
+    rc, out = _playbook(['-i', 'hosts', os.path.join(REPO_ROOT, 'site.yml'), '--limit', 'localhost'], tmp_path)
+    assert rc == 0, out
+    assert 'Give the names' not in out
