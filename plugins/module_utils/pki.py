@@ -19,6 +19,8 @@ import ipaddress
 import posixpath
 import re
 
+from ansible_collections.dockercluster.swarm.plugins.module_utils.tls_files import NODE_FILES
+
 # cryptography is imported on first use, so that a module that only imports this file for its
 # pure helpers runs where the package is missing.
 x509 = InvalidSignature = hashes = serialization = ec = padding = rsa = ExtendedKeyUsageOID = NameOID = None
@@ -288,7 +290,8 @@ def spread_offset(name, spread_days):
 
 def files_in_place(read, directory, wanted):
     """Whether a host's TLS files are as wanted, from docker_host_info's ``stat`` of them: the
-    directory root's and 0700, each file root's, with its mode and SHA-1. ``wanted`` maps each
+    directory root's and 0700, each file root's, with its mode and SHA-1, and none of the other
+    NODE_FILES there (a host that is no longer a manager keeps no client key). ``wanted`` maps each
     file name to ``(sha1, mode)``. False when anything differs or was not read."""
     def ok(state, kind, mode):
         return (isinstance(state, dict) and state.get('type') == kind and state.get('mode') == mode
@@ -299,7 +302,7 @@ def files_in_place(read, directory, wanted):
         state = read.get(posixpath.join(directory, name))
         if not ok(state, 'file', mode) or state.get('sha1') != sha1:
             return False
-    return True
+    return not any(read.get(posixpath.join(directory, name)) for name in NODE_FILES if name not in wanted)
 
 
 def trusted_addresses(hosts):

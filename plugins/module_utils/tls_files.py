@@ -80,12 +80,13 @@ def write_all(changes):
         os.rename(temp, path)
 
 
-def install(module, path, files, owner=None, group=None):
+def install(module, path, files, owner=None, group=None, exclusive=False):
     """Write the ``files`` that differ into ``path`` (made 0700 when missing) and set the modes (and
-    ``owner``/``group``) of all of them; in check mode only tell. Returns (directory changed, the
-    names of the files written or whose attributes were set). ``files`` passed bad_entries (each
-    caller checks them with its other input, before anything changes). Fails the module, nothing
-    written, when a file cannot be written."""
+    ``owner``/``group``) of all of them; with ``exclusive``, then remove the NODE_FILES that ``files``
+    does not name; in check mode only tell. Returns (directory changed, the names of the files written,
+    whose attributes were set, or removed). ``files`` passed bad_entries (each caller checks them with
+    its other input, before anything changes). Fails the module, nothing written, when a file cannot be
+    written."""
 
     def attributes(target, mode):
         args = module.load_file_common_arguments(dict(path=target, mode=mode, owner=owner, group=group))
@@ -116,6 +117,16 @@ def install(module, path, files, owner=None, group=None):
         if os.path.exists(target) and module.set_fs_attributes_if_different(
                 attributes(target, item['mode']), False) and item['name'] not in names:
             names.append(item['name'])
+    if exclusive:
+        listed = set(item['name'] for item in files)
+        stale = [name for name in NODE_FILES if name not in listed and os.path.lexists(os.path.join(path, name))]
+        for name in stale:
+            if not module.check_mode:
+                try:
+                    os.unlink(os.path.join(path, name))
+                except OSError as exc:
+                    module.fail_json(msg='removing %s from %s: %s' % (name, path, exc), changed_files=names)
+            names.append(name)
     return directory_changed, names
 
 

@@ -120,6 +120,9 @@ options:
         O(restart_on_tls_change) says (in check mode too, where nothing is written).
       - The docker_pki role hands a host's files over here when this module changes the host's listener
         anyway (one trip instead of two). Contents are never logged or returned.
+      - The collection's TLS files that O(tls_files) does not name are removed from O(tls_files_dir), as
+        M(dockercluster.swarm.docker_tls_files) does with O(dockercluster.swarm.docker_tls_files#module:exclusive=true)
+        (a host that is no longer a manager loses the managers' client key); a rollback puts them back.
     type: list
     elements: dict
     suboptions:
@@ -346,6 +349,7 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.listen_plan im
 from ansible_collections.dockercluster.swarm.plugins.module_utils.port_holders import port_holders
 from ansible_collections.dockercluster.swarm.plugins.module_utils.tls_files import (
     FILES_OPTION,
+    NODE_FILES,
     bad_entries,
     install,
     write_all,
@@ -421,14 +425,16 @@ class DockerListenConfig(ListenPlanner):
         if not self.tls_handed:
             return
         self.tls_dir_made = not os.path.isdir(self.tls_dir)
-        for path in sorted(self.tls_handed):
+        # The collection's other TLS files there go (exclusive): a host no longer a manager keeps no client key.
+        for path in sorted(self.tls_handed | set(os.path.join(self.tls_dir, name) for name in NODE_FILES)):
             try:
                 self.tls_before[path] = tls_snapshot(path)
             except (IOError, OSError) as exc:
                 self.fail('tls_files: %s cannot be read before it is replaced (nothing was changed): %s'
                           % (path, to_native(exc)))
         # root's, as docker_pki's own install makes them: dockerd reads them as root.
-        self.tls_dir_changed, names = install(self.module, self.tls_dir, self.params['tls_files'], 'root', 'root')
+        self.tls_dir_changed, names = install(self.module, self.tls_dir, self.params['tls_files'], 'root', 'root',
+                                              exclusive=True)
         self.result['tls_files_changed'] = names
         self.tls_written = [os.path.join(self.tls_dir, name) for name in names]
 
@@ -712,7 +718,8 @@ class DockerListenConfig(ListenPlanner):
                     report['removed'].append(path)
                     continue
                 if before[0] == 'link':
-                    os.remove(path)
+                    if os.path.lexists(path):
+                        os.remove(path)
                     os.symlink(before[1], path)
                 else:
                     _kind, data, mode, uid, gid = before

@@ -66,6 +66,13 @@ options:
           - The file's permissions, an octal string.
         type: str
         default: '0644'
+  exclusive:
+    description:
+      - With O(state=present), also remove the collection's TLS files that O(files) does not name (of
+        C(ca.pem), C(server-cert.pem), C(server-key.pem), C(client-cert.pem), C(client-key.pem)); a host
+        that is no longer a manager loses the managers' client certificate and key. Other files stay.
+    type: bool
+    default: false
   owner:
     description:
       - Owner of O(path) and of every file; unchanged when not given.
@@ -106,8 +113,8 @@ EXAMPLES = r'''
 RETURN = r'''
 changed_files:
   description:
-    - The files written, then those whose mode or ownership was set; with O(state=absent), the files
-      removed (in check mode, those that would be).
+    - The files written, then those whose mode or ownership was set, then those O(exclusive) removed; with
+      O(state=absent), the files removed (in check mode, those that would be).
   returned: always
   type: list
   elements: str
@@ -128,7 +135,7 @@ def present(module):
     problems = bad_entries(params['files'])
     if problems:
         module.fail_json(msg='files: ' + '; '.join(problems), changed_files=[])
-    return install(module, params['path'], params['files'], params['owner'], params['group'])
+    return install(module, params['path'], params['files'], params['owner'], params['group'], params['exclusive'])
 
 
 def absent(module):
@@ -161,6 +168,7 @@ def main():
             path=dict(type='path', required=True),
             state=dict(type='str', choices=['present', 'absent'], default='present'),
             files=FILES_OPTION,
+            exclusive=dict(type='bool', default=False),
             owner=dict(type='str'),
             group=dict(type='str'),
         ),

@@ -148,6 +148,10 @@ def test_drained_managers_get_no_task_and_come_back_active(lab):
     assert [node(lab, host)["Spec"]["Availability"] for host in h] == ["active"] * 4
 
 
+def client_files(lab, host):
+    return lab.run(host, "cd /etc/docker/certs && ls client-* 2>/dev/null; true").stdout.strip()
+
+
 def test_an_agent_is_promoted_and_demoted_in_place(lab):
     h = lab.names()
     node_id = node(lab, h[2])["ID"]
@@ -164,6 +168,7 @@ def test_an_agent_is_promoted_and_demoted_in_place(lab):
     assert node(lab, h[2])["ID"] == node_id and containers(lab, h[2]) == running
     assert dockerd_pid(lab, h[2]) == pid  # no engine restart
     assert node(lab, h[2])["ManagerStatus"]["Reachability"] == "reachable"
+    assert client_files(lab, h[2]) == "client-cert.pem\nclient-key.pem"  # the managers' client certificate
     rc, out, recap = playbook(SITE, inventory(lab, ["node1", "node2"], ["node3", "node4"], name="hosts-demote"),
                               check=False)
     assert rc == 0, out[-6000:]
@@ -172,6 +177,7 @@ def test_an_agent_is_promoted_and_demoted_in_place(lab):
     assert node(lab, h[2])["ID"] == node_id and containers(lab, h[2]) == running
     assert dockerd_pid(lab, h[2]) == pid
     assert running_tasks(lab, ZONED) == tasks
+    assert client_files(lab, h[2]) == ""  # a worker keeps no key that every engine trusts
     rc, out, recap = playbook(SITE, inventory(lab, ["node1", "node2"], ["node3", "node4"], name="hosts-demote"),
                               check=False)
     assert rc == 0, out[-6000:]

@@ -341,6 +341,27 @@ def test_a_failed_restart_puts_back_the_handed_tls_files_it_replaced(run, paths,
     assert 'old key' not in json.dumps(dict((k, v) for k, v in result.items() if k != '_no_log_values'))
 
 
+def test_handed_tls_files_take_away_a_client_key_no_longer_handed_and_a_rollback_puts_it_back(run, paths, tmp_path):
+    """A host no longer a manager: the managers' client certificate and key go with the listener's change,
+    and come back with a failed restart's rollback."""
+    certs, args = handed(tmp_path)
+    os.makedirs(certs, 0o700)
+    write(os.path.join(certs, 'client-key.pem'), 'client key\n', 0o600)
+    write(os.path.join(certs, 'client-cert.pem'), 'client cert\n', 0o644)
+    write(paths['sysconfig_path'], CENTOS7)
+    host = FakeHost(CENTOS7_SHOW, starts=lambda: b'tcp://' not in read(paths['sysconfig_path']))
+    failed, result = run(host, **args)
+    assert failed and 'restored' in result['msg']
+    assert read(os.path.join(certs, 'client-key.pem')) == b'client key\n'
+    assert stat.S_IMODE(os.stat(os.path.join(certs, 'client-key.pem')).st_mode) == 0o600
+    assert sorted(os.listdir(certs)) == ['client-cert.pem', 'client-key.pem']
+    failed, result = run(FakeHost(CENTOS7_SHOW), **args)
+    assert not failed, result
+    assert result['tls_files_changed'] == ['ca.pem', 'server-cert.pem', 'server-key.pem', 'client-cert.pem',
+                                           'client-key.pem']
+    assert sorted(os.listdir(certs)) == ['ca.pem', 'server-cert.pem', 'server-key.pem']
+
+
 def test_a_failed_restart_removes_the_certificate_directory_it_made(run, paths, tmp_path):
     certs, args = handed(tmp_path)
     write(paths['sysconfig_path'], CENTOS7)

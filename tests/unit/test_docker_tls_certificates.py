@@ -222,6 +222,20 @@ def test_install_lists_only_the_hosts_whose_files_differ(run, tmp_path):
     assert result['install'] == ['node1', 'node2']
 
 
+def test_a_host_that_is_no_longer_a_manager_gets_its_files_again_without_the_client_key(run, tmp_path):
+    """Its files are right, but the managers' client certificate and key are still there: install it
+    (docker_tls_files with exclusive removes them)."""
+    root = str(tmp_path / 'pki')
+    result, _failed = run(hosts=[{'name': 'node1', 'names': ['node1'], 'client': 'manager'}])
+    was_manager = read_of(root, 'node1', result['files']['node1'])
+    result, failed = run(hosts=[{'name': 'node1', 'names': ['node1'], 'installed': was_manager}])
+    assert not failed and result['install'] == ['node1']
+    assert [entry['name'] for entry in result['files']['node1']] == ['ca.pem', 'server-cert.pem', 'server-key.pem']
+    now = read_of(root, 'node1', result['files']['node1'])
+    result, failed = run(hosts=[{'name': 'node1', 'names': ['node1'], 'installed': now}])
+    assert not failed and result['install'] == []
+
+
 def test_server_certificates_spread_their_expiry():
     offsets = {pki.spread_offset('node%d' % n, 30) for n in range(1, 40)}
     assert len(offsets) > 10 and all(0 <= o <= 30 for o in offsets)

@@ -159,3 +159,22 @@ def test_absent_through_a_linked_directory_keeps_the_link_and_its_directory(run,
     assert os.path.islink(link) and os.listdir(real) == []
     result, failed = run({'path': link, 'state': 'absent'})
     assert not failed and not result['changed']
+
+
+def test_exclusive_removes_the_collections_files_no_longer_named_and_nothing_else(run, tmp_path):
+    certs = str(tmp_path / 'certs')
+    manager = files() + [{'name': 'client-cert.pem', 'content': CERT},
+                         {'name': 'client-key.pem', 'content': KEY, 'mode': '0600'}]
+    run({'path': certs, 'files': manager})
+    with open(os.path.join(certs, 'operator.pem'), 'w') as handle:
+        handle.write(CERT)
+    result, failed = run({'path': certs, 'files': files()})  # not exclusive: nothing removed
+    assert not failed and not result['changed'] and len(os.listdir(certs)) == 6
+    result, failed = run({'path': certs, 'files': files(), 'exclusive': True}, check=True)
+    assert not failed and result['changed_files'] == ['client-cert.pem', 'client-key.pem']
+    assert len(os.listdir(certs)) == 6
+    result, failed = run({'path': certs, 'files': files(), 'exclusive': True})
+    assert not failed and result['changed'] and result['changed_files'] == ['client-cert.pem', 'client-key.pem']
+    assert sorted(os.listdir(certs)) == ['ca.pem', 'operator.pem', 'server-cert.pem', 'server-key.pem']
+    result, failed = run({'path': certs, 'files': files(), 'exclusive': True})
+    assert not failed and not result['changed']
