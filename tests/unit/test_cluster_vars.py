@@ -128,13 +128,13 @@ def test_the_agents_join_through_the_manager_that_creates_the_cluster(tmp_path):
 INIT_ROLE_TASKS = """
 - name: The init's addresses, as the play's first host templates them
   ansible.builtin.set_fact:
-    init_addrs: "{{ _swarm_manager_init_addrs }}"
+    init_addrs: "{{ _swarm_manager_init_own }}"
   run_once: true
 """
 
 
 def init_addrs(tmp_path, inventory, *extra, play_vars=None):
-    """swarm_manager's _swarm_manager_init_addrs with the role's real variable precedence: a copy of its
+    """swarm_manager's _swarm_manager_init_own with the role's real variable precedence: a copy of its
     defaults and vars in a role of its own, in a play over the managers (a fresh cluster)."""
     role = tmp_path / 'roles' / 'mgr'
     for part in ('defaults', 'vars', 'tasks'):
@@ -165,7 +165,7 @@ def init_addrs(tmp_path, inventory, *extra, play_vars=None):
 
 MANAGERS_INVENTORY = """
 [swarm_managers]
-m1 swarm_manager_advertise_addr=10.9.0.1
+m1 swarm_manager_advertise_addr=10.9.0.1 swarm_manager_force=true
 m2 swarm_manager_advertise_interface=eth1
 m3
 [all:vars]
@@ -178,7 +178,7 @@ def test_the_init_takes_the_addresses_of_the_manager_it_runs_on(tmp_path):
     first host's variables (m1's): its addresses are m2's own, not m1's inventory value."""
     out = init_addrs(tmp_path, MANAGERS_INVENTORY, '-e', 'swarm_manager_first=m2')
     assert out == {'advertise_addr': '', 'advertise_interface': 'eth1', 'listen_addr': '0.0.0.0:2377',
-                   'data_path_addr': ''}
+                   'data_path_addr': '', 'force': ''}  # nor is m1's force m2's
 
 
 def test_the_init_takes_the_playbook_value_where_its_manager_sets_none(tmp_path):
@@ -187,7 +187,7 @@ def test_the_init_takes_the_playbook_value_where_its_manager_sets_none(tmp_path)
     out = init_addrs(tmp_path, MANAGERS_INVENTORY, '-e', 'swarm_manager_first=m3',
                      play_vars={'swarm_manager_listen_addr': '0.0.0.0:2400', 'swarm_manager_data_path_addr': 'eth2'})
     assert out == {'advertise_addr': '', 'advertise_interface': '', 'listen_addr': '0.0.0.0:2400',
-                   'data_path_addr': 'eth2'}
+                   'data_path_addr': 'eth2', 'force': ''}  # m1's force is m1's alone
 
 
 def test_two_clusters_refuse_every_host_naming_both(tmp_path):
