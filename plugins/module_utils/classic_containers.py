@@ -180,8 +180,13 @@ def differences(wanted, actual, wanted_image_id=None):
 
 
 def comparable(spec_dict):
-    """The fields shown in diffs and results."""
-    return dict((k, spec_dict.get(k)) for k in ('name', 'image') + COMPARED[1:])
+    """The fields shown in diffs and results; the discovery URL (the command's last word: a token, or a
+    store's credentials) masked, whether or not it is this run's (a removed container's, an old one)."""
+    shown = dict((k, spec_dict.get(k)) for k in ('name', 'image') + COMPARED[1:])
+    if shown.get('command'):
+        scheme, sep, _rest = shown['command'][-1].partition('://')
+        shown['command'] = list(shown['command'][:-1]) + [(scheme + sep if sep else '') + '********']
+    return shown
 
 
 def parse_api_version(text):

@@ -219,6 +219,15 @@ class ListenPlanner(object):
 
     # -- planning: pure computation over the current files -----------------------------------
 
+    def managed(self, state, previous):
+        """The addresses whose -H (hosts entry) are ours: what ``listen`` asks and what the record says this
+        module added. Removing (absent), only the record's: an address that was the host's own before, or
+        one on a host with no record (removed already), stays."""
+        if state == 'absent':
+            return list(previous)
+        return self.listen + [a for a in previous if a not in self.listen]
+
+
     # -- the record: what this module added to each file, and the file before its first write -------
     # A port change removes the -H this module added before (not one the user wrote), and state absent
     # gives back the file as it was when nothing else changed in it since (reset, byte for byte).
@@ -249,13 +258,14 @@ class ListenPlanner(object):
         return FileChange(self.params['record_path'], record_text, after, shown='record', new_mode=0o600)
 
     @staticmethod
-    def restore_original(record, path, after, strip, same):
+    def restore_original(record, path, before, after, strip, same):
         """``after`` (state absent), or the file as the record has it from before the first write when
-        the two differ only by what this module adds (``strip`` removes that, ``same`` compares)."""
+        the file now and then differ only by what this module may have written (``strip`` removes every
+        address ``listen`` names and the TLS flags, ``same`` compares)."""
         if path not in record['original']:
             return after
         original = record['original'][path]
-        if same(after, strip(original)):
+        if same(strip(before), strip(original)):
             return original
         return after
 
@@ -267,7 +277,7 @@ class ListenPlanner(object):
         before = read_text(path)
         record_text, record = self.read_record()
         previous = record['added'].get(path, [])
-        managed = self.listen + [a for a in previous if a not in self.listen]
+        managed = self.managed(state, previous)
         unit_hosts = exec_start_hosts(main_command(self.unit['exec_start']))
         write, provided = split_unit_provided(self.listen, unit_hosts)
         added = []
@@ -279,7 +289,9 @@ class ListenPlanner(object):
             flags = None
         original = record['original'].get(path, before)
         drop_tls = path in record['original'] and not has_tls_flags(get_env_value(original or '', name, path))
-        after, notes = update_env_file(before or '', name, write, managed, flags, state, path, drop_tls)
+        # Removing, only the record's addresses are ours (managed), not every one listen names.
+        after, notes = update_env_file(before or '', name, write if state == 'present' else [], managed, flags, state,
+                                       path, drop_tls)
         if state == 'present':
             # The file's own -H (the user's) never go into the record, even when listen names them.
             theirs = set(normalize_host(h) for h in exec_start_hosts(get_env_value(before or '', name, path) or ''))
@@ -289,7 +301,8 @@ class ListenPlanner(object):
             self.module.warn(note)
         if state == 'absent':
             def strip(text):
-                return update_env_file(text or '', name, [], managed, None, 'absent', path, drop_tls)[0]
+                return update_env_file(text or '', name, [], self.managed('present', previous), None, 'absent', path,
+                                       drop_tls)[0]
 
             def same(now, then):
                 if now == then:
@@ -303,7 +316,7 @@ class ListenPlanner(object):
                 lines = now.splitlines(True)
                 rest = ''.join(line for i, line in enumerate(lines) if i not in set(a.index for a in found))
                 return rest == (then or '') or rest == (then or '') + '\n'
-            after = self.restore_original(record, path, after, strip, same)
+            after = self.restore_original(record, path, before, after, strip, same)
         if before is None and after == '':
             after = None
         left = exec_start_hosts(get_env_value(after or '', name, path) or '') + unit_hosts
@@ -375,7 +388,7 @@ class ListenPlanner(object):
         before = read_text(json_path)
         record_text, record = self.read_record()
         previous = record['added'].get(json_path, [])
-        managed = self.listen + [a for a in previous if a not in self.listen]
+        managed = self.managed(state, previous)
         added = []
         if state == 'present':
             settings = tls_settings(self.tls_paths(), self.insecure_tcp())
@@ -388,11 +401,11 @@ class ListenPlanner(object):
             after = merge_daemon_json(before or '', [], managed, None, state, json_path)
 
             def strip(text):
-                return merge_daemon_json(text or '', [], managed, None, 'absent', json_path)
+                return merge_daemon_json(text or '', [], self.managed('present', previous), None, 'absent', json_path)
 
             def same(now, then):
                 return load_daemon_json(now, json_path) == load_daemon_json(then, json_path)
-            after = self.restore_original(record, json_path, after, strip, same)
+            after = self.restore_original(record, json_path, before, after, strip, same)
         if before is None and after == '':
             after = None
         change = FileChange(json_path, before, after, shown='managed')

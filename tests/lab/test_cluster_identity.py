@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from labkit import LAB, ROOT, fatal_lines, node_list, playbook, sh, tls_lab, unchanged
+from labkit import LAB, ROOT, fatal_lines, node_list, playbook, sh, task_output, tls_lab, unchanged
 
 SITE = os.path.join(ROOT, "site.yml")
 SERVICE = "keep"
@@ -101,7 +101,8 @@ def test_first_manager_stopped_a_limited_run_adds_an_agent_through_another_manag
         assert rc == 0, out[-6000:]
         assert recap[h[4]]["failed"] == 0 and recap[h[4]]["changed"] > 0, recap
         assert "through %s, not the first manager, %s, which could not be read" % (h[1], h[0]) in out, out[-6000:]
-        assert "told by %s through its engine" % h[1] in out
+        joins = task_output(out, "swarm_agent : Join the new agents from the first manager, all at once, through their engines")
+        assert "[%s -> %s]" % (h[4], h[1]) in joins, joins  # told by node2, through node5's engine
         nodes = {n["Hostname"]: n["Status"] for n in node_list(lab, h[1]) if n["Status"] == "Ready"}
         assert h[4] in nodes, nodes
         assert swarm(lab, h[1], "Cluster.ID") == lab.cluster_id

@@ -196,6 +196,18 @@ def test_ensure_create_keep_recreate_start():
     assert result['changed'] and fake.calls == []
 
 
+def test_the_diff_never_shows_a_discovery_url_the_run_was_not_given():
+    """A removed agent (state absent: no discovery given, nothing for no_log to hide) or a changed URL: the
+    diff shows the scheme only."""
+    old = cc.spec('shipyard-swarm-agent', 'swarm:1.2.9', ['join', '--addr', '1.2.3.4:2375', 'token://oldsecret'])
+    result = dict(changed=False, actions=[], container_id=None)
+    cc.Ensure(FakeContainers(inspect_of(old)), True, True).absent('shipyard-swarm-agent', result)
+    assert result['diff']['before']['command'] == ['join', '--addr', '1.2.3.4:2375', 'token://********']
+    new = dict(old, command=['join', '--addr', '1.2.3.4:2375', 'nodes://10.0.0.1:2375'])
+    result = run_ensure(FakeContainers(inspect_of(old)), new, check=True)
+    assert 'oldsecret' not in str(result['diff']) and result['diff']['after']['command'][-1] == 'nodes://********'
+
+
 def test_engine_warning():
     assert cc.engine_warning({'Version': '20.10.24', 'MinAPIVersion': '1.12'}) is None
     assert cc.engine_warning({'Version': '26.1.5', 'MinAPIVersion': '1.24'}) is None

@@ -885,3 +885,28 @@ def test_absent_gives_back_a_file_that_had_no_assignment(run, paths):
     failed, result = run(FakeHost(DEBIAN_SHOW), state='absent')
     assert not failed, result
     assert read(paths['default_env_path']) == to_bytes(text)
+
+
+# The host's own TLS listener on 2376, before the collection came (the guide's kind of setup, with TLS).
+USERS_OPTIONS = ("OPTIONS='--selinux-enabled -H unix:///var/run/docker.sock -H tcp://0.0.0.0:2376 --tlsverify "
+                 "--tlscacert=/etc/mine/ca.pem --tlscert=/etc/mine/cert.pem --tlskey=/etc/mine/key.pem'\n")
+ROLE_LISTEN = ['unix:///var/run/docker.sock', 'tcp://0.0.0.0:2375', 'tcp://0.0.0.0:2376']
+
+
+def test_reset_removes_only_what_the_record_says_and_a_second_reset_changes_nothing(run, paths, tmp_path):
+    """The host's own -H and TLS flags stay: the first reset gives the file back, the second (no record
+    left) changes nothing and restarts nothing, nor does a reset of a host the module never set up."""
+    certs = {}
+    for key, name in (('tls_ca_cert', 'ca.pem'), ('tls_cert', 'server-cert.pem'), ('tls_key', 'server-key.pem')):
+        certs[key] = str(tmp_path / 'certs' / name)
+        write(certs[key], 'pem\n')
+    write(paths['sysconfig_path'], USERS_OPTIONS)
+    failed, result = run(FakeHost(CENTOS7_SHOW), listen=ROLE_LISTEN, tls=True, **certs)
+    assert not failed and result['changed'], result
+    failed, result = run(FakeHost(CENTOS7_SHOW), state='absent', listen=ROLE_LISTEN, tls=True, **certs)
+    assert not failed and result['changed'], result
+    assert read(paths['sysconfig_path']) == to_bytes(USERS_OPTIONS)
+    host = FakeHost(CENTOS7_SHOW)
+    failed, result = run(host, state='absent', listen=ROLE_LISTEN, tls=True, **certs)
+    assert not failed and not result['changed'] and host.restarts() == [], result
+    assert read(paths['sysconfig_path']) == to_bytes(USERS_OPTIONS)
