@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Prepares this checkout to run: the pinned controller packages in .venv (re-installed only when
-# requirements.txt changes), the newest ansible-core this Python installs in .cache/venv-newest
-# (requirements-newest.txt, for scripts/test.sh's *-2.19 stages; likewise re-installed only when
-# that file changes), and the checkout linked in as the collection dockercluster.swarm, so no
-# manual `ansible-galaxy collection install` is needed. Then `. scripts/env.sh`.
+# Prepares this checkout to run: the checkout linked in as the collection dockercluster.swarm (so no
+# manual `ansible-galaxy collection install` is needed) and the pinned controller packages in .venv
+# (re-installed only when requirements.txt changes). Then `. scripts/env.sh`.
+# --newest: also the newest ansible-core this Python installs, in .cache/venv-newest
+# (requirements-newest.txt, for scripts/test.sh's *-2.19 stages; it needs Python 3.11+).
 # --link-only: only the link (a controller with ansible-core 2.16+ and community.docker already
 # installed); then `ansible-playbook site.yml -i hosts` from the checkout finds the roles.
 set -euo pipefail
@@ -15,10 +15,11 @@ link_collection() {
   mkdir -p "$coll"
   [[ -L "$coll/swarm" ]] || ln -sfn ../../../.. "$coll/swarm"
 }
+link_collection
 case "${1:-}" in
-  --link-only) link_collection; exit 0 ;;
-  "") ;;
-  *) echo "usage: $0 [--link-only]" >&2; exit 2 ;;
+  --link-only) exit 0 ;;
+  ""|--newest) ;;
+  *) echo "usage: $0 [--link-only|--newest]" >&2; exit 2 ;;
 esac
 # make_venv DIR REQUIREMENTS MODULE...: the venv, unless its stamp says it holds that file's pins;
 # the modules named must import from it afterwards.
@@ -40,5 +41,7 @@ make_venv() {
   fi
 }
 make_venv "$ROOT/.venv" "$ROOT/requirements.txt" ansible docker molecule testinfra
-make_venv "$ROOT/.cache/venv-newest" "$ROOT/requirements-newest.txt" ansible docker pytest ansible_collections.community.docker
-link_collection
+if [[ "${1:-}" == --newest ]]; then
+  make_venv "$ROOT/.cache/venv-newest" "$ROOT/requirements-newest.txt" ansible docker pytest \
+    ansible_collections.community.docker
+fi

@@ -8,7 +8,7 @@
 # two's removal, rotations, firewall and reset (2.19 refuses a condition that is not a boolean).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-"$ROOT/scripts/bootstrap.sh" || exit 1
+"$ROOT/scripts/bootstrap.sh" --newest || exit 1
 DCSWARM_VENV=.venv
 . "$ROOT/scripts/env.sh"
 cd "$ROOT"

@@ -5,7 +5,7 @@
 
 A spec is a plain dict: name, image, command (argv after the image's entrypoint),
 ports ({container_port: host_port}), binds (sorted ``src:dst[:mode]``), env ({k: v}),
-restart (restart policy name). ``wanted`` specs are built from the module options;
+restart (restart policy name), files (the digest of the files mounted one by one). ``wanted`` specs are built from the module options;
 ``actual_spec()`` reads the same fields back from ``inspect_container``. Engine calls use
 only ``docker.APIClient`` methods of Docker SDK 5.0 and later.
 """
@@ -13,6 +13,9 @@ only ``docker.APIClient`` methods of Docker SDK 5.0 and later.
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
+
+import hashlib
+import os
 
 MANAGER_NAME = 'shipyard-swarm-manager'
 AGENT_NAME = 'shipyard-swarm-agent'
@@ -23,7 +26,8 @@ MANAGER_PUBLISHED_PORT = 2376
 CLASSIC_MAX_API = (1, 31)
 ENV_LABEL = 'dockercluster.swarm.env'
 ROLE_LABEL = 'dockercluster.swarm.classic'
-COMPARED = ('image', 'command', 'ports', 'binds', 'env', 'restart')
+FILES_LABEL = 'dockercluster.swarm.files'
+COMPARED = ('image', 'command', 'ports', 'binds', 'env', 'restart', 'files')
 CERT_DIR = '/etc/swarm-tls'
 # Where the swarm image (FROM scratch, Go's TLS) reads its CA roots: for https token discovery.
 CA_BUNDLE_PATH = '/etc/ssl/certs/ca-certificates.crt'
@@ -130,10 +134,24 @@ def ca_bundle_binds(path, exists=None):
     return ['%s:%s:ro' % (path, CA_BUNDLE_PATH)]
 
 
+def files_digest(binds):
+    """SHA-1 over the contents of the files mounted one by one (a bind whose source is a file), '' when
+    none: a running container keeps a file replaced by rename (a renewed certificate) as it was, so a
+    new digest recreates it."""
+    digest, found = hashlib.sha1(), False
+    for bind in sorted(binds or []):
+        source = bind.split(':', 1)[0]
+        if os.path.isfile(source):
+            with open(source, 'rb') as handle:
+                digest.update(handle.read())
+            found = True
+    return digest.hexdigest() if found else ''
+
+
 def spec(name, image, command, ports=None, binds=None, env=None, restart='always'):
     return dict(name=name, image=image, command=list(command),
                 ports=dict((int(k), int(v)) for k, v in (ports or {}).items()),
-                binds=sorted(binds or []), env=dict(env or {}), restart=restart)
+                binds=sorted(binds or []), env=dict(env or {}), restart=restart, files=files_digest(binds))
 
 
 def _port_bindings(inspect):
@@ -161,6 +179,7 @@ def actual_spec(inspect, image_name=None):
                 image_id=inspect.get('Image'), command=list(config.get('Cmd') or []),
                 ports=_port_bindings(inspect), binds=sorted(host.get('Binds') or []), env=env,
                 restart=(host.get('RestartPolicy') or {}).get('Name') or 'no',
+                files=(config.get('Labels') or {}).get(FILES_LABEL, ''),
                 running=bool((inspect.get('State') or {}).get('Running')), id=inspect.get('Id'))
 
 
@@ -256,7 +275,7 @@ class ClassicContainers(object):
         host_config = client.create_host_config(
             port_bindings=bindings or None, binds=wanted['binds'] or None,
             restart_policy={'Name': wanted['restart'], 'MaximumRetryCount': 0} if wanted['restart'] != 'no' else None)
-        labels = {ROLE_LABEL: wanted['name'], ENV_LABEL: ','.join(sorted(wanted['env']))}
+        labels = {ROLE_LABEL: wanted['name'], ENV_LABEL: ','.join(sorted(wanted['env'])), FILES_LABEL: wanted['files']}
         env = ['%s=%s' % (k, v) for k, v in sorted(wanted['env'].items())]
         # -ti -d as in the guide: a TTY and an open stdin, detached.
         created = client.create_container(

@@ -175,16 +175,20 @@ seealso:
 EXAMPLES = r'''
 - name: Read each host's TLS files
   dockercluster.swarm.docker_host_info:
-    gather_subset: [swarm]
+    gather_subset: []
     tls_dir: /etc/docker/certs
   register: read
+
+- name: Each host's request, in its own variables (with what the read found there)
+  ansible.builtin.set_fact:
+    tls_request: {name: "{{ inventory_hostname }}", names: ["{{ inventory_hostname }}"], installed: "{{ read.stat }}"}
 
 - name: Make the CA and every host's certificate on the controller
   dockercluster.swarm.docker_tls_certificates:
     path: "{{ inventory_dir }}/docker-pki"
     clients:
       - {name: operator, common_name: operator, cert: cert.pem, key: key.pem}
-    hosts: "{{ ansible_play_hosts | map('community.general.dict_kv', 'name') }}"
+    hosts: "{{ ansible_play_hosts | map('extract', hostvars, 'tls_request') | list }}"
   delegate_to: localhost
   run_once: true
   become: false

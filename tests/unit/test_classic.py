@@ -122,7 +122,7 @@ def inspect_of(spec, image_id='sha256:aaa', running=True, extra_env=('PATH=/usr/
         'Id': 'c1', 'Name': '/' + spec['name'], 'Image': image_id,
         'Config': {'Image': spec['image'], 'Cmd': spec['command'],
                    'Env': list(extra_env) + ['%s=%s' % kv for kv in spec['env'].items()],
-                   'Labels': {cc.ENV_LABEL: ','.join(sorted(spec['env']))}},
+                   'Labels': {cc.ENV_LABEL: ','.join(sorted(spec['env'])), cc.FILES_LABEL: spec['files']}},
         'HostConfig': {'PortBindings': {'%d/tcp' % p: [{'HostIp': '', 'HostPort': str(h)}]
                                         for p, h in spec['ports'].items()},
                        'Binds': spec['binds'], 'RestartPolicy': {'Name': spec['restart'], 'MaximumRetryCount': 0}},
@@ -194,6 +194,21 @@ def test_ensure_create_keep_recreate_start():
     fake = FakeContainers(inspect_of(wanted))
     result = run_ensure(fake, dict(wanted, command=['join', 'token://y']), check=True)
     assert result['changed'] and fake.calls == []
+
+
+def test_a_renewed_mounted_file_recreates_the_container(tmp_path):
+    """A certificate replaced by rename is not what the running container sees: its digest differs."""
+    cert = tmp_path / 'server-cert.pem'
+    cert.write_text('old\n')
+    binds = ['%s:/etc/swarm-tls/cert.pem:ro' % cert, '/nowhere:/etc/n:ro']
+    wanted = cc.spec('shipyard-swarm-manager', 'swarm:1.2.9', ['manage', 'nodes://x'], binds=binds)
+    actual = cc.actual_spec(inspect_of(wanted))
+    assert wanted['files'] and cc.differences(wanted, actual) == []
+    renewed = tmp_path / 'new.pem'
+    renewed.write_text('new\n')
+    renewed.rename(cert)
+    again = cc.spec('shipyard-swarm-manager', 'swarm:1.2.9', ['manage', 'nodes://x'], binds=binds)
+    assert cc.differences(again, actual) == ['files']
 
 
 def test_the_diff_never_shows_a_discovery_url_the_run_was_not_given():
