@@ -217,17 +217,6 @@ class ListenPlanner(object):
                                     self.params['sysconfig_path'], self.params['default_env_path'])
         self.result['method'] = self.method
 
-    # -- planning: pure computation over the current files -----------------------------------
-
-    def managed(self, state, previous):
-        """The addresses whose -H (hosts entry) are ours: what ``listen`` asks and what the record says this
-        module added. Removing (absent), only the record's: an address that was the host's own before, or
-        one on a host with no record (removed already), stays."""
-        if state == 'absent':
-            return list(previous)
-        return self.listen + [a for a in previous if a not in self.listen]
-
-
     # -- the record: what this module added to each file, and the file before its first write -------
     # A port change removes the -H this module added before (not one the user wrote), and state absent
     # gives back the file as it was when nothing else changed in it since (reset, byte for byte).
@@ -270,6 +259,14 @@ class ListenPlanner(object):
         return after
 
     # -- planning: pure computation over the current files -----------------------------------
+
+    def managed(self, state, previous):
+        """The addresses whose -H (hosts entry) are ours: what ``listen`` asks and what the record says this
+        module added. Removing (absent), only the record's: an address that was the host's own before, or
+        one on a host with no record (removed already), stays."""
+        if state == 'absent':
+            return list(previous)
+        return self.listen + [a for a in previous if a not in self.listen]
 
     def plan_env(self, state):
         path = self.params['%s_path' % self.method]

@@ -229,3 +229,21 @@ def test_reset_removes_the_classic_containers_and_files(lab):
         assert ":2375 " not in ports and ":2376 " not in ports, (host, ports)
     _rc, _out, recap = playbook(ROOT + "/reset.yml", inv)
     assert unchanged(recap, lab.names()), recap
+
+
+def test_file_discovery_lists_every_node_on_every_manager(lab):
+    """Three managers with file discovery: each manager's container lists every node Healthy, as each
+    manager writes the node list its container mounts (only the first did: the others' containers
+    mounted an empty directory in its place and listed none). Reset afterwards."""
+    h = lab.names()
+    inv = lab.write_inventory(str(lab.tmp / "hosts-managers"), h, [], insecure=False, extra_vars=dict(
+        swarm_backend="classic", swarm_classic_discovery="file", swarm_manager_classic_engine_refresh="5s",
+        swarm_manager_classic_engine_failure_retry=1, swarm_manager_classic_heartbeat="5s"))
+    rc, out, _recap = playbook(SITE, inv, check=False)
+    assert rc == 0, out[-4000:]
+    def healthy(manager):
+        info = lab.run(manager, "docker -H tcp://127.0.0.1:2376 %s info" % TLS, check=False).stdout
+        return {name: status for name, _addr, status in NODE.findall(info)} == {n: "Healthy" for n in h}
+    for host in h:
+        wait(lambda: healthy(host))  # noqa: B023 (called at once, in this iteration)
+    playbook(ROOT + "/reset.yml", inv)

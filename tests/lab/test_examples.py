@@ -64,11 +64,13 @@ STAGES = [
                               "Also whether dockerd's listen configuration would change (the docker_listen role's plan)",
                               "Only whether the SDK is there (the engine may be down)"]),
         ("docker_tls_certificates", ALL),
-        ("docker_tls_files", ALL),
+        ("docker_tls_files", ["Install the CA, the server certificate and its key"]),
         ("firewalld_ports", ALL),
         ("docker_listen_config", ["Listen on the unix socket and plain TCP 2375, as in the guide (trusted network only)",
                                   "Listen with TLS and client certificates on 2376",
                                   "Preview the change without touching the host", "Back to the packaged defaults"]),
+        # Once no listener uses them.
+        ("docker_tls_files", ["Remove them again (files of yours in the directory stay, and the directory with them)"]),
     ]),
     ("site.yml's prepare play", "I1", "site"),
     ("a cluster from the first manager", "I1", [
