@@ -260,13 +260,19 @@ class ListenPlanner(object):
 
     # -- planning: pure computation over the current files -----------------------------------
 
-    def managed(self, state, previous):
+    def managed(self, state, previous, recorded=True, tls_named=()):
         """The addresses whose -H (hosts entry) are ours: what ``listen`` asks and what the record says this
-        module added. Removing (absent), only the record's: an address that was the host's own before, or
-        one on a host with no record (removed already), stays."""
-        if state == 'absent':
-            return list(previous)
-        return self.listen + [a for a in previous if a not in self.listen]
+        module added. Removing (absent), only the record's: an address that was the host's own before
+        stays, and so does everything on a host whose record is gone (reset already). Unless, with no
+        record, the file still names this module's TLS files (``tls_named``, the record wiped): then the
+        addresses ``listen`` names are ours too and go with those flags (which the reset's next step
+        deletes the files of)."""
+        if state != 'absent':
+            return self.listen + [a for a in previous if a not in self.listen]
+        tls = self.tls_paths() or ()
+        if not recorded and tls and all(path in tls_named for path in tls):
+            return list(self.listen)
+        return list(previous)
 
     def plan_env(self, state):
         path = self.params['%s_path' % self.method]
@@ -274,7 +280,8 @@ class ListenPlanner(object):
         before = read_text(path)
         record_text, record = self.read_record()
         previous = record['added'].get(path, [])
-        managed = self.managed(state, previous)
+        named = (get_env_value(before or '', name, path) or '').replace('=', ' ').split()
+        managed = self.managed(state, previous, path in record['added'] or path in record['original'], named)
         unit_hosts = exec_start_hosts(main_command(self.unit['exec_start']))
         write, provided = split_unit_provided(self.listen, unit_hosts)
         added = []
@@ -385,7 +392,12 @@ class ListenPlanner(object):
         before = read_text(json_path)
         record_text, record = self.read_record()
         previous = record['added'].get(json_path, [])
-        managed = self.managed(state, previous)
+        try:
+            settings = load_daemon_json(before, json_path)
+        except ValueError:
+            settings = {}  # merge_daemon_json says why
+        managed = self.managed(state, previous, json_path in record['added'] or json_path in record['original'],
+                               [settings.get(key) for key in ('tlscacert', 'tlscert', 'tlskey')])
         added = []
         if state == 'present':
             settings = tls_settings(self.tls_paths(), self.insecure_tcp())

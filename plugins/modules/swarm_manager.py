@@ -340,8 +340,8 @@ command:
   elements: str
   sample: [manage, --host, "tcp://0.0.0.0:2375", "token://********"]
 differences:
-  description: With O(backend=classic), the spec fields (image, command, ports, binds, env, restart) in which
-    the existing container differed, which made it be recreated.
+  description: With O(backend=classic), the spec fields (image, command, ports, binds, env, restart, and files, for the
+    contents of the files it mounts one by one) in which the existing container differed, which made it be recreated.
   returned: when O(backend=classic)
   type: list
   elements: str

@@ -910,3 +910,24 @@ def test_reset_removes_only_what_the_record_says_and_a_second_reset_changes_noth
     failed, result = run(host, state='absent', listen=ROLE_LISTEN, tls=True, **certs)
     assert not failed and not result['changed'] and host.restarts() == [], result
     assert read(paths['sysconfig_path']) == to_bytes(USERS_OPTIONS)
+
+
+def test_reset_with_the_record_gone_still_removes_what_names_the_collections_certificates(run, paths, tmp_path):
+    """A host set up by this module whose record was wiped: its file still names the collection's TLS files,
+    which the reset's next step deletes. The -H listen names go with those flags, so dockerd never starts
+    with certificates that are gone."""
+    certs = {}
+    for key, name in (('tls_ca_cert', 'ca.pem'), ('tls_cert', 'server-cert.pem'), ('tls_key', 'server-key.pem')):
+        certs[key] = str(tmp_path / 'certs' / name)
+        write(certs[key], 'pem\n')
+    write(paths['sysconfig_path'], CENTOS7)
+    failed, result = run(FakeHost(CENTOS7_SHOW), listen=ROLE_LISTEN, tls=True, **certs)
+    assert not failed and result['changed'], result
+    os.remove(paths['record_path'])
+    host = FakeHost(CENTOS7_SHOW)
+    failed, result = run(host, state='absent', listen=ROLE_LISTEN, tls=True, **certs)
+    assert not failed and result['changed'] and len(host.restarts()) == 1, result
+    after = read(paths['sysconfig_path']).decode()
+    assert 'tcp://' not in after and '--tls' not in after and str(tmp_path / 'certs') not in after, after
+    failed, result = run(FakeHost(CENTOS7_SHOW), state='absent', listen=ROLE_LISTEN, tls=True, **certs)
+    assert not failed and not result['changed'], result
