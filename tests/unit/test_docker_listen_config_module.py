@@ -893,13 +893,19 @@ USERS_OPTIONS = ("OPTIONS='--selinux-enabled -H unix:///var/run/docker.sock -H t
 ROLE_LISTEN = ['unix:///var/run/docker.sock', 'tcp://0.0.0.0:2375', 'tcp://0.0.0.0:2376']
 
 
-def test_reset_removes_only_what_the_record_says_and_a_second_reset_changes_nothing(run, paths, tmp_path):
-    """The host's own -H and TLS flags stay: the first reset gives the file back, the second (no record
-    left) changes nothing and restarts nothing, nor does a reset of a host the module never set up."""
+def collections_certificates(tmp_path):
+    """The server's TLS options as docker_pki names them, each file written."""
     certs = {}
     for key, name in (('tls_ca_cert', 'ca.pem'), ('tls_cert', 'server-cert.pem'), ('tls_key', 'server-key.pem')):
         certs[key] = str(tmp_path / 'certs' / name)
         write(certs[key], 'pem\n')
+    return certs
+
+
+def test_reset_removes_only_what_the_record_says_and_a_second_reset_changes_nothing(run, paths, tmp_path):
+    """The host's own -H and TLS flags stay: the first reset gives the file back, the second (no record
+    left) changes nothing and restarts nothing, nor does a reset of a host the module never set up."""
+    certs = collections_certificates(tmp_path)
     write(paths['sysconfig_path'], USERS_OPTIONS)
     failed, result = run(FakeHost(CENTOS7_SHOW), listen=ROLE_LISTEN, tls=True, **certs)
     assert not failed and result['changed'], result
@@ -916,10 +922,7 @@ def test_reset_with_the_record_gone_still_removes_what_names_the_collections_cer
     """A host set up by this module whose record was wiped: its file still names the collection's TLS files,
     which the reset's next step deletes. The -H listen names go with those flags, so dockerd never starts
     with certificates that are gone."""
-    certs = {}
-    for key, name in (('tls_ca_cert', 'ca.pem'), ('tls_cert', 'server-cert.pem'), ('tls_key', 'server-key.pem')):
-        certs[key] = str(tmp_path / 'certs' / name)
-        write(certs[key], 'pem\n')
+    certs = collections_certificates(tmp_path)
     write(paths['sysconfig_path'], CENTOS7)
     failed, result = run(FakeHost(CENTOS7_SHOW), listen=ROLE_LISTEN, tls=True, **certs)
     assert not failed and result['changed'], result
