@@ -496,6 +496,29 @@ def test_the_proxy_serves_a_renewed_certificate(proxy_lab):
     assert same_cert(served_cert(lab, h[1], h[0]), new)
 
 
+def test_the_plain_opt_in_makes_the_tls_proxy_again_and_back(proxy_lab):
+    """Switching to swarm_insecure_tcp drops the proxy's TLS variables and certificate mounts: the
+    container is made again serving plain HTTP (community.docker keeps one with more by default), and
+    switching back makes it verify clients again."""
+    lab = proxy_lab
+    h = lab.names()
+    rc, out, recap = playbook(SITE, proxy_inventory(lab, "plain-proxy", host_vars={host: "swarm_insecure_tcp=true"
+                                                                                    for host in h}), check=False)
+    assert rc == 0, out[-4000:]
+    assert dict(task_results(out))[PROXY_TASK] == {host: ["changed"] for host in h}
+    for host in h:
+        env = json.loads(lab.run(host, "docker inspect --format '{{json .Config.Env}}' shipyard-proxy").stdout)
+        assert not [item for item in env if item.startswith("SSL_")], env
+        res = lab.run(h[1], "docker -H tcp://%s:2375 info --format '{{json .Name}}'" % lab.ip(host))
+        assert json.loads(res.stdout.strip()) == host
+    _rc, out, recap = playbook(SITE, proxy_inventory(lab))
+    assert dict(task_results(out))[PROXY_TASK] == {host: ["changed"] for host in h}
+    plain = lab.run(h[1], "docker -H tcp://%s:2375 version" % lab.ip(h[0]), check=False)
+    assert plain.returncode != 0 and "Server:" not in plain.stdout, plain.stdout
+    _rc, out, recap = playbook(SITE, proxy_inventory(lab))
+    assert all(c["changed"] == 0 for c in recap.values()), out[-4000:]
+
+
 def test_reset_in_proxy_mode_removes_proxies_and_certificates_and_leaves_dockerd_running(proxy_lab):
     """reset.yml with swarm_port_setup proxy: the nodes leave, each proxy container and the host's
     certificates go, dockerd (whose configuration the proxy setup never touched) keeps running."""
