@@ -539,12 +539,12 @@ def tls_settings(tls_paths=None, insecure_tcp=False):
     return None
 
 
-def merge_daemon_json(text, hosts, managed, tls=None, state='present', path='daemon.json'):
+def merge_daemon_json(text, hosts, managed, tls=None, state='present', path='daemon.json', drop_tls=False):
     """Return the new daemon.json text; the input text itself when nothing changes.
 
     Present: ``hosts`` keeps entries we do not manage (in order) and gets ours; TLS keys are
     replaced by ``tls`` when given. Absent: our entries leave ``hosts`` (the key goes when
-    empty); TLS keys go unless a tcp:// entry of someone else's is left.
+    empty); TLS keys go unless a tcp:// entry of someone else's is left (or ``drop_tls``: always).
     """
     data = load_daemon_json(text, path)
     before = json.dumps(data)
@@ -568,7 +568,7 @@ def merge_daemon_json(text, hosts, managed, tls=None, state='present', path='dae
         data.pop('hosts', None)
 
     if state == 'absent':
-        if not any(normalize_host(h).startswith('tcp://') for h in keep):
+        if drop_tls or not any(normalize_host(h).startswith('tcp://') for h in keep):
             for key in TLS_KEYS:
                 data.pop(key, None)
     elif tls is not None:

@@ -250,7 +250,7 @@ class ListenPlanner(object):
     def restore_original(record, path, before, after, strip, same):
         """``after`` (state absent), or the file as the record has it from before the first write when
         the file now and then differ only by what this module may have written (``strip`` removes every
-        address ``listen`` names and the TLS flags, ``same`` compares)."""
+        address ``listen`` names and every TLS flag, on both sides; ``same`` compares)."""
         if path not in record['original']:
             return after
         original = record['original'][path]
@@ -274,6 +274,13 @@ class ListenPlanner(object):
             return list(self.listen)
         return list(previous)
 
+    @staticmethod
+    def not_ours(state, recorded, managed):
+        """Removing from a file with no record and none of this module's TLS files named: the host's own
+        listener (a second reset, or a host this module never set up). Its TLS flags stay too, even with
+        their tcp:// -H set elsewhere (daemon.json, another variable)."""
+        return state == 'absent' and not recorded and not managed
+
     def plan_env(self, state):
         path = self.params['%s_path' % self.method]
         name = ENV_VARIABLES[self.method]
@@ -281,7 +288,8 @@ class ListenPlanner(object):
         record_text, record = self.read_record()
         previous = record['added'].get(path, [])
         named = (get_env_value(before or '', name, path) or '').replace('=', ' ').split()
-        managed = self.managed(state, previous, path in record['added'] or path in record['original'], named)
+        recorded = path in record['added'] or path in record['original']
+        managed = self.managed(state, previous, recorded, named)
         unit_hosts = exec_start_hosts(main_command(self.unit['exec_start']))
         write, provided = split_unit_provided(self.listen, unit_hosts)
         added = []
@@ -294,8 +302,11 @@ class ListenPlanner(object):
         original = record['original'].get(path, before)
         drop_tls = path in record['original'] and not has_tls_flags(get_env_value(original or '', name, path))
         # Removing, only the record's addresses are ours (managed), not every one listen names.
-        after, notes = update_env_file(before or '', name, write if state == 'present' else [], managed, flags, state,
-                                       path, drop_tls)
+        if self.not_ours(state, recorded, managed):
+            after, notes = before or '', []
+        else:
+            after, notes = update_env_file(before or '', name, write if state == 'present' else [], managed, flags,
+                                           state, path, drop_tls)
         if state == 'present':
             # The file's own -H (the user's) never go into the record, even when listen names them.
             theirs = set(normalize_host(h) for h in exec_start_hosts(get_env_value(before or '', name, path) or ''))
@@ -306,7 +317,7 @@ class ListenPlanner(object):
         if state == 'absent':
             def strip(text):
                 return update_env_file(text or '', name, [], self.managed('present', previous), None, 'absent', path,
-                                       drop_tls)[0]
+                                       True)[0]
 
             def same(now, then):
                 if now == then:
@@ -396,8 +407,8 @@ class ListenPlanner(object):
             settings = load_daemon_json(before, json_path)
         except ValueError:
             settings = {}  # merge_daemon_json says why
-        managed = self.managed(state, previous, json_path in record['added'] or json_path in record['original'],
-                               [settings.get(key) for key in ('tlscacert', 'tlscert', 'tlskey')])
+        recorded = json_path in record['added'] or json_path in record['original']
+        managed = self.managed(state, previous, recorded, [settings.get(key) for key in ('tlscacert', 'tlscert', 'tlskey')])
         added = []
         if state == 'present':
             settings = tls_settings(self.tls_paths(), self.insecure_tcp())
@@ -406,11 +417,14 @@ class ListenPlanner(object):
             theirs = set(normalize_host(h) for h in ([existing] if isinstance(existing, str) else existing))
             theirs -= set(normalize_host(h) for h in previous)
             added = [a for a in self.listen if normalize_host(a) not in theirs]
+        elif self.not_ours(state, recorded, managed):
+            after = before or ''
         else:
             after = merge_daemon_json(before or '', [], managed, None, state, json_path)
 
             def strip(text):
-                return merge_daemon_json(text or '', [], self.managed('present', previous), None, 'absent', json_path)
+                return merge_daemon_json(text or '', [], self.managed('present', previous), None, 'absent', json_path,
+                                         drop_tls=True)
 
             def same(now, then):
                 return load_daemon_json(now, json_path) == load_daemon_json(then, json_path)

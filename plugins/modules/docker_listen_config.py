@@ -383,6 +383,8 @@ class DockerListenConfig(ListenPlanner):
         self.restart_attempted = False
         # The paths of the handed-over TLS files (tls_files), and of those this run writes (or would).
         self.tls_dir = self.params['tls_files_dir'] or os.path.dirname(self.params['tls_cert'] or '')
+        # Paths are compared normalised: /etc/docker/certs/ with /etc/docker/certs//ca.pem is the same file.
+        self.tls_dir = os.path.normpath(self.tls_dir) if self.tls_dir else ''
         self.tls_handed, self.tls_written, self.tls_dir_changed = set(), [], False
         # What the handed-over files held before this run wrote them (path -> (bytes or None, mode)), for a
         # rollback: dockerd restarted with its old configuration must find its old certificates too.
@@ -418,7 +420,7 @@ class DockerListenConfig(ListenPlanner):
 
     def tls_file_missing(self, path):
         # A handed-over file is written by this run, after every input check.
-        return path not in self.tls_handed and super(DockerListenConfig, self).tls_file_missing(path)
+        return os.path.normpath(path) not in self.tls_handed and super(DockerListenConfig, self).tls_file_missing(path)
 
     def install_tls_files(self):
         """The handed-over TLS files, written after every check and before any file of dockerd's."""
@@ -443,7 +445,7 @@ class DockerListenConfig(ListenPlanner):
         if self.module.check_mode and self.params['tls'] and self.params['restart'] \
                 and self.params['restart_on_tls_change']:
             # Not written in check mode: a server file that would be counts as changed since the start.
-            changed += [p for p in self.tls_paths() if p in self.tls_written and p not in changed]
+            changed += [p for p in self.tls_paths() if os.path.normpath(p) in self.tls_written and p not in changed]
         return changed
 
     def check_ports_free(self):

@@ -309,6 +309,19 @@ def test_handed_tls_files_go_in_with_the_listener_in_one_run_and_one_restart(run
     assert not failed and not result['changed'] and result['tls_files_changed'] == []
 
 
+def test_handed_tls_files_under_a_directory_named_with_a_trailing_slash(run, paths, tmp_path):
+    """docker_pki_node_dir: /etc/docker/certs/ makes the role's paths .../certs//ca.pem: the same files."""
+    certs, args = handed(tmp_path)
+    args.update(tls_files_dir=certs + '/', **dict((key, certs + '//' + os.path.basename(args[key]))
+                                                   for key in ('tls_ca_cert', 'tls_cert', 'tls_key')))
+    write(paths['sysconfig_path'], CENTOS7)
+    failed, result = run(FakeHost(CENTOS7_SHOW), check_mode=True, **args)
+    assert not failed and result['tls_changed'] == [args['tls_ca_cert'], args['tls_cert'], args['tls_key']], result
+    failed, result = run(FakeHost(CENTOS7_SHOW), **args)
+    assert not failed and result['tls_files_changed'] == ['ca.pem', 'server-cert.pem', 'server-key.pem'], result
+    assert read(args['tls_key']).startswith(b'-----BEGIN EC PRIVATE KEY')
+
+
 def test_handed_tls_files_in_check_mode_are_predicted_and_not_written(run, paths, tmp_path):
     certs, args = handed(tmp_path)
     write(paths['sysconfig_path'], CENTOS7)
@@ -916,6 +929,47 @@ def test_reset_removes_only_what_the_record_says_and_a_second_reset_changes_noth
     failed, result = run(host, state='absent', listen=ROLE_LISTEN, tls=True, **certs)
     assert not failed and not result['changed'] and host.restarts() == [], result
     assert read(paths['sysconfig_path']) == to_bytes(USERS_OPTIONS)
+
+
+def test_reset_gives_back_the_hosts_own_tls_listener_on_another_address(run, paths, tmp_path):
+    """The host's own TLS listener on another address, its flags replaced by the collection's: the reset
+    gives the file back byte for byte (the comparison strips every TLS flag on both sides)."""
+    certs = collections_certificates(tmp_path)
+    theirs = ("OPTIONS='--selinux-enabled -H unix:///var/run/docker.sock -H tcp://10.0.0.5:2400 --tlsverify "
+              "--tlscacert=/etc/mine/ca.pem --tlscert=/etc/mine/cert.pem --tlskey=/etc/mine/key.pem'\n")
+    write(paths['sysconfig_path'], theirs)
+    assert not run(FakeHost(CENTOS7_SHOW), listen=ROLE_LISTEN, tls=True, **certs)[0]
+    assert str(tmp_path / 'certs') in read(paths['sysconfig_path']).decode()
+    failed, result = run(FakeHost(CENTOS7_SHOW), state='absent', listen=ROLE_LISTEN, tls=True, **certs)
+    assert not failed and result['changed'], result
+    assert read(paths['sysconfig_path']) == to_bytes(theirs)
+
+
+def test_reset_gives_back_the_hosts_own_tls_settings_in_daemon_json(run, paths, tmp_path):
+    certs = collections_certificates(tmp_path)
+    theirs = ('{"hosts": ["tcp://10.0.0.5:2400"], "tlsverify": true, "tlscacert": "/etc/mine/ca.pem", '
+              '"tlscert": "/etc/mine/cert.pem", "tlskey": "/etc/mine/key.pem"}\n')
+    write(paths['daemon_json_path'], theirs)
+    host = FakeHost(DOCKER_CE_SHOW, starts=docker_ce_starts(paths))
+    assert not run(host, listen=ROLE_LISTEN, tls=True, method='daemon_json', **certs)[0]
+    assert json.loads(read(paths['daemon_json_path']))['tlscacert'] == certs['tls_ca_cert']
+    applied = DOCKER_CE_SHOW.replace('/usr/bin/dockerd -H fd:// ', '/usr/bin/dockerd ')
+    failed, result = run(FakeHost(applied, starts=docker_ce_starts(paths)), state='absent', listen=ROLE_LISTEN,
+                         tls=True, method='daemon_json', **certs)
+    assert not failed and result['changed'], result
+    assert read(paths['daemon_json_path']) == to_bytes(theirs)
+
+
+def test_reset_without_a_record_keeps_the_hosts_own_tls_flags_whose_listener_is_elsewhere(run, paths, tmp_path):
+    """No record, and the TLS flags name the host's own files (its tcp:// -H set in another variable):
+    nothing in the file is the collection's, so nothing changes and docker is not restarted."""
+    certs = collections_certificates(tmp_path)
+    theirs = "OPTIONS='--selinux-enabled --tlsverify --tlscacert=/etc/mine/ca.pem --tlscert=/etc/mine/cert.pem'\n"
+    write(paths['sysconfig_path'], theirs)
+    host = FakeHost(CENTOS7_SHOW)
+    failed, result = run(host, state='absent', listen=ROLE_LISTEN, tls=True, **certs)
+    assert not failed and not result['changed'] and host.restarts() == [], result
+    assert read(paths['sysconfig_path']) == to_bytes(theirs)
 
 
 def test_reset_with_the_record_gone_still_removes_what_names_the_collections_certificates(run, paths, tmp_path):
