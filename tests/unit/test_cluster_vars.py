@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+import yaml
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COLLECTIONS = os.path.dirname(os.path.dirname(os.path.dirname(
     __import__('ansible_collections.dockercluster.swarm', fromlist=['x']).__path__[0])))
@@ -133,16 +135,20 @@ INIT_ROLE_TASKS = """
 """
 
 
-def init_addrs(tmp_path, inventory, *extra, play_vars=None):
+def init_addrs(tmp_path, inventory, *extra, play_vars=None, note=True):
     """swarm_manager's _swarm_manager_init_own with the role's real variable precedence: a copy of its
-    defaults and vars in a role of its own, in a play over the managers (a fresh cluster)."""
+    defaults and vars in a role of its own, in a play over the managers (a fresh cluster), after the role's
+    own task that notes the init's settings on its manager (``note``: the manager is in the play)."""
     role = tmp_path / 'roles' / 'mgr'
     for part in ('defaults', 'vars', 'tasks'):
-        (role / part).mkdir(parents=True)
+        (role / part).mkdir(parents=True, exist_ok=True)
     for part in ('defaults', 'vars'):
         with open(os.path.join(REPO_ROOT, 'roles', 'swarm_manager', part, 'main.yml')) as handle:
             (role / part / 'main.yml').write_text(handle.read())
-    (role / 'tasks' / 'main.yml').write_text(INIT_ROLE_TASKS)
+    with open(os.path.join(REPO_ROOT, 'roles', 'swarm_manager', 'tasks', 'swarmkit.yml')) as handle:
+        noted = [task for task in yaml.safe_load(handle) if task['name'].startswith('Note the settings')]
+    assert len(noted) == 1
+    (role / 'tasks' / 'main.yml').write_text((yaml.safe_dump(noted) if note else '') + INIT_ROLE_TASKS)
     (tmp_path / 'hosts').write_text(inventory)
     play = [{'name': 'Managers', 'hosts': 'swarm_managers', 'gather_facts': False, 'vars': play_vars or {},
              'pre_tasks': [{'name': 'No cluster yet', 'ansible.builtin.set_fact': {
@@ -178,7 +184,7 @@ def test_the_init_takes_the_addresses_of_the_manager_it_runs_on(tmp_path):
     first host's variables (m1's): its addresses are m2's own, not m1's inventory value."""
     out = init_addrs(tmp_path, MANAGERS_INVENTORY, '-e', 'swarm_manager_first=m2')
     assert out == {'advertise_addr': '', 'advertise_interface': 'eth1', 'listen_addr': '0.0.0.0:2377',
-                   'data_path_addr': '', 'force': ''}  # nor is m1's force m2's
+                   'data_path_addr': '', 'force': False}  # nor is m1's force m2's
 
 
 def test_the_init_takes_the_playbook_value_where_its_manager_sets_none(tmp_path):
@@ -187,7 +193,28 @@ def test_the_init_takes_the_playbook_value_where_its_manager_sets_none(tmp_path)
     out = init_addrs(tmp_path, MANAGERS_INVENTORY, '-e', 'swarm_manager_first=m3',
                      play_vars={'swarm_manager_listen_addr': '0.0.0.0:2400', 'swarm_manager_data_path_addr': 'eth2'})
     assert out == {'advertise_addr': '', 'advertise_interface': '', 'listen_addr': '0.0.0.0:2400',
-                   'data_path_addr': 'eth2', 'force': ''}  # m1's force is m1's alone
+                   'data_path_addr': 'eth2', 'force': False}  # m1's force is m1's alone
+
+
+IP_INVENTORY = """
+[swarm_managers]
+m1 ansible_host=10.9.0.1 swarm_manager_advertise_interface=eth1
+m2 ansible_host=10.9.0.2 swarm_manager_advertise_interface=eth1
+m3 ansible_host=10.9.0.3 swarm_manager_advertise_interface=eth1
+[all:vars]
+ansible_connection=local
+"""
+
+
+def test_the_init_takes_its_managers_own_play_settings(tmp_path):
+    """A play var templated per host, and one that outranks the inventory, are m3's own when the init is
+    m3's (they were the play's first host's, m1's: the cluster advertised m1's address)."""
+    play_vars = {'swarm_manager_advertise_addr': '{{ ansible_host }}', 'swarm_manager_advertise_interface': ''}
+    out = init_addrs(tmp_path, IP_INVENTORY, '-e', 'swarm_manager_first=m3', play_vars=play_vars)
+    assert out['advertise_addr'] == '10.9.0.3' and out['advertise_interface'] == '', out
+    # Where the manager is not in the play (--limit), its inventory's values, as before.
+    out = init_addrs(tmp_path, IP_INVENTORY, '-e', 'swarm_manager_first=m3', play_vars=play_vars, note=False)
+    assert out['advertise_interface'] == 'eth1', out
 
 
 def test_two_clusters_refuse_every_host_naming_both(tmp_path):
