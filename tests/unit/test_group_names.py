@@ -3,6 +3,7 @@ chosen before the inventory's variables are read): refused on the controller, na
 that match no host and a run that "succeeds" having done nothing."""
 
 import os
+import re
 
 import pytest
 from test_python2_refused import REPO_ROOT, _playbook
@@ -37,3 +38,18 @@ def test_the_default_names_need_nothing(tmp_path):
     rc, out = _playbook(['-i', 'hosts', os.path.join(REPO_ROOT, 'site.yml'), '--limit', 'localhost'], tmp_path)
     assert rc == 0, out
     assert 'Give the names' not in out
+
+
+def test_a_rotation_with_a_limit_without_managers_is_refused(tmp_path):
+    """--limit <agent>,localhost: the managers' play, which rotates the tokens, would run on no host."""
+    (tmp_path / 'hosts').write_text(CONTROLLER + '[swarm_managers]\nnode1.invalid\n[swarm_agents]\nnode2.invalid\n')
+    site = os.path.join(REPO_ROOT, 'site.yml')
+    rc, out = _playbook(['-i', 'hosts', site, '--limit', 'node2.invalid,localhost', '-e', 'swarm_rotate_tokens=worker'],
+                        tmp_path)
+    assert rc != 0 and 'the --limit leaves out every manager' in out, out
+    assert 'node2.invalid' not in out.split('PLAY RECAP', 1)[1], 'a cluster host was reached'
+    # With the first manager in the limit the check passes (the run then fails on the made-up host).
+    rc, out = _playbook(['-i', 'hosts', site, '--limit', 'node1.invalid,localhost', '-e', 'swarm_rotate_tokens=worker'],
+                        tmp_path)
+    assert 'leaves out every manager' not in out, out
+    assert re.search(r'localhost +: ok=\d+ +changed=0 +unreachable=0 +failed=0', out), out

@@ -150,3 +150,10 @@ def test_day_two_settings_refused(settings, words):
                                       {'swarm_rotate_tokens': '', 'swarm_firewall': 'none'}])
 def test_day_two_settings_accepted(settings):
     assert inventory_problems(['m1'], [], settings) == []
+
+
+@pytest.mark.parametrize('in_run, refused', [([], True), (['m1'], False), (None, False)])
+def test_a_rotation_is_refused_when_the_limit_leaves_out_every_manager(in_run, refused):
+    problems = inventory_problems(['m1'], ['a1'], {'swarm_rotate_tokens': 'worker'}, managers_in_run=in_run)
+    assert bool(problems) == refused and all('leaves out every manager' in p for p in problems), problems
+    assert inventory_problems(['m1'], ['a1'], {}, managers_in_run=[]) == []
