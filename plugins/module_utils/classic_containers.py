@@ -97,6 +97,10 @@ def manager_command(discovery, strategy=None, filters=None, heartbeat=None, repl
     return argv
 
 
+# swarm join's defaults (classic Swarm 1.2.9).
+JOIN_HEARTBEAT, JOIN_TTL = '60s', '180s'
+
+
 def agent_command(discovery, addr, heartbeat=None, ttl=None, delay=None, discovery_opts=None):
     """argv of ``swarm join --addr <ip:port> <discovery>`` (the guide's step 5)."""
     argv = ['join', '--addr', addr]
@@ -104,8 +108,11 @@ def agent_command(discovery, addr, heartbeat=None, ttl=None, delay=None, discove
         argv += ['--heartbeat', _duration(heartbeat, 'heartbeat')]
     if ttl:
         argv += ['--ttl', _duration(ttl, 'ttl')]
-    if heartbeat and ttl and duration_seconds(ttl) <= duration_seconds(heartbeat):
-        raise ValueError('ttl (%s) must be longer than heartbeat (%s)' % (ttl, heartbeat))
+    # swarm join's own checks (it exits at start, and a restart policy would loop), with its defaults.
+    if heartbeat and duration_seconds(heartbeat) < 1:
+        raise ValueError('heartbeat (%s) must be at least 1s' % heartbeat)
+    if (heartbeat or ttl) and duration_seconds(ttl or JOIN_TTL) <= duration_seconds(heartbeat or JOIN_HEARTBEAT):
+        raise ValueError('ttl (%s) must be longer than heartbeat (%s)' % (ttl or JOIN_TTL, heartbeat or JOIN_HEARTBEAT))
     if delay:
         argv += ['--delay', _duration(delay, 'delay')]
     for opt in discovery_opts or []:

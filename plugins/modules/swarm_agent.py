@@ -111,11 +111,13 @@ options:
     default: 2375
   heartbeat:
     description:
-      - Only with O(backend=classic). How often the agent registers the node (C(--heartbeat)), a duration like V(60s).
+      - Only with O(backend=classic). How often the agent registers the node (C(--heartbeat)), a duration like V(60s)
+        (swarm join's default), at least V(1s).
     type: str
   ttl:
     description:
-      - Only with O(backend=classic). How long a registration lives (C(--ttl)); must be longer than O(heartbeat).
+      - Only with O(backend=classic). How long a registration lives (C(--ttl)), V(180s) when not given; must be longer
+        than O(heartbeat), given or not (swarm join exits otherwise).
     type: str
   delay:
     description:

@@ -16,8 +16,8 @@ description:
     (C(docker run -ti -d -p 2376:2375 --restart=always --name shipyard-swarm-manager swarm manage --host
     tcp://0.0.0.0:2375 <discovery>)), with the options classic Swarm has (O(strategy), O(filters),
     O(replication) with O(advertise_addr), O(cluster_tls_ca_cert) and friends, O(heartbeat)). The image is
-    pulled when absent. The container is recreated only when its image, command, published ports, mounts,
-    environment or restart policy differ; a stopped one with the right spec is started. A warning says when
+    pulled when absent. The container is recreated only when its image, command, published ports, mounts (and
+    the contents of the files it mounts one by one), environment or restart policy differ; a stopped one with the right spec is started. A warning says when
     the engine is too new for classic Swarm (minimum API above 1.31, Docker 29 and later).
     The rest of this description is about O(backend=swarmkit).
   - Makes the Docker engine of the managed host a manager of a Swarm-mode cluster.

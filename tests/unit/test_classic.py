@@ -117,6 +117,17 @@ def test_agent_command():
         cc.agent_command('token://x', '1.2.3.4:2375', heartbeat='2m', ttl='60s')
 
 
+@pytest.mark.parametrize('timings, words', [
+    (dict(ttl='30s'), r'ttl \(30s\) must be longer than heartbeat \(60s\)'),  # swarm join's default heartbeat
+    (dict(heartbeat='4m'), r'ttl \(180s\) must be longer than heartbeat \(4m\)'),  # and its default ttl
+    (dict(heartbeat='500ms', ttl='10s'), r'heartbeat \(500ms\) must be at least 1s'),
+])
+def test_agent_timings_swarm_join_would_exit_on_are_refused(timings, words):
+    with pytest.raises(ValueError, match=words):
+        cc.agent_command('token://x', '1.2.3.4:2375', **timings)
+    assert cc.agent_command('token://x', '1.2.3.4:2375', ttl='90s')[3:5] == ['--ttl', '90s']
+
+
 def inspect_of(spec, image_id='sha256:aaa', running=True, extra_env=('PATH=/usr/bin',)):
     return {
         'Id': 'c1', 'Name': '/' + spec['name'], 'Image': image_id,
