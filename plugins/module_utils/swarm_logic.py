@@ -891,6 +891,19 @@ def find_cluster(hosts):
 
 
 def _find_cluster(hosts):
+    found = _find_cluster_of(hosts)
+    # Every manager in a swarm has force (group_vars) and they are all in one: that is the cluster (the
+    # one a first run with force made), not a reason to make another, which force would leave theirs for.
+    forced_in = set((swarm_section(h['swarm']).get('Cluster') or {}).get('ID') for h in hosts
+                    if h.get('manager') and h.get('force') and isinstance(h.get('swarm'), dict)
+                    and is_manager(swarm_section(h['swarm'])))
+    if found['forced'] and len(forced_in) == 1 and None not in forced_in:
+        found = _find_cluster_of([dict(h, force=False) for h in hosts])
+    found.pop('forced')
+    return found
+
+
+def _find_cluster_of(hosts):
     managers = [h for h in hosts if h.get('manager')]
     first = managers[0]['name'] if managers else ''
     unread = [h['name'] for h in hosts if not isinstance(h.get('swarm'), dict)]
@@ -928,7 +941,8 @@ def _find_cluster(hosts):
                          for cluster_id in order), reverse=True)
         if shared and shared[0][0]:
             clusters[shared[0][2]]['workers'].append(host['name'])
-    result = dict(id='', manager=first, create=False, first=first, members=[], unread=unread, problem='')
+    result = dict(id='', manager=first, create=False, first=first, members=[], unread=unread, problem='',
+                  forced=False)
     if leaderless:
         result['problem'] = (
             '%s: a manager of a swarm whose cluster its engine cannot name (the swarm has no leader: its '
@@ -975,6 +989,7 @@ def _find_cluster(hosts):
     forced = [h['name'] for h in managers if h.get('force') and isinstance(h.get('swarm'), dict)
               and is_manager(swarm_section(h['swarm'])) and (swarm_section(h['swarm']).get('Cluster') or {}).get('ID')]
     if forced:
+        result['forced'] = True
         result['problem'] = (
             'No manager of the inventory without force is in a swarm, but %s (force) %s of one: '
             'a run would create a new cluster and make %s leave %s, and its services with it. Nothing was '

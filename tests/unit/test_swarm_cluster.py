@@ -71,14 +71,21 @@ def test_a_host_set_to_force_does_not_count():
 
 
 def test_force_never_makes_a_new_cluster_out_of_one_its_managers_are_in():
-    """force set for every manager (group_vars) and the first manager rebuilt: no manager without force
-    is in a swarm, but creating one would make m2 and m3 leave A. Refused, naming them; a forced manager
-    in no swarm, or a fresh inventory, still creates."""
-    found = logic.find_cluster(hosts(FRESH, manager(), manager(), worker(), forced=['m1', 'm2', 'm3']))
+    """force set for every manager (group_vars): no manager without force is in a swarm. Where the forced
+    managers are all in one, that is the cluster (a second run after a first that made it; the first manager
+    rebuilt), not a new one they would leave it for. In two, refused, naming them; a fresh inventory creates."""
+    every = ['m1', 'm2', 'm3']
+    found = logic.find_cluster(hosts(manager(), manager(), manager(), worker(), forced=every))
+    assert (found['id'], found['create'], found['problem'], found['members']) == (A, False, '', ['m1', 'm2', 'm3', 'a1'])
+    assert set(found['refusals'].values()) == {''}
+    found = logic.find_cluster(hosts(FRESH, manager(), manager(), worker(), forced=every))
+    assert (found['id'], found['manager'], found['problem']) == (A, 'm2', '')
+    found = logic.find_cluster(hosts(FRESH, manager(B, ('10.0.0.2:2377',)), manager(), worker(), forced=every))
     assert found['create'] is False and found['problem'].startswith(
         'No manager of the inventory without force is in a swarm, but m2, m3 (force) are active managers')
     assert found['refusals'] == dict((host, '%s: %s' % (host, found['problem'])) for host in ('m1', 'm2', 'm3', 'a1'))
-    assert logic.find_cluster(hosts(forced=['m1', 'm2', 'm3']))['create'] is True
+    assert 'forced' not in found
+    assert logic.find_cluster(hosts(forced=every))['create'] is True
 
 
 def test_no_cluster_and_a_manager_not_read_creates_nothing():
