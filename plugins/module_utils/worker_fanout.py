@@ -16,10 +16,11 @@ __metaclass__ = type
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_logic import split_host_port
+from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_logic import addr_host, split_host_port
 
 # A worker's outcome.
 JOINED = 'joined'          # it joined in this call (in check mode: it would)
+REJOINED = 'rejoined'      # a worker of a cluster that is gone, which left it and joined this one
 IN_PLACE = 'in_place'      # already a worker of this cluster
 LEFT_TO_HOST = 'left_to_host'  # not decided here: the host's own join (swarm_agent) runs
 FAILED = 'failed'          # its engine was told to join and did not
@@ -43,21 +44,29 @@ def worker_token(inspect):
     return token
 
 
-def decide(swarm, worker_ids):
+def decide(swarm, worker_ids, addrs=(), listed=None):
     """What to do with one worker, from its engine's info()['Swarm']: ``(outcome, reason)``.
 
-    ``worker_ids``: the IDs of the cluster's worker nodes, as the manager lists them.
+    ``worker_ids``: the IDs of the cluster's worker nodes, as the manager lists them; ``listed``: the IDs of
+    all its nodes, ``addrs``: its manager addresses. A worker that names one of them as its manager but is
+    not listed at all is the node of a cluster that is gone (its managers were made anew while it ran): it
+    leaves and joins. Without ``listed``, such a worker is left to the host.
     """
     state = (swarm.get('LocalNodeState') or '').lower()
     if state == 'inactive':
         return JOINED, None
-    if state == 'active' and not swarm.get('ControlAvailable') and swarm.get('NodeID') in worker_ids:
-        return IN_PLACE, None
+    if state == 'active' and not swarm.get('ControlAvailable'):
+        if swarm.get('NodeID') in worker_ids:
+            return IN_PLACE, None
+        managers = set(addr_host(item.get('Addr')) for item in swarm.get('RemoteManagers') or [] if item)
+        if listed is not None and swarm.get('NodeID') not in listed \
+                and managers & set(addr_host(addr) for addr in addrs):
+            return REJOINED, None
     return LEFT_TO_HOST, ('its engine is %s in Swarm mode, not a worker of this cluster: the host\'s own '
                           'join decides' % (state or 'in an unknown state'))
 
 
-def run_one(worker, connect, token, addrs, worker_ids, check_mode, join_timeout, errors):
+def run_one(worker, connect, token, addrs, worker_ids, check_mode, join_timeout, errors, listed=None):
     """Join one worker; the outcome as a dict (name, docker_host, status, node_id, msg).
 
     ``connect(worker)`` gives the worker's engine; ``errors`` are the exceptions an engine call raises.
@@ -71,11 +80,13 @@ def run_one(worker, connect, token, addrs, worker_ids, check_mode, join_timeout,
         result['msg'] = 'its engine at %s did not answer (%s): the host\'s own join runs' % (
             worker['docker_host'], _explain(exc))
         return result
-    result['status'], result['msg'] = decide(swarm, worker_ids)
+    result['status'], result['msg'] = decide(swarm, worker_ids, addrs, listed)
     result['node_id'] = swarm.get('NodeID') or None
-    if result['status'] != JOINED or check_mode:
+    if result['status'] not in (JOINED, REJOINED) or check_mode:
         return result
     try:
+        if result['status'] == REJOINED:
+            engine.leave(force=False)  # a worker leaves without force, its managers gone or not
         swarm = engine.join(addrs, token, advertise_addr=worker.get('advertise_addr') or None,
                             listen_addr=worker.get('listen_addr') or '0.0.0.0:2377',
                             data_path_addr=worker.get('data_path_addr') or None, timeout=join_timeout)
@@ -92,12 +103,14 @@ def run_one(worker, connect, token, addrs, worker_ids, check_mode, join_timeout,
     return result
 
 
-def fan_out(workers, connect, token, addrs, worker_ids, check_mode=False, join_timeout=60, errors=(Exception,)):
+def fan_out(workers, connect, token, addrs, worker_ids, check_mode=False, join_timeout=60, errors=(Exception,),
+            listed=None):
     """Every worker's outcome (run_one), in the order given, the joins all at once."""
     if not workers:
         return []
     with ThreadPoolExecutor(max_workers=min(len(workers), MAX_THREADS)) as pool:
-        futures = [pool.submit(run_one, worker, connect, token, addrs, worker_ids, check_mode, join_timeout, errors)
+        futures = [pool.submit(run_one, worker, connect, token, addrs, worker_ids, check_mode, join_timeout, errors,
+                               listed)
                    for worker in workers]
         return [future.result() for future in futures]
 
@@ -108,6 +121,7 @@ def summary(results):
     Not ``failed``: Ansible takes a result's ``failed`` key for the task's own failure."""
     names = dict((status, [r['name'] for r in results if r['status'] == status])
                  for status in (JOINED, IN_PLACE, LEFT_TO_HOST))
+    names[JOINED] += [r['name'] for r in results if r['status'] == REJOINED]
     names['failed_workers'] = dict((r['name'], r['msg']) for r in results if r['status'] == FAILED)
     return names
 

@@ -20,7 +20,9 @@ description:
   - One module run on the manager instead of one per worker; the swarm_agent role joins the new agents of its
     play this way, and the rest with the M(dockercluster.swarm.swarm_agent) module.
   - Only an engine that is in no swarm (C(inactive)) is told to join. One that is already a worker of this
-    cluster is left as it is (V(in_place)); any other (pending, in error, in another swarm, a manager), and
+    cluster is left as it is (V(in_place)). A worker that names one of this cluster's managers but is not one of
+    its nodes (its cluster is gone; the managers were made anew while it ran) leaves, then joins
+    (V(rejoined)). Any other (pending, in error, in another swarm, a manager), and
     one whose engine does not answer within O(worker_timeout), is left to the host's own join
     (V(left_to_host)), which decides and reports. A worker whose engine was told to join and did not is
     V(failed); the module itself fails only on bad input or when this host is not an active manager.
@@ -168,7 +170,7 @@ workers:
       description: Its engine, as given.
       type: str
     status:
-      description: V(joined) (in check mode, would join), V(in_place), V(left_to_host) or V(failed).
+      description: V(joined) (in check mode, would join), V(rejoined), V(in_place), V(left_to_host) or V(failed).
       type: str
       sample: joined
     node_id:
@@ -178,7 +180,7 @@ workers:
       description: Why it was left to the host, or why it failed.
       type: str
 joined:
-  description: The names of the workers that joined (in check mode, that would).
+  description: The names of the workers that joined (in check mode, that would), V(rejoined) ones included.
   returned: always
   type: list
   elements: str
@@ -307,8 +309,8 @@ class SwarmWorkers(ClusterReader):
         worker_ids = set(node['id'] for node in nodes if node['role'] == 'worker')
         results = fanout.fan_out(params['workers'], self.connect, token, addrs, worker_ids,
                                  check_mode=self.module.check_mode, join_timeout=params['join_timeout'],
-                                 errors=ENGINE_ERRORS)
-        result = dict(changed=any(r['status'] == fanout.JOINED for r in results), workers=results,
+                                 errors=ENGINE_ERRORS, listed=set(node['id'] for node in nodes))
+        result = dict(changed=any(r['status'] in (fanout.JOINED, fanout.REJOINED) for r in results), workers=results,
                       expectations_met=False, **fanout.summary(results))
         # The nodes are checked only when every worker was settled here: the others join later.
         if params['expect_ready'] and not (result['left_to_host'] or result['failed_workers'] or self.module.check_mode):

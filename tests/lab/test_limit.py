@@ -4,7 +4,8 @@ node1 manager (debian12), node2 el7-layout and node3 debian13 agents: the cluste
 node3 also listens on 12375 (docker_listen_extra_addresses in the inventory). node4 (debian12)
 is added to swarm_agents later and joined with `--limit` on it alone; node5 (debian13) too, joining
 on its own (swarm_join_from_manager=false): the agent role then reads the join token and the
-managers' addresses from the first manager itself. The tests run in order.
+managers' addresses from the first manager itself. Last, the manager's swarm is made anew while
+the agents run: a run brings every agent into it again. The tests run in order.
 """
 
 import json
@@ -145,3 +146,27 @@ def test_the_whole_cluster_is_in_place_after_the_limited_runs(lab):
     assert pids(lab, h) == before
     res = docker_tls(lab, h[1], "-H tcp://%s:12375 info --format '{{json .Name}}'" % lab.ip(h[2]))
     assert res.returncode == 0 and json.loads(res.stdout.strip()) == h[2], res.stdout
+
+
+def test_agents_of_a_cluster_made_anew_while_they_ran_join_it_again(lab):
+    """The manager's swarm ended and a new one was made at its address while the agents ran (the managers
+    reset alone, say): each agent still names that address as its manager, of a cluster that is gone, and
+    was taken for a member of the new one (the verify then failed on every run). The first manager's joins
+    make them leave and join again; node5, joining on its own, leaves first too. The next run changes nothing."""
+    h = hosts(lab)
+    lab.run(h[0], "docker swarm leave --force >/dev/null && docker swarm init --advertise-addr %s >/dev/null"
+            % lab.ip(h[0]))
+    assert lab.run(h[1], "docker info --format '{{.Swarm.LocalNodeState}}'").stdout.strip() == "active"
+    old_ids = {host: lab.run(host, "docker info --format '{{.Swarm.NodeID}}'").stdout.strip() for host in h[1:5]}
+    hosts5 = lab.write_inventory(str(lab.tmp / "anew"), h[:1], h[1:5], insecure=False,
+                                 host_vars={h[2]: EXTRA, h[4]: "swarm_join_from_manager=false"})
+    rc, out, recap = playbook(SITE, hosts5, check=False)
+    assert rc == 0, out[-6000:]
+    assert nodes(lab) == {h[0]: ("Ready", "Leader"), **{host: ("Ready", "worker") for host in h[1:]}}
+    results = dict(task_results(out))
+    assert results["dockercluster.swarm.swarm_agent : Leave a cluster that is gone before joining this one"] == \
+        {h[4]: ["changed"]}, results
+    new_ids = {host: lab.run(host, "docker info --format '{{.Swarm.NodeID}}'").stdout.strip() for host in h[1:5]}
+    assert all(new_ids[host] and new_ids[host] != old_ids[host] for host in h[1:5]), (old_ids, new_ids)
+    _rc, out, recap = playbook(SITE, hosts5)
+    assert {host: c["changed"] for host, c in recap.items()} == {host: 0 for host in ["localhost"] + h}, recap

@@ -29,12 +29,13 @@ MANAGER = {'LocalNodeState': 'active', 'ControlAvailable': True, 'NodeID': 'n1',
            'RemoteManagers': [{'Addr': '10.9.0.1:2377'}]}
 
 
-def workers(tmp_path, play_vars=None, host_reads=None):
+def workers(tmp_path, play_vars=None, host_reads=None, manager_nodes=None):
     """The role's defaults and vars, and its real task that notes each agent's entry (tasks/swarmkit.yml),
-    in a copy of the role; then _swarm_agent_workers, as the swarm_workers task reads it."""
+    in a copy of the role; then _swarm_agent_workers, as the swarm_workers task reads it. ``manager_nodes``: the
+    node IDs the manager's read listed (the preflight reads them on the managers)."""
     role = tmp_path / 'roles' / 'agent'
     for part in ('defaults', 'vars', 'tasks'):
-        (role / part).mkdir(parents=True)
+        (role / part).mkdir(parents=True, exist_ok=True)
         if part != 'tasks':
             with open(os.path.join(REPO_ROOT, 'roles', 'swarm_agent', part, 'main.yml')) as handle:
                 (role / part / 'main.yml').write_text(handle.read())
@@ -50,13 +51,15 @@ def workers(tmp_path, play_vars=None, host_reads=None):
     reads.update(host_reads or {})
     play = [{'name': 'Reads', 'hosts': 'all', 'gather_facts': False, 'tasks': [{
                 'name': 'Read', 'ansible.builtin.set_fact': {
-                    'dockercluster_host': {'swarm': '{{ reads[inventory_hostname] }}'},
+                    'dockercluster_host': "{{ {'swarm': reads[inventory_hostname]} | combine({'nodes': manager_nodes} "
+                                          "if manager_nodes is not none and inventory_hostname == 'm1' else {}) }}",
                     'dockercluster_cluster': {'create': False, 'manager': 'm1'}}}]},
             {'name': 'Agents', 'hosts': 'swarm_agents', 'gather_facts': False, 'vars': play_vars or {},
              'roles': ['agent']}]
     (tmp_path / 'play.yml').write_text(json.dumps(play))
     (tmp_path / 'hosts').write_text(INVENTORY)
-    (tmp_path / 'reads.json').write_text(json.dumps({'reads': reads}))
+    nodes = None if manager_nodes is None else [{'id': node_id} for node_id in manager_nodes]
+    (tmp_path / 'reads.json').write_text(json.dumps({'reads': reads, 'manager_nodes': nodes}))
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, 'ansible.cfg'), ANSIBLE_NOCOLOR='1',
                ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_PYTHON_INTERPRETER=sys.executable,
                ANSIBLE_ROLES_PATH=str(tmp_path / 'roles'), ANSIBLE_LOCALHOST_WARNING='0')
@@ -90,3 +93,16 @@ def test_the_joins_wait_only_for_the_agents_they_take(tmp_path):
     15 s wait for nothing)."""
     workers(tmp_path, host_reads={'a4': dict(MANAGER, ControlAvailable=False, NodeID='w4')})
     assert workers.expected == ['m1', 'a1', 'a2', 'a4']
+
+
+WORKER_OF_M1 = dict(MANAGER, ControlAvailable=False, NodeID='w4', Cluster=None)
+
+
+def test_a_worker_whose_cluster_is_gone_leaves_and_joins_from_the_manager(tmp_path):
+    """a4 names m1's address as its manager, but m1's cluster (made anew while a4 ran) does not list its node:
+    it is no worker of this cluster (it was taken for one, and the verify failed on every run)."""
+    out = workers(tmp_path, host_reads={'a4': WORKER_OF_M1}, manager_nodes=['n1'])
+    assert sorted(out) == ['a1', 'a2', 'a4'] and 'a4' in workers.expected
+    # Listed: in place, as before; and where the manager's nodes were not read, the same.
+    assert sorted(workers(tmp_path, host_reads={'a4': WORKER_OF_M1}, manager_nodes=['n1', 'w4'])) == ['a1', 'a2']
+    assert sorted(workers(tmp_path, host_reads={'a4': WORKER_OF_M1})) == ['a1', 'a2']

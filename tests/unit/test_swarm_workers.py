@@ -184,6 +184,28 @@ def test_a_worker_in_another_swarm_is_left_to_the_host_untouched():
     assert eng.client.mutations() == []
 
 
+def test_decide_a_worker_of_a_cluster_that_is_gone_rejoins():
+    """It names this cluster's manager (made anew while it ran), which does not list it."""
+    assert fanout.decide(worker('id-w9'), {'id-w1'}, ['10.0.0.1:2377'], {'id-m1', 'id-w1'}) == (fanout.REJOINED, None)
+    # Another cluster's worker, a node this one lists (as a manager), or nothing listed: the host's own join.
+    assert fanout.decide(worker('id-w9', managers=('10.9.9.9:2377',)), {'id-w1'}, ['10.0.0.1:2377'],
+                         {'id-w1'})[0] == fanout.LEFT_TO_HOST
+    assert fanout.decide(worker('id-m1'), {'id-w1'}, ['10.0.0.1:2377'], {'id-m1', 'id-w1'})[0] == fanout.LEFT_TO_HOST
+    assert fanout.decide(worker('id-w9'), {'id-w1'}, ['10.0.0.1:2377'])[0] == fanout.LEFT_TO_HOST
+
+
+def test_a_worker_of_a_cluster_that_is_gone_leaves_then_joins():
+    eng = engine(worker('id-old'), after_join=worker('id-new'))
+    [result] = out([spec('w1')], {'w1': eng}, worker_ids={'id-w3'}, listed={'id-w3'})
+    assert result == dict(name='w1', docker_host='tcp://w1:2375', status=fanout.REJOINED, node_id='id-new', msg=None)
+    assert [c[0] for c in eng.client.mutations()] == ['leave_swarm', 'join_swarm']
+    assert eng.client.mutations()[0][2] == {'force': False}
+    assert fanout.summary([result])['joined'] == ['w1']
+    check = engine(worker('id-old'))
+    [result] = out([spec('w1')], {'w1': check}, worker_ids={'id-w3'}, check_mode=True, listed={'id-w3'})
+    assert result['status'] == fanout.REJOINED and check.client.mutations() == []
+
+
 @pytest.mark.parametrize('error, explained', [
     (FakeAPIError('connection refused'), 'connection refused'),
     (requests.exceptions.ConnectionError('Max retries exceeded'), 'Max retries exceeded'),
@@ -467,9 +489,11 @@ def test_run_with_a_failed_worker_is_not_a_failed_task_for_ansible():
 
 
 def test_run_a_worker_id_of_the_node_list_is_in_place_another_is_left_to_the_host():
-    engines = {'w3': engine(worker('id-w3')), 'w9': engine(worker('id-w9'))}
+    engines = {'w3': engine(worker('id-w3')), 'w9': engine(worker('id-w9', managers=('10.9.9.9:2377',))),
+               'w8': engine(worker('id-w8'), after_join=worker('id-w8b'))}  # names m1, not listed: rejoins
     result, failed, _ = run_workers(manager_client(), engines)
     assert not failed and result['in_place'] == ['w3'] and result['left_to_host'] == ['w9']
+    assert result['joined'] == ['w8'] and result['changed']
 
 
 def test_run_only_worker_nodes_count_as_in_place():
