@@ -66,10 +66,10 @@ LISTEN_ARGUMENT_SPEC = dict(
     restart_on_tls_change=dict(type='bool', default=True),
     restart_timeout=dict(type='int', default=60),
     service=dict(type='str', default='docker'),
-    sysconfig_path=dict(type='path', default='/etc/sysconfig/docker'),
-    default_env_path=dict(type='path', default='/etc/default/docker'),
+    sysconfig_path=dict(type='path'),
+    default_env_path=dict(type='path'),
     daemon_json_path=dict(type='path', default='/etc/docker/daemon.json'),
-    dropin_path=dict(type='path', default='/etc/systemd/system/docker.service.d/10-dockercluster-listen.conf'),
+    dropin_path=dict(type='path'),
     record_path=dict(type='path', default='/var/lib/dockercluster/listen-record.json'),
 )
 LISTEN_REQUIRED_IF = [('tls', True, ('tls_ca_cert', 'tls_cert', 'tls_key'))]
@@ -121,6 +121,22 @@ def read_text(path):
         raise ValueError('cannot read %s: %s' % (path, to_native(exc))) from None
 
 
+# The service's own files where not given (CentOS 7's docker-latest reads /etc/sysconfig/docker-latest).
+SERVICE_PATHS = dict(sysconfig_path='/etc/sysconfig/%s', default_env_path='/etc/default/%s',
+                     dropin_path='/etc/systemd/system/%s.service.d/10-dockercluster-listen.conf')
+
+
+def fill_service_paths(params):
+    """``params`` with the paths not given made from the service's name; ValueError for a name that is
+    not a systemd unit's."""
+    if not re.match(r'^[A-Za-z0-9@._:-]+$', params['service'] or ''):
+        raise ValueError('service: %r is not a systemd service name' % (params['service'],))
+    for key, pattern in SERVICE_PATHS.items():
+        if not params.get(key):
+            params[key] = pattern % params['service']
+    return params
+
+
 class ListenPlanner(object):
     """Reads the unit and the files and works out their new content; writes nothing.
 
@@ -132,6 +148,10 @@ class ListenPlanner(object):
     def __init__(self, module, params=None, defer_missing_tls=False):
         self.module = module
         self.params = module.params if params is None else params
+        try:
+            fill_service_paths(self.params)
+        except ValueError as exc:
+            module.fail_json(msg=str(exc))
         self.defer_missing_tls = defer_missing_tls
         self.deferred = None
         self.service = self.params['service']
@@ -346,7 +366,7 @@ class ListenPlanner(object):
         except ValueError as exc:
             self.fail('%s: dockerd would not start again with it; fix it first' % exc)
         where = ENV_VARIABLES.get(self.method, 'the unit\'s command line (systemd drop-in)')
-        if data.get('hosts'):
+        if 'hosts' in data:  # dockerd refuses the flag next to the key, even an empty list
             self.fail('%s sets "hosts", which conflicts with -H in %s: remove it or use method: daemon_json'
                       % (self.params['daemon_json_path'], where))
         both = [key for key in TLS_KEYS if key in data] if tls else []

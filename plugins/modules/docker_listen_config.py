@@ -161,25 +161,26 @@ options:
     type: int
     default: 60
   service:
-    description: The systemd service running dockerd.
+    description:
+      - The systemd service running dockerd. The env files and the drop-in are named after it where not given
+        (C(docker-latest) on CentOS 7 reads C(/etc/sysconfig/docker-latest)).
     type: str
     default: docker
   sysconfig_path:
-    description: The env file of the C(sysconfig) method.
+    description: The env file of the C(sysconfig) method; C(/etc/sysconfig/<service>) when not given.
     type: path
-    default: /etc/sysconfig/docker
   default_env_path:
-    description: The env file of the C(default_env) method.
+    description: The env file of the C(default_env) method; C(/etc/default/<service>) when not given.
     type: path
-    default: /etc/default/docker
   daemon_json_path:
     description: The daemon configuration file of the C(daemon_json) method.
     type: path
     default: /etc/docker/daemon.json
   dropin_path:
-    description: The systemd drop-in written by the C(systemd_dropin) and C(daemon_json) methods.
+    description:
+      - The systemd drop-in written by the C(systemd_dropin) and C(daemon_json) methods;
+        C(/etc/systemd/system/<service>.service.d/10-dockercluster-listen.conf) when not given.
     type: path
-    default: /etc/systemd/system/docker.service.d/10-dockercluster-listen.conf
   record_path:
     description:
       - The record, on the host, of the C(-H) this module added to each file and of each file's content

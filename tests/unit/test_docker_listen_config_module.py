@@ -460,9 +460,10 @@ def test_default_env_leaves_the_socket_to_the_unit(run, paths):
     assert result['endpoints_checked'] == GUIDE
 
 
-def test_env_method_refuses_hosts_in_daemon_json(run, paths):
+@pytest.mark.parametrize('hosts', ['["unix:///var/run/docker.sock"]', '[]'])  # dockerd: the key, whatever its value
+def test_env_method_refuses_hosts_in_daemon_json(run, paths, hosts):
     write(paths['default_env_path'], DEBIAN_DEFAULT)
-    write(paths['daemon_json_path'], '{"hosts": ["unix:///var/run/docker.sock"]}')
+    write(paths['daemon_json_path'], '{"hosts": %s}' % hosts)
     host = FakeHost(DEBIAN_SHOW)
     failed, result = run(host, allow_insecure_tcp=True)
     assert failed and '"hosts"' in result['msg']
@@ -988,3 +989,13 @@ def test_reset_with_the_record_gone_still_removes_what_names_the_collections_cer
     assert 'tcp://' not in after and '--tls' not in after and str(tmp_path / 'certs') not in after, after
     failed, result = run(FakeHost(CENTOS7_SHOW), state='absent', listen=ROLE_LISTEN, tls=True, **certs)
     assert not failed and not result['changed'], result
+
+
+def test_the_files_are_named_after_the_service_where_not_given():
+    """CentOS 7's docker-latest reads /etc/sysconfig/docker-latest; a drop-in for docker.service would not apply."""
+    params = listen_plan.fill_service_paths(dict(service='docker-latest', sysconfig_path=None, default_env_path=None,
+                                                 dropin_path='/run/mine.conf'))
+    assert params == dict(service='docker-latest', sysconfig_path='/etc/sysconfig/docker-latest',
+                          default_env_path='/etc/default/docker-latest', dropin_path='/run/mine.conf')
+    with pytest.raises(ValueError, match='not a systemd service name'):
+        listen_plan.fill_service_paths(dict(service='../docker'))
