@@ -1,5 +1,6 @@
 """swarm_preflight's inventory check (one task on the controller): every problem, each named once."""
 
+import os
 from collections.abc import Mapping
 
 import pytest
@@ -157,3 +158,15 @@ def test_a_rotation_is_refused_when_the_limit_leaves_out_every_manager(in_run, r
     problems = inventory_problems(['m1'], ['a1'], {'swarm_rotate_tokens': 'worker'}, managers_in_run=in_run)
     assert bool(problems) == refused and all('leaves out every manager' in p for p in problems), problems
     assert inventory_problems(['m1'], ['a1'], {}, managers_in_run=[]) == []
+
+
+@pytest.mark.parametrize('node_addr, refused', [('', False), (' swarm_classic_node_addr=node_2:2375', True)])
+def test_classic_node_lists_are_checked_as_the_manager_role_builds_them(tmp_path, node_addr, refused):
+    """nodes discovery: a host known by an alias (node_2, not a valid host name) is listed by the address of its
+    default route, so the alias is not refused; an address given for it is checked as given."""
+    from test_python2_refused import REPO_ROOT, _playbook
+    (tmp_path / 'hosts').write_text(
+        '[controller]\nlocalhost ansible_connection=local\n[swarm_managers]\nnode_1\n[swarm_agents]\nnode_2%s\n'
+        '[all:vars]\nswarm_backend=classic\nswarm_classic_discovery=nodes\nswarm_insecure_tcp=true\n' % node_addr)
+    rc, out = _playbook(['-i', 'hosts', os.path.join(REPO_ROOT, 'site.yml'), '--limit', 'localhost'], tmp_path)
+    assert (rc != 0) == refused and ("'node_2' is not a host name or IP address" in out) == refused, out
