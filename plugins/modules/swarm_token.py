@@ -195,7 +195,9 @@ token:
   type: str
   sample: 5a0a4f2bd2e24d9a9ed2e24d9a9ed2e2
 discovery:
-  description: With O(backend=classic), the discovery URL for C(swarm manage) and C(swarm join).
+  description:
+    - With O(backend=classic), the discovery URL for C(swarm manage) and C(swarm join).
+    - In check mode, where a token would be created, its URL with 32 zeros in place of the token.
   returned: with O(backend=classic)
   type: str
   sample: token://5a0a4f2bd2e24d9a9ed2e24d9a9ed2e2
@@ -246,6 +248,8 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_cluster 
 )
 
 CLASSIC_ONLY = ('token', 'kv_hosts', 'nodes')
+# Check mode's stand-in for a hosted token not created yet (a valid token's form).
+CHECK_MODE_TOKEN = '0' * 32
 
 
 class SwarmToken(ClusterReader):
@@ -365,6 +369,8 @@ class ClassicToken(object):
         else:
             self.result.update(changed=True, created=True)
             if self.module.check_mode:
+                # The roles' check mode predicts the containers with it: the URL of a token not made yet.
+                self.result['discovery'] = disc.hosted_token_url(CHECK_MODE_TOKEN, base)
                 return
             token = self.hosted().create()
         if self._write(params['token_file'], token + '\n', 0o600):

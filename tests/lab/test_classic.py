@@ -14,7 +14,7 @@ import time
 import pytest
 from fake_discovery import DiscoveryServer
 
-from labkit import LAB, ROOT, Lab, classic_swarm_missing, playbook, sh, unchanged
+from labkit import LAB, ROOT, Lab, classic_swarm_missing, fatal_lines, playbook, sh, unchanged
 
 SITE = ROOT + "/site.yml"
 IMAGE = "swarm:1.2.9"
@@ -184,6 +184,10 @@ def test_token_discovery_against_a_private_https_server(lab, discovery):
     h = lab.names()
     inv = inventory(lab, swarm_classic_discovery="token", swarm_classic_discovery_url=discovery.url,
                     swarm_classic_ca_bundle=CA_BUNDLE)
+    # --check first: the token it would create stands in for the containers' prediction; none is made.
+    rc, out, _recap = playbook(SITE, inv, "--check", "--diff", check=False)
+    assert rc == 0 and fatal_lines(out) == [], fatal_lines(out) or out[-4000:]
+    assert discovery.clusters == {}
     site(lab, "token", inv)
     (token, entries), = discovery.clusters.items()
     assert sorted(entries) == sorted("%s:2375" % lab.ip(host) for host in h)  # the real agents registered

@@ -83,3 +83,14 @@ def test_a_token_file_left_readable_is_replaced_without_a_readable_moment(module
     assert seen and all(mode & 0o077 == 0 for _name, mode in seen), seen
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert os.listdir(str(tmp_path)) == ['token']
+
+
+def test_check_mode_gives_the_url_of_a_token_not_made_yet(module_run, tmp_path):
+    """The roles' check mode predicts the manager and agent containers with it (they need a URL), and no
+    file is written nor token made."""
+    path = str(tmp_path / 'token')
+    result, failed = module_run(swarm_token.main, dict(backend='classic', discovery_kind='token', token_file=path),
+                                check=True)
+    assert not failed and result['changed'] and result['created'], result
+    assert result['discovery'] == 'token://' + '0' * 32 and result.get('token') is None
+    assert not os.path.exists(path)
