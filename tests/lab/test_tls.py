@@ -427,6 +427,19 @@ def test_the_plain_opt_in_reproduces_the_guide_and_warns(lab):
     assert sorted(res.stdout.split()) == sorted(h)
 
 
+def test_check_back_to_mutual_tls_on_the_plain_cluster_predicts_and_changes_nothing(lab):
+    """--check on the cluster the plain opt-in left, back to the default: the endpoint it would make (mutual TLS
+    on 2376) does not answer so yet, so the verify reads the manager through its socket; nothing changes."""
+    h = hosts(lab)
+    pids = {host: dockerd_pid(lab, host) for host in h}
+    options = lab.run(h[1], "grep ^OPTIONS= /etc/sysconfig/docker").stdout
+    rc, out, recap = playbook(SITE, inventory(lab), "--check", "--diff", check=False)
+    assert rc == 0 and fatal_lines(out) == [], fatal_lines(out) or out[-4000:]
+    assert all(recap[host]["changed"] > 0 for host in h), recap  # each listener would change
+    assert {host: dockerd_pid(lab, host) for host in h} == pids
+    assert lab.run(h[1], "grep ^OPTIONS= /etc/sysconfig/docker").stdout == options
+
+
 # ------------------------------------------------------------------ the proxy port setup, TLS too
 PROXY = "dcswarm-proxy:socat"  # stand-in for shipyard/docker-proxy, same SSL_* environment
 PROXY_TASK = "dockercluster.swarm.docker_proxy : Run the proxy container"
