@@ -306,6 +306,11 @@ def has_tls_flags(raw):
     return any(kind == 'tls' for kind, _key, _toks in _group_flags(split_flags(raw or '')[0]))
 
 
+def tls_flag_words(raw):
+    """The TLS flags of a flags string, each as one word (``--tlscacert=/path``)."""
+    return [key for kind, key, _toks in _group_flags(split_flags(raw or '')[0]) if kind == 'tls']
+
+
 def merge_flags(raw, hosts, managed, tls=None, state='present', drop_tls=False):
     """Merge our -H (and TLS) flags into a flags string; return the new raw string.
 

@@ -38,6 +38,7 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.listen_config 
     normalize_host,
     parse_unit_show,
     split_unit_provided,
+    tls_flag_words,
     tls_flags,
     tls_settings,
     unit_file_exec_start,
@@ -294,6 +295,11 @@ class ListenPlanner(object):
             return list(self.listen)
         return list(previous)
 
+    def names_tls_paths(self, text):
+        """Whether ``text`` (a flags string, or daemon.json's TLS values) names any of this module's TLS files."""
+        words = (text or '').replace('=', ' ').replace('"', ' ').split()
+        return any(path in words for path in self.tls_paths() or ())
+
     @staticmethod
     def not_ours(state, recorded, managed):
         """Removing from a file with no record and none of this module's TLS files named: the host's own
@@ -352,6 +358,11 @@ class ListenPlanner(object):
                 rest = ''.join(line for i, line in enumerate(lines) if i not in set(a.index for a in found))
                 return rest == (then or '') or rest == (then or '') + '\n'
             after = self.restore_original(record, path, before, after, strip, same)
+            if path in record['original'] and after != original and not drop_tls \
+                    and self.names_tls_paths(get_env_value(after or '', name, path)):
+                # Edited since: the host's own TLS flags from before, in place of ours (whose files go next).
+                after = update_env_file(after, name, [], [], tls_flag_words(get_env_value(original, name, path)),
+                                        'present', path)[0]
         if before is None and after == '':
             after = None
         left = exec_start_hosts(get_env_value(after or '', name, path) or '') + unit_hosts
@@ -449,6 +460,12 @@ class ListenPlanner(object):
             def same(now, then):
                 return load_daemon_json(now, json_path) == load_daemon_json(then, json_path)
             after = self.restore_original(record, json_path, before, after, strip, same)
+            original = load_daemon_json(record['original'].get(json_path), json_path)
+            theirs = dict((key, original[key]) for key in TLS_KEYS if key in original)
+            now = load_daemon_json(after, json_path)
+            if theirs and self.names_tls_paths(' '.join(str(now.get(key, '')) for key in TLS_KEYS)):
+                # Edited since: the host's own TLS settings from before, in place of ours (whose files go next).
+                after = merge_daemon_json(after, [], [], theirs, 'present', json_path)
         if before is None and after == '':
             after = None
         change = FileChange(json_path, before, after, shown='managed')

@@ -946,6 +946,43 @@ def test_reset_gives_back_the_hosts_own_tls_listener_on_another_address(run, pat
     assert read(paths['sysconfig_path']) == to_bytes(theirs)
 
 
+def test_reset_of_an_edited_file_puts_back_the_hosts_own_tls_flags(run, paths, tmp_path):
+    """The same host, its file edited since (a line added): not given back whole, but its own TLS flags replace
+    the collection's, whose files the reset deletes next (dockerd would not start again with them named)."""
+    certs = collections_certificates(tmp_path)
+    theirs = ("OPTIONS='--selinux-enabled -H unix:///var/run/docker.sock -H tcp://10.0.0.5:2400 --tlsverify "
+              "--tlscacert=/etc/mine/ca.pem --tlscert=/etc/mine/cert.pem --tlskey=/etc/mine/key.pem'\n")
+    write(paths['sysconfig_path'], theirs)
+    assert not run(FakeHost(CENTOS7_SHOW), listen=ROLE_LISTEN, tls=True, **certs)[0]
+    write(paths['sysconfig_path'], read(paths['sysconfig_path']).decode() + 'DOCKER_CERT_PATH=/etc/docker\n')
+    failed, result = run(FakeHost(CENTOS7_SHOW), state='absent', listen=ROLE_LISTEN, tls=True, **certs)
+    assert not failed and result['changed'], result
+    after = read(paths['sysconfig_path']).decode()
+    assert str(tmp_path / 'certs') not in after and 'DOCKER_CERT_PATH=/etc/docker' in after, after
+    for flag in ('--tlsverify', '--tlscacert=/etc/mine/ca.pem', '--tlscert=/etc/mine/cert.pem',
+                 '--tlskey=/etc/mine/key.pem', '-H tcp://10.0.0.5:2400'):
+        assert flag in after, (flag, after)
+    assert 'tcp://0.0.0.0:2375' not in after
+
+
+def test_reset_of_an_edited_daemon_json_puts_back_the_hosts_own_tls_settings(run, paths, tmp_path):
+    certs = collections_certificates(tmp_path)
+    write(paths['daemon_json_path'], '{"hosts": ["tcp://10.0.0.5:2400"], "tlsverify": true, '
+                                     '"tlscacert": "/etc/mine/ca.pem", "tlscert": "/etc/mine/cert.pem", '
+                                     '"tlskey": "/etc/mine/key.pem"}\n')
+    assert not run(FakeHost(DOCKER_CE_SHOW, starts=docker_ce_starts(paths)), listen=ROLE_LISTEN, tls=True,
+                   method='daemon_json', **certs)[0]
+    data = json.loads(read(paths['daemon_json_path']))
+    write(paths['daemon_json_path'], json.dumps(dict(data, debug=True)))
+    applied = DOCKER_CE_SHOW.replace('/usr/bin/dockerd -H fd:// ', '/usr/bin/dockerd ')
+    failed, result = run(FakeHost(applied, starts=docker_ce_starts(paths)), state='absent', listen=ROLE_LISTEN,
+                         tls=True, method='daemon_json', **certs)
+    assert not failed and result['changed'], result
+    after = json.loads(read(paths['daemon_json_path']))
+    assert after == {'hosts': ['tcp://10.0.0.5:2400'], 'tlsverify': True, 'tlscacert': '/etc/mine/ca.pem',
+                     'tlscert': '/etc/mine/cert.pem', 'tlskey': '/etc/mine/key.pem', 'debug': True}, after
+
+
 def test_reset_gives_back_the_hosts_own_tls_settings_in_daemon_json(run, paths, tmp_path):
     certs = collections_certificates(tmp_path)
     theirs = ('{"hosts": ["tcp://10.0.0.5:2400"], "tlsverify": true, "tlscacert": "/etc/mine/ca.pem", '
