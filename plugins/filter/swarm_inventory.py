@@ -18,8 +18,7 @@ description:
     a host whose C(ansible_python_interpreter) is a Python 2 (C(python2), C(python2.7); with O(hostvars));
     a C(swarm_backend) or C(swarm_port_setup) outside O(backends) or O(port_setups); a C(swarm_engine_port)
     that is not a port, a C(swarm_join_from_manager) that is not a boolean; a C(swarm_rotate_tokens) or
-    C(swarm_firewall) outside its choices (a rotation with the classic backend, or with a limit that leaves out
-    every manager); with the proxy, a
+    C(swarm_firewall) outside its choices (a rotation with the classic backend); with the proxy, a
     C(docker_listen_addresses) entry on C(docker_proxy_port); with the classic backend, a manager whose
     container would publish the cluster port without client authentication (C(swarm_manager_classic_tls_verify)
     false, or its C(swarm_manager_classic_tls_*) files emptied) without C(swarm_insecure_tcp) (each manager's
@@ -70,12 +69,6 @@ options:
         C(swarm_node_labels_exclusive), C(swarm_node_availability), C(swarm_manager_availability); only those keys
         are read). Without it, only the first manager's (the input) are checked.
     type: dict
-  managers_in_run:
-    description:
-      - The managers a C(--limit) leaves in the run; omitted or null when there is no limit. A C(swarm_rotate_tokens)
-        with none of them is refused (a manager rotates the tokens, and it would not run).
-    type: list
-    elements: str
 '''
 
 EXAMPLES = r'''
@@ -98,7 +91,7 @@ _value:
 
 
 def swarm_inventory_problems(settings, managers, agents, manager_group='swarm_managers', agent_group='swarm_agents',
-                             backends=None, port_setups=None, hostvars=None, managers_in_run=None):
+                             backends=None, port_setups=None, hostvars=None):
     # Imported when called, not when the file loads: docs/architecture.md, "Filters load lazily".
     from ansible_collections.dockercluster.swarm.plugins.plugin_utils import inventory_checks
 
@@ -118,7 +111,7 @@ def swarm_inventory_problems(settings, managers, agents, manager_group='swarm_ma
     return inventory_checks.inventory_problems(
         managers, agents, settings, manager_group, agent_group,
         backends or inventory_checks.BACKENDS, port_setups or inventory_checks.PORT_SETUPS, manager_settings,
-        interpreters, node_settings, managers_in_run)
+        interpreters, node_settings)
 
 
 class FilterModule(object):

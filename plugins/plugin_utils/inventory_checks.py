@@ -102,7 +102,7 @@ def node_settings_problems(managers, host_settings):
 
 def inventory_problems(managers, agents, settings, manager_group='swarm_managers', agent_group='swarm_agents',
                        backends=BACKENDS, port_setups=PORT_SETUPS, manager_settings=None, interpreters=None,
-                       node_settings=None, managers_in_run=None):
+                       node_settings=None):
     """Sentences naming each problem, in the order a reader fixes them; empty when there is none.
 
     ``settings`` are the cluster-wide variables as the first manager sees them (the inventory's
@@ -120,9 +120,6 @@ def inventory_problems(managers, agents, settings, manager_group='swarm_managers
     ``interpreters`` maps each cluster host to its ansible_python_interpreter: a Python 2 is refused.
 
     ``node_settings`` maps cluster hosts to the day-two variables they set (node_settings_problems).
-
-    ``managers_in_run``: the managers a ``--limit`` leaves in the run (None: no limit). A token rotation
-    asked for with none of them would be skipped without a word: swarm_manager rotates.
     """
     managers, agents = list(managers or []), list(agents or [])
     settings = settings if isinstance(settings, Mapping) else {}
@@ -160,10 +157,6 @@ def inventory_problems(managers, agents, settings, manager_group='swarm_managers
     elif backend == 'classic' and str(rotate or 'none') != 'none':
         problems.append("swarm_rotate_tokens is %s, but classic Swarm has no join tokens (swarm_backend is "
                         "classic)." % rotate)
-    elif str(rotate or 'none') != 'none' and managers_in_run is not None and not list(managers_in_run):
-        problems.append("swarm_rotate_tokens is %s, but the --limit leaves out every manager, and a manager rotates "
-                        "the tokens: add one (the first, %s) to the limit, or leave swarm_rotate_tokens out."
-                        % (rotate, managers[0] if managers else '-'))
     firewall = settings.get('swarm_firewall', 'none')
     if str(firewall or 'none') not in FIREWALLS:
         problems.append("swarm_firewall %r is not one of: %s." % (firewall, ', '.join(FIREWALLS)))

@@ -153,13 +153,6 @@ def test_day_two_settings_accepted(settings):
     assert inventory_problems(['m1'], [], settings) == []
 
 
-@pytest.mark.parametrize('in_run, refused', [([], True), (['m1'], False), (None, False)])
-def test_a_rotation_is_refused_when_the_limit_leaves_out_every_manager(in_run, refused):
-    problems = inventory_problems(['m1'], ['a1'], {'swarm_rotate_tokens': 'worker'}, managers_in_run=in_run)
-    assert bool(problems) == refused and all('leaves out every manager' in p for p in problems), problems
-    assert inventory_problems(['m1'], ['a1'], {}, managers_in_run=[]) == []
-
-
 @pytest.mark.parametrize('node_addr, refused', [('', False), (' swarm_classic_node_addr=node_2:2375', True)])
 def test_classic_node_lists_are_checked_as_the_manager_role_builds_them(tmp_path, node_addr, refused):
     """nodes discovery: a host known by an alias (node_2, not a valid host name) is listed by the address of its
