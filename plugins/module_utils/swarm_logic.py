@@ -892,12 +892,14 @@ def find_cluster(hosts):
 
 def _find_cluster(hosts):
     found = _find_cluster_of(hosts)
-    # Every manager in a swarm has force (group_vars) and they are all in one: that is the cluster (the
-    # one a first run with force made), not a reason to make another, which force would leave theirs for.
+    # Every manager has force (group_vars) and those in a swarm are all in one: that is the cluster (the one
+    # a first run with force made), not a reason to make another, which force would leave theirs for. Force
+    # on some managers only is asked for a host to leave another swarm: that swarm stays refused.
     forced_in = set((swarm_section(h['swarm']).get('Cluster') or {}).get('ID') for h in hosts
                     if h.get('manager') and h.get('force') and isinstance(h.get('swarm'), dict)
                     and is_manager(swarm_section(h['swarm'])))
-    if found['forced'] and len(forced_in) == 1 and None not in forced_in:
+    every = all(h.get('force') for h in hosts if h.get('manager'))
+    if found['forced'] and every and len(forced_in) == 1 and None not in forced_in:
         found = _find_cluster_of([dict(h, force=False) for h in hosts])
     found.pop('forced')
     return found
@@ -991,11 +993,11 @@ def _find_cluster_of(hosts):
     if forced:
         result['forced'] = True
         result['problem'] = (
-            'No manager of the inventory without force is in a swarm, but %s (force) %s of one: '
+            'No manager of the inventory without force is in a swarm, but %s (force) %s: '
             'a run would create a new cluster and make %s leave %s, and its services with it. Nothing was '
             'changed. To keep that cluster, unset force for %s (the run adds the others to it); to end it, '
             'make %s leave it by hand first.'
-            % (', '.join(forced), 'is an active manager' if len(forced) == 1 else 'are active managers',
+            % (', '.join(forced), 'is an active manager of one' if len(forced) == 1 else 'are active managers of swarms',
                'it' if len(forced) == 1 else 'them',
                'its' if len(forced) == 1 else 'theirs', 'it' if len(forced) == 1 else 'them',
                'it' if len(forced) == 1 else 'them'))

@@ -82,10 +82,14 @@ def test_force_never_makes_a_new_cluster_out_of_one_its_managers_are_in():
     assert (found['id'], found['manager'], found['problem']) == (A, 'm2', '')
     found = logic.find_cluster(hosts(FRESH, manager(B, ('10.0.0.2:2377',)), manager(), worker(), forced=every))
     assert found['create'] is False and found['problem'].startswith(
-        'No manager of the inventory without force is in a swarm, but m2, m3 (force) are active managers')
+        'No manager of the inventory without force is in a swarm, but m2, m3 (force) are active managers of swarms')
     assert found['refusals'] == dict((host, '%s: %s' % (host, found['problem'])) for host in ('m1', 'm2', 'm3', 'a1'))
     assert 'forced' not in found
     assert logic.find_cluster(hosts(forced=every))['create'] is True
+    # Force on m2 alone, in another swarm (B), m1 and m3 fresh: B is not taken for the cluster.
+    found = logic.find_cluster(hosts(FRESH, manager(B, ('10.0.0.2:2377',)), FRESH, FRESH, forced=['m2']))
+    assert found['id'] == '' and found['problem'].startswith(
+        'No manager of the inventory without force is in a swarm, but m2 (force) is an active manager of one')
 
 
 def test_no_cluster_and_a_manager_not_read_creates_nothing():
