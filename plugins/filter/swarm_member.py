@@ -42,6 +42,13 @@ options:
   cluster_id:
     description: The cluster's ID, compared with a manager's C(Cluster.ID) when given.
     type: str
+  listed:
+    description:
+      - The IDs of the nodes the cluster lists (RV(dockercluster.swarm.docker_host_info#module:nodes) of a manager).
+        When given, a worker whose managers are all O(manager_addrs) but whose node is not listed is not settled,
+        as its cluster is gone (the managers were made anew while it ran), and it joins again.
+    type: list
+    elements: str
 '''
 
 EXAMPLES = r'''
@@ -59,7 +66,7 @@ _value:
 '''
 
 
-def swarm_member_settled(swarm, manager_addrs, role='worker', cluster_id=None):
+def swarm_member_settled(swarm, manager_addrs, role='worker', cluster_id=None, listed=None):
     # Imported when called, not when the file loads: docs/architecture.md, "Filters load lazily".
     from ansible_collections.dockercluster.swarm.plugins.module_utils import swarm_logic
 
@@ -71,6 +78,8 @@ def swarm_member_settled(swarm, manager_addrs, role='worker', cluster_id=None):
     except ValueError:
         return False
     steps, problem = swarm_logic.plan_membership(membership, role, False)
+    if role == 'worker' and listed is not None and swarm_logic.worker_gone(swarm, expected, listed):
+        return False
     return not steps and problem is None
 
 

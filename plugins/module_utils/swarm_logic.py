@@ -372,6 +372,17 @@ def is_manager(swarm_info):
     return local_state(swarm) == 'active' and bool(swarm.get('ControlAvailable'))
 
 
+def worker_gone(swarm_info, manager_addrs, listed):
+    """Whether the node is a worker of a cluster that is gone: active, its managers all among this cluster's
+    (``manager_addrs``, compared by host), yet its node not among ``listed`` (the IDs this cluster lists).
+    The managers were made anew while it ran; a worker of a swarm that also has other managers is not."""
+    swarm = swarm_section(swarm_info)
+    if local_state(swarm) != 'active' or swarm.get('ControlAvailable') or swarm.get('NodeID') in set(listed):
+        return False
+    theirs = _manager_addr_hosts(swarm)
+    return bool(theirs) and theirs <= set(addr_host(addr) for addr in manager_addrs or [])
+
+
 def remote_manager_addrs(swarm_info):
     """Addresses in RemoteManagers (normalised when possible), sorted."""
     result = []

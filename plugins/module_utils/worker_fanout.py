@@ -16,7 +16,7 @@ __metaclass__ = type
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_logic import addr_host, split_host_port
+from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_logic import split_host_port, worker_gone
 
 # A worker's outcome.
 JOINED = 'joined'          # it joined in this call (in check mode: it would)
@@ -48,20 +48,17 @@ def decide(swarm, worker_ids, addrs=(), listed=None):
     """What to do with one worker, from its engine's info()['Swarm']: ``(outcome, reason)``.
 
     ``worker_ids``: the IDs of the cluster's worker nodes, as the manager lists them; ``listed``: the IDs of
-    all its nodes, ``addrs``: its manager addresses. A worker that names one of them as its manager but is
-    not listed at all is the node of a cluster that is gone (its managers were made anew while it ran): it
-    leaves and joins. Without ``listed``, such a worker is left to the host.
+    all its nodes, ``addrs``: its manager addresses. A worker of a cluster that is gone (swarm_logic.worker_gone:
+    its managers are this cluster's, made anew while it ran) leaves and joins. Without ``listed``, such a
+    worker is left to the host.
     """
     state = (swarm.get('LocalNodeState') or '').lower()
     if state == 'inactive':
         return JOINED, None
-    if state == 'active' and not swarm.get('ControlAvailable'):
-        if swarm.get('NodeID') in worker_ids:
-            return IN_PLACE, None
-        managers = set(addr_host(item.get('Addr')) for item in swarm.get('RemoteManagers') or [] if item)
-        if listed is not None and swarm.get('NodeID') not in listed \
-                and managers & set(addr_host(addr) for addr in addrs):
-            return REJOINED, None
+    if state == 'active' and not swarm.get('ControlAvailable') and swarm.get('NodeID') in worker_ids:
+        return IN_PLACE, None
+    if listed is not None and worker_gone(swarm, addrs, listed):
+        return REJOINED, None
     return LEFT_TO_HOST, ('its engine is %s in Swarm mode, not a worker of this cluster: the host\'s own '
                           'join decides' % (state or 'in an unknown state'))
 

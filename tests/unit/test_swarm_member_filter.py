@@ -82,3 +82,13 @@ OURS = manager()    # the first manager: cluster CLUSTER, managers at 10.0.0.1:2
 ])
 def test_membership_problem(mine, first, role, is_first, problem):
     assert membership_problem(mine, first, role, is_first) == problem
+
+
+def test_a_worker_not_listed_whose_managers_are_all_this_clusters_is_not_settled():
+    """Its cluster is gone (made anew at its managers' addresses); one whose swarm has other managers too is
+    left as it is (another swarm's: only force makes it leave)."""
+    assert swarm_member_settled(worker('w-old'), ['10.0.0.1:2377']) is True
+    assert swarm_member_settled(worker('w-old'), ['10.0.0.1:2377'], listed=['m1']) is False
+    assert swarm_member_settled(worker('w-old'), ['10.0.0.1:2377'], listed=['m1', 'w-old']) is True
+    other = worker('w-k', managers=('10.0.0.1:2377', '10.9.9.9:2377'))
+    assert swarm_member_settled(other, ['10.0.0.1:2377'], listed=['m1']) is True

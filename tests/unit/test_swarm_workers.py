@@ -192,6 +192,9 @@ def test_decide_a_worker_of_a_cluster_that_is_gone_rejoins():
                          {'id-w1'})[0] == fanout.LEFT_TO_HOST
     assert fanout.decide(worker('id-m1'), {'id-w1'}, ['10.0.0.1:2377'], {'id-m1', 'id-w1'})[0] == fanout.LEFT_TO_HOST
     assert fanout.decide(worker('id-w9'), {'id-w1'}, ['10.0.0.1:2377'])[0] == fanout.LEFT_TO_HOST
+    # A worker of a swarm that still has other managers (10.0.0.1 left it for this cluster): not gone.
+    assert fanout.decide(worker('id-w9', managers=('10.0.0.1:2377', '10.9.9.9:2377')), {'id-w1'}, ['10.0.0.1:2377'],
+                         {'id-w1'})[0] == fanout.LEFT_TO_HOST
 
 
 def test_a_worker_of_a_cluster_that_is_gone_leaves_then_joins():
