@@ -55,3 +55,14 @@ def test_a_rotation_with_a_limit_without_managers_is_refused(tmp_path):
                         tmp_path)
     assert 'holds none of the managers' not in out, out
     assert re.search(r'node1.invalid +: ok=2 +changed=0 +unreachable=1', out), out  # past the check, to its read
+
+
+def test_a_classic_run_without_every_manager_is_refused(tmp_path):
+    """The classic managers publish the discovery and write the node lists: an agent alone would fail after
+    its engine was set up (no discovery), or never be listed."""
+    (tmp_path / 'hosts').write_text(CONTROLLER + '[swarm_managers]\nnode1.invalid\n[swarm_agents]\nnode2.invalid\n'
+                                    '[all:vars]\nswarm_backend=classic\nswarm_insecure_tcp=true\n')
+    rc, out = _playbook(['-i', 'hosts', os.path.join(REPO_ROOT, 'site.yml'), '--limit', 'node2.invalid'], tmp_path)
+    assert rc != 0 and 'swarm_backend is classic (the managers publish the discovery' in out, out
+    assert 'this run holds none of the managers (node1.invalid): add them to the --limit' in out, out
+    assert re.search(r'node2.invalid +: ok=1 +changed=0 +unreachable=0 +failed=1', out), 'a cluster host was reached'
