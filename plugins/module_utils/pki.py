@@ -305,11 +305,12 @@ def files_in_place(read, directory, wanted):
     return not any(read.get(posixpath.join(directory, name)) for name in NODE_FILES if name not in wanted)
 
 
-def trusted_addresses(hosts):
+def trusted_addresses(hosts, others=()):
     """For each host (dicts with ``name``, ``names`` from the inventory and ``addresses`` the host
     reported itself), the reported IP addresses that may go into its certificate, and the ones left
     out: an address is the host's only when no other host names or reports it (a node could
     otherwise get a certificate for a manager's address), and only a valid IP address counts.
+    ``others``: hosts not in this run (``name``, ``names``), whose names are claimed all the same.
 
     Returns ({name: [kept]}, {name: [left out]}) in the hosts' order.
     """
@@ -324,6 +325,9 @@ def trusted_addresses(hosts):
     claims = {}
     for host in hosts:
         for address in set(ips(host.get('names'))) | set(ips(host.get('addresses'))):
+            claims.setdefault(address, set()).add(host['name'])
+    for host in others or ():
+        for address in ips(host.get('names')):
             claims.setdefault(address, set()).add(host['name'])
     kept, dropped = {}, {}
     for host in hosts:

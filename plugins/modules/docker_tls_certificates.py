@@ -165,6 +165,23 @@ options:
           - The host's read of O(hosts[].node_dir) and its files (docker_host_info's RV(dockercluster.swarm.docker_host_info#module:stat)).
             Without it the host is in RV(install).
         type: dict
+  other_hosts:
+    description:
+      - The cluster's hosts not in this run (a C(--limit)), which get no certificate here; the IP addresses among
+        their O(other_hosts[].names) go into no certificate of O(hosts) (as if they were in O(hosts)).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: The host's inventory name.
+        type: str
+        required: true
+      names:
+        description: Its names and IP addresses from the inventory.
+        type: list
+        elements: str
+        default: []
 notes:
   - Runs on the controller (C(delegate_to=localhost), C(run_once=true)); needs the C(cryptography) package there.
 seealso:
@@ -448,7 +465,7 @@ class DockerTlsCertificates(object):
             self.key(client['key'])
             self.certificate(client['cert'], client['key'], client['common_name'], params['cert_days'],
                              eku=['clientAuth'])
-        reported, left_out = pki.trusted_addresses(params['hosts'])
+        reported, left_out = pki.trusted_addresses(params['hosts'], params['other_hosts'])
         self.warn_claims(left_out)
         install, files = [], {}
         for host in params['hosts']:
@@ -504,6 +521,10 @@ def main():
                 client=dict(type='str'),
                 node_dir=dict(type='str', default='/etc/docker/certs'),
                 installed=dict(type='dict'),
+            )),
+            other_hosts=dict(type='list', elements='dict', default=[], options=dict(
+                name=dict(type='str', required=True),
+                names=dict(type='list', elements='str', default=[]),
             )),
         ),
         supports_check_mode=True,

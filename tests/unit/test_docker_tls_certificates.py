@@ -292,6 +292,18 @@ def test_reported_addresses_go_only_to_the_host_no_other_claims():
     assert left_out == {'node1': ['10.0.2.15'], 'node2': ['10.0.2.15', 'garbage'], 'node3': ['10.0.0.5']}
 
 
+def test_a_host_reporting_the_address_of_a_host_left_out_of_the_run_gets_no_certificate_for_it(run, tmp_path):
+    """--limit node2: node1 is not in the run, but its inventory address is still its own."""
+    root = str(tmp_path / 'pki')
+    result, failed = run(hosts=[{'name': 'node2', 'names': ['node2'], 'addresses': ['10.0.0.6', '10.0.0.5']}],
+                         other_hosts=[{'name': 'node1', 'names': ['node1', '10.0.0.5']}])
+    assert not failed and result['left_out'] == {'node2': ['10.0.0.5']}, result
+    sans = cert(root, 'nodes/node2/server-cert.pem').extensions.get_extension_for_class(
+        x509.SubjectAlternativeName).value
+    assert [str(ip) for ip in sans.get_values_for_type(x509.IPAddress)] == ['10.0.0.6']
+    assert not os.path.exists(os.path.join(root, 'nodes', 'node1'))
+
+
 def test_a_host_reporting_a_manager_address_gets_no_certificate_for_it(run, tmp_path, monkeypatch):
     root = str(tmp_path / 'pki')
     warnings = []
