@@ -132,9 +132,10 @@ def fill_service_paths(params):
     not a systemd unit's."""
     if not re.match(r'^[A-Za-z0-9@._:-]+$', params['service'] or ''):
         raise ValueError('service: %r is not a systemd service name' % (params['service'],))
+    unit = re.sub(r'\.service$', '', params['service'])  # docker.service names the same unit as docker
     for key, pattern in SERVICE_PATHS.items():
         if not params.get(key):
-            params[key] = pattern % params['service']
+            params[key] = pattern % unit
     return params
 
 

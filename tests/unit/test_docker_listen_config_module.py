@@ -1034,5 +1034,7 @@ def test_the_files_are_named_after_the_service_where_not_given():
                                                  dropin_path='/run/mine.conf'))
     assert params == dict(service='docker-latest', sysconfig_path='/etc/sysconfig/docker-latest',
                           default_env_path='/etc/default/docker-latest', dropin_path='/run/mine.conf')
+    assert listen_plan.fill_service_paths(dict(service='docker.service'))['dropin_path'] == \
+        '/etc/systemd/system/docker.service.d/10-dockercluster-listen.conf'
     with pytest.raises(ValueError, match='not a systemd service name'):
         listen_plan.fill_service_paths(dict(service='../docker'))

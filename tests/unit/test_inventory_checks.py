@@ -153,7 +153,8 @@ def test_day_two_settings_accepted(settings):
     assert inventory_problems(['m1'], [], settings) == []
 
 
-@pytest.mark.parametrize('node_addr, refused', [('', False), (' swarm_classic_node_addr=node_2:2375', True)])
+@pytest.mark.parametrize('node_addr, refused', [('', False), (' swarm_classic_node_addr=node_2:2375', True),
+                                               (' swarm_agent_advertise_addr="{{ ansible_eth1.ipv4.address }}"', False)])
 def test_classic_node_lists_are_checked_as_the_manager_role_builds_them(tmp_path, node_addr, refused):
     """nodes discovery: a host known by an alias (node_2, not a valid host name) is listed by the address of its
     default route, so the alias is not refused; an address given for it is checked as given."""
