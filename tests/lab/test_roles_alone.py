@@ -15,6 +15,8 @@ from labkit import Lab, copy_operator_certs, docker_tls, dockerd_pid, fatal_line
 
 README = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "README.md")
 LISTEN_ALONE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks", "listen_alone.yml")
+AGENT_ALONE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks", "agent_alone.yml")
+JOIN_ON_ITS_OWN = "dockercluster.swarm.swarm_agent : Join on its own, where the first manager did not"
 AT_ONCE = "dockercluster.swarm.docker_listen : Apply it and restart docker, at once where no swarm is kept available"
 IN_TURN = "dockercluster.swarm.docker_listen : Apply it and restart docker, on this host alone"
 DRAIN = "dockercluster.swarm.docker_listen : Drain the node, and wait until its tasks run elsewhere"
@@ -131,6 +133,19 @@ def test_a_second_run_changes_nothing(lab):
         {host: 0 for host in ["localhost"] + lab.names()}, recap
     assert fatal_lines(out) == [], fatal_lines(out)
     assert {host: dockerd_pid(lab, host) for host in lab.names()} == pids
+
+
+def test_swarm_agent_alone_leaves_the_agents_in_place(lab):
+    """swarm_agent alone on the formed cluster (no read before it, the managers' role not in the run): it
+    reads the manager itself, so each agent in place is left alone, and --check --diff predicts no join."""
+    nodes = node_list(lab, lab.manager)
+    for extra in (["--check", "--diff"], []):
+        rc, out, recap = playbook(AGENT_ALONE, lab.inv, *extra, check=False)
+        assert rc == 0, out[-6000:]
+        assert {host: c["changed"] for host, c in recap.items()} == {host: 0 for host in lab.workers}, (extra, recap)
+        assert fatal_lines(out) == [], fatal_lines(out)
+        assert dict(task_results(out))[JOIN_ON_ITS_OWN] == {host: ["skipping"] for host in lab.workers}, extra
+    assert node_list(lab, lab.manager) == nodes
 
 
 def test_docker_listen_alone_restarts_the_members_in_turn(lab):
