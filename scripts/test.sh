@@ -6,6 +6,7 @@
 # requirements-newest.txt in .cache/venv-newest), the unit tests, sanity and a lab subset: site.yml
 # with mutual TLS, its re-run changing nothing, the roles alone in a playbook of their own, and day
 # two's removal, rotations, firewall and reset (2.19 refuses a condition that is not a boolean).
+# The lab stage ends with its 20 slowest steps (a module's lab is built in its first test's setup).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$ROOT/scripts/bootstrap.sh" --newest || exit 1
@@ -47,7 +48,7 @@ stage sanity-2.19 newest scripts/sanity.sh
 stage lint      ansible-lint --profile production
 stage build     scripts/check-build.sh
 stage engine    python3 lab/lab.py build
-stage lab       pytest -q -p no:cacheprovider tests/lab
+stage lab       pytest -q -p no:cacheprovider --durations=20 tests/lab
 stage lab-2.19  newest pytest -q -p no:cacheprovider "${LAB_NEWEST[@]}"
 stage molecule  scripts/molecule.sh default ha classic
 python3 lab/lab.py down --name test >/dev/null 2>&1 || true
