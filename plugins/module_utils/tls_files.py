@@ -20,16 +20,33 @@ from ansible.module_utils.common.text.converters import to_bytes
 # docker_host_info's tls_dir reads them; docker_tls_files state=absent removes them).
 NODE_FILES = ('ca.pem', 'server-cert.pem', 'server-key.pem', 'client-cert.pem', 'client-key.pem')
 
-# The option both modules take (name, content, mode), for their argument specs.
+# The option both modules take (name, content, mode), for their argument specs. mode is raw: YAML reads an
+# unquoted 0640 as the number 416, which as a string would be the octal 0416 (others may write the key).
 FILES_OPTION = dict(type='list', elements='dict', options=dict(
     name=dict(type='str', required=True),
     content=dict(type='str', required=True, no_log=True),
-    mode=dict(type='str', default='0644'),
+    mode=dict(type='raw', default='0644'),
 ))
 
 
+def octal_mode(value):
+    """A file mode as its octal string: a string is read as octal, a number is the mode itself (as
+    ansible.builtin.file takes it). None when it is neither, or not a permission mode."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    else:
+        try:
+            number = int(str(value), 8)
+        except ValueError:
+            return None
+    return '%04o' % number if 0 <= number <= 0o7777 else None
+
+
 def bad_entries(files):
-    """Problems with the file list itself (names, modes), before anything is written."""
+    """Problems with the file list itself (names, modes), before anything is written. Each entry's mode
+    is made its octal string."""
     problems, seen = [], set()
     for item in files:
         name = item['name']
@@ -38,10 +55,11 @@ def bad_entries(files):
         elif name in seen:
             problems.append('%r is given twice' % (name,))
         seen.add(name)
-        try:
-            int(item['mode'], 8)
-        except (TypeError, ValueError):
-            problems.append('mode %r of %r is not an octal number' % (item['mode'], name))
+        mode = octal_mode(item['mode'])
+        if mode is None:
+            problems.append('mode %r of %r is not an octal permission mode' % (item['mode'], name))
+        else:
+            item['mode'] = mode
     return problems
 
 

@@ -135,8 +135,10 @@ options:
         type: str
         required: true
       mode:
-        description: The file's permissions, an octal string.
-        type: str
+        description:
+          - The file's permissions, an octal string (V('0600')); a number is the mode itself, as
+            M(ansible.builtin.file) takes it (an unquoted YAML C(0600)).
+        type: raw
         default: '0644'
   tls_files_dir:
     description:
@@ -390,7 +392,9 @@ class DockerListenConfig(ListenPlanner):
         # What the handed-over files held before this run wrote them (path -> (bytes or None, mode)), for a
         # rollback: dockerd restarted with its old configuration must find its old certificates too.
         self.tls_before, self.tls_dir_made = {}, False
-        if self.params['tls_files'] and self.params['state'] == 'present':
+        if self.params['tls_files'] and self.params['state'] != 'present':
+            self.fail('tls_files: only with state=present (state=absent writes no TLS file)')
+        if self.params['tls_files']:
             problems = bad_entries(self.params['tls_files']) + ([] if self.tls_dir else ['no tls_files_dir nor tls_cert'])
             if problems:
                 self.fail('tls_files: ' + '; '.join(problems))

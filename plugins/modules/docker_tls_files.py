@@ -63,8 +63,9 @@ options:
         required: true
       mode:
         description:
-          - The file's permissions, an octal string.
-        type: str
+          - The file's permissions, an octal string (V('0600')); a number is the mode itself, as
+            M(ansible.builtin.file) takes it (an unquoted YAML C(0600)).
+        type: raw
         default: '0644'
   exclusive:
     description:

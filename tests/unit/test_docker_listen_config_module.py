@@ -428,7 +428,7 @@ def test_a_loosened_certificate_directory_is_tightened_and_reported(run, paths, 
 
 @pytest.mark.parametrize('files, words', [
     ([{'name': '../ca.pem', 'content': 'x'}], 'not a plain file name'),
-    ([{'name': 'ca.pem', 'content': 'x', 'mode': 'rw'}], 'not an octal number'),
+    ([{'name': 'ca.pem', 'content': 'x', 'mode': 'rw'}], 'not an octal permission mode'),
 ])
 def test_bad_handed_tls_files_fail_before_anything_is_written(run, paths, tmp_path, files, words):
     certs, args = handed(tmp_path)
@@ -436,6 +436,14 @@ def test_bad_handed_tls_files_fail_before_anything_is_written(run, paths, tmp_pa
     write(paths['sysconfig_path'], CENTOS7)
     failed, result = run(FakeHost(CENTOS7_SHOW), **args)
     assert failed and words in result['msg']
+    assert not os.path.exists(certs) and read(paths['sysconfig_path']) == to_bytes(CENTOS7)
+
+
+def test_handed_tls_files_with_state_absent_are_refused(run, paths, tmp_path):
+    certs, args = handed(tmp_path)
+    write(paths['sysconfig_path'], CENTOS7)
+    failed, result = run(FakeHost(CENTOS7_SHOW), state='absent', **args)
+    assert failed and 'only with state=present' in result['msg']
     assert not os.path.exists(certs) and read(paths['sysconfig_path']) == to_bytes(CENTOS7)
 
 

@@ -80,13 +80,28 @@ def test_check_mode_reports_and_writes_nothing(run, tmp_path):
 @pytest.mark.parametrize('entries, problem', [
     ([{'name': '../ca.pem', 'content': CERT}], 'not a plain file name'),
     ([{'name': 'ca.pem', 'content': CERT}, {'name': 'ca.pem', 'content': CERT}], 'given twice'),
-    ([{'name': 'key.pem', 'content': KEY, 'mode': 'rw'}], 'not an octal number'),
+    ([{'name': 'key.pem', 'content': KEY, 'mode': 'rw'}], 'not an octal permission mode'),
+    ([{'name': 'key.pem', 'content': KEY, 'mode': '17777'}], 'not an octal permission mode'),
+    ([{'name': 'key.pem', 'content': KEY, 'mode': True}], 'not an octal permission mode'),
 ])
 def test_a_bad_file_list_fails_before_anything_is_made(run, tmp_path, entries, problem):
     certs = str(tmp_path / 'certs')
     result, failed = run({'path': certs, 'files': entries})
     assert failed and problem in result['msg']
     assert not os.path.exists(certs)
+
+
+def test_a_mode_given_as_a_number_is_the_mode_itself(run, tmp_path):
+    """An unquoted YAML 0600 arrives as the number 384: the key is 0600, not the octal 0384 read from its
+    digits (a 0640 that way was 0416: others could write the key)."""
+    certs = str(tmp_path / 'certs')
+    entries = [{'name': 'server-key.pem', 'content': KEY, 'mode': 0o640}, {'name': 'ca.pem', 'content': CERT, 'mode': 0o644}]
+    result, failed = run({'path': certs, 'files': entries})
+    assert not failed and result['changed']
+    assert mode(os.path.join(certs, 'server-key.pem')) == 0o640
+    assert mode(os.path.join(certs, 'ca.pem')) == 0o644
+    result, failed = run({'path': certs, 'files': [dict(e, mode='%o' % e['mode']) for e in entries]})
+    assert not failed and not result['changed']
 
 
 def test_a_failed_write_leaves_every_old_file_in_place(run, tmp_path, monkeypatch):
