@@ -55,7 +55,7 @@ options:
     default: secp256r1
   key_size:
     description:
-      - The size of RSA keys, in bits.
+      - The size of RSA keys, in bits (at least 2048).
     type: int
     default: 3072
   ca_common_name:
@@ -108,11 +108,13 @@ options:
         type: str
         required: true
       cert:
-        description: The certificate's file name in O(path).
+        description:
+          - The certificate's file name in O(path) (no directory part; not the CA's files, nor another
+            client's).
         type: str
         required: true
       key:
-        description: The key's file name in O(path).
+        description: The key's file name in O(path), as O(clients[].cert).
         type: str
         required: true
   hosts:
@@ -273,6 +275,10 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.atomic_write i
 from ansible_collections.dockercluster.swarm.plugins.module_utils.tls_files import NODE_FILES
 
 CA_USAGES = ['keyCertSign', 'cRLSign']
+# The CA's files in path: no client's may take their names.
+CA_FILES = ('ca.pem', 'ca-key.pem')
+# The smallest RSA key made (NIST SP 800-57: 2048 bits until 2030).
+MIN_RSA_BITS = 2048
 LEAF_USAGES = ['digitalSignature', 'keyEncipherment']
 
 
@@ -417,6 +423,10 @@ class DockerTlsCertificates(object):
         problems = ['%s: %s is not a number of days' % (name, params[name])
                     for name, least in (('ca_days', 1), ('cert_days', 1), ('spread_days', 0), ('renew_days', 0))
                     if params[name] < least]
+        problems += ['hosts: %s: renew_days %s is not a number of days' % (host['name'], host['renew_days'])
+                     for host in params['hosts'] if (host['renew_days'] or 0) < 0]
+        if params['key_type'] == 'RSA' and params['key_size'] < MIN_RSA_BITS:
+            problems.append('key_size: %s bits is too small for an RSA key (at least %s)' % (params['key_size'], MIN_RSA_BITS))
         if not problems and params['cert_days'] <= params['spread_days']:
             problems.append('cert_days (%s) must be more than spread_days (%s): a server certificate would be '
                             'valid for no day' % (params['cert_days'], params['spread_days']))
@@ -430,6 +440,22 @@ class DockerTlsCertificates(object):
             self.module.warn('ca_days (%s) is not more than renew_days (%s): the CA certificate is re-issued, and '
                              'every host\'s files installed again, at every run' % (params['ca_days'], params['renew_days']))
         return []
+
+    def bad_clients(self):
+        """The clients' files: plain names in path, none of the CA's (ca-key.pem would be replaced by a client
+        key), none given twice."""
+        problems, seen = [], set(CA_FILES)
+        for client in self.params['clients']:
+            for name in (client['cert'], client['key']):
+                if not name or name in ('.', '..', 'nodes') or '/' in name or '\0' in name:
+                    problems.append('%s: %r is not a plain file name in path' % (client['name'], name))
+                elif name in seen:
+                    problems.append('%s: %r is %s' % (client['name'], name, 'the CA\'s' if name in CA_FILES
+                                                      else 'given twice'))
+                seen.add(name)
+        names = [client['name'] for client in self.params['clients']]
+        problems += ['%r names two clients' % (name,) for name in sorted(set(n for n in names if names.count(n) > 1))]
+        return problems
 
     def bad_input(self):
         problems = []
@@ -449,6 +475,9 @@ class DockerTlsCertificates(object):
         problems = self.bad_days()
         if problems:
             self.module.fail_json(msg='; '.join(problems), issued=[], install=[])
+        problems = self.bad_clients()
+        if problems:
+            self.module.fail_json(msg='clients: ' + '; '.join(problems), issued=[], install=[])
         problems = self.bad_input()
         if problems:
             self.module.fail_json(msg='hosts: ' + '; '.join(problems), issued=[], install=[])

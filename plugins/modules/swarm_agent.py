@@ -255,7 +255,7 @@ def check_join(params, values):
         return 'remote_addrs (the managers to join) is required with state=present'
     if not params['join_token']:
         return 'join_token (the worker token) is required with state=present'
-    logic.validate_join_token(params['join_token'])
+    params['join_token'] = logic.validate_join_token(params['join_token'])  # sent as checked: stripped
     return None
 
 

@@ -385,7 +385,7 @@ def check_join(params, values):
     if values['remote_addrs'] and not params['join_token']:
         return 'join_token is required to join the managers at %s' % ', '.join(values['remote_addrs'])
     if params['join_token']:
-        logic.validate_join_token(params['join_token'])
+        params['join_token'] = logic.validate_join_token(params['join_token'])  # sent as checked: stripped
     return None
 
 

@@ -172,6 +172,8 @@ def test_a_ca_key_that_cannot_be_read_is_not_replaced_either(run, tmp_path, brok
     ({'cert_days': 30, 'spread_days': 30}, 'cert_days (30) must be more than spread_days (30)'),
     ({'renew_days': -1}, 'renew_days: -1 is not a number of days'),
     ({'ca_days': 0}, 'ca_days: 0 is not a number of days'),
+    ({'key_type': 'RSA', 'key_size': 1024}, 'key_size: 1024 bits is too small for an RSA key (at least 2048)'),
+    ({'hosts': [{'name': 'node1', 'names': ['node1'], 'renew_days': -2}]}, 'node1: renew_days -2 is not a number of days'),
 ])
 def test_validities_no_certificate_can_have_are_refused_before_anything_is_written(run, tmp_path, days, words):
     result, failed = run(**days)
@@ -193,6 +195,23 @@ def test_bad_names_are_refused_before_anything_is_written(run, tmp_path):
     result, failed = run(hosts=[{'name': 'node1', 'names': ['node1', 'bad name', 'x;rm']}])
     assert failed and "'bad name'" in result['msg'] and "'x;rm'" in result['msg']
     assert not os.path.exists(str(tmp_path / 'pki'))
+
+
+@pytest.mark.parametrize('client, words', [
+    ({'cert': 'op.pem', 'key': 'ca-key.pem'}, "'ca-key.pem' is the CA's"),
+    ({'cert': '../op.pem', 'key': 'op-key.pem'}, "'../op.pem' is not a plain file name"),
+    ({'cert': '/etc/op.pem', 'key': 'op-key.pem'}, "'/etc/op.pem' is not a plain file name"),
+    ({'cert': 'nodes', 'key': 'op-key.pem'}, "'nodes' is not a plain file name"),
+    ({'cert': 'manager-cert.pem', 'key': 'op-key.pem'}, "'manager-cert.pem' is given twice"),
+    ({'name': 'manager', 'cert': 'op.pem', 'key': 'op-key.pem'}, "'manager' names two clients"),
+])
+def test_client_files_that_would_overwrite_others_are_refused_before_anything_is_written(run, tmp_path, client, words):
+    """A client's key named ca-key.pem would replace the CA's key (an encrypted one by a plain one)."""
+    result, failed = run()
+    before = pki_files(str(tmp_path / 'pki'))
+    result, failed = run(clients=CLIENTS + [dict({'name': 'op2', 'common_name': 'op2'}, **client)])
+    assert failed and words in result['msg'], result
+    assert pki_files(str(tmp_path / 'pki')) == before
 
 
 def read_of(root, host, files, node_dir='/etc/docker/certs'):

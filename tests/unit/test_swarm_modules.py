@@ -410,6 +410,16 @@ def test_agent_joins_inactive_node(run):
                                    {'advertise_addr': None, 'listen_addr': '0.0.0.0:2377'})]
 
 
+@pytest.mark.parametrize('module, token, after', [(swarm_agent, WORKER_TOKEN, worker()),
+                                                  (swarm_manager, MANAGER_TOKEN, manager())])
+def test_the_join_token_is_sent_as_checked_without_surrounding_blanks(run, module, token, after):
+    """A token read from a file (slurp | b64decode) ends in a newline: checked stripped, and sent so."""
+    client = FakeClient(inactive(), after_join=after)
+    result, failed = run(module, {'remote_addrs': ['10.0.0.1'], 'join_token': ' %s\n' % token}, client)
+    assert not failed, result
+    assert [call[1][1] for call in client.mutations() if call[0] == 'join_swarm'] == [token]
+
+
 def test_agent_noop_when_worker_of_the_cluster(run):
     client = FakeClient(worker(managers=('10.0.0.2:2377', '10.0.0.1:2377')))
     result, failed = run(swarm_agent, {'remote_addrs': ['10.0.0.1'], 'join_token': WORKER_TOKEN}, client)
