@@ -159,3 +159,17 @@ def test_check_mode_reports_the_install_and_makes_none(role_run):
 def test_the_package_s_name_follows_the_distribution(facts, packages):
     """EL 7 (issue 23, item 4): its Python 3 is 3.6, and EPEL packages the SDK as python36-docker."""
     assert render(_defaults()['docker_sdk_packages'], {'ansible_facts': facts}) == packages
+
+
+@pytest.mark.parametrize('variables, python', [
+    ({'ansible_python_interpreter': '/opt/py/bin/python3'}, '/opt/py/bin/python3'),
+    # Discovery picks python3.11 where the system's python3 is 3.9 (RHEL 9): the read ran with it.
+    ({'ansible_python_interpreter': 'auto_silent', 'dockercluster_host': {'docker_sdk': {'python': '/usr/bin/python3.11'}},
+      'ansible_facts': {'discovered_interpreter_python': '/usr/bin/python3.9'}}, '/usr/bin/python3.11'),
+    ({'dockercluster_host': {'docker_sdk': {'python': '/usr/bin/python3.11'}}}, '/usr/bin/python3.11'),
+    ({'ansible_facts': {'discovered_interpreter_python': '/usr/bin/python3.12'}}, '/usr/bin/python3.12'),
+    ({'ansible_python_interpreter': 'auto'}, '/usr/bin/python3'),
+    ({}, '/usr/bin/python3'),
+])
+def test_the_sdk_is_checked_with_the_interpreter_the_modules_run_with(variables, python):
+    assert render(_defaults()['docker_sdk_python'], variables) == python
