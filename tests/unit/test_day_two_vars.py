@@ -46,3 +46,28 @@ def test_classic_needs_only_the_engine_and_cluster_ports():
 def test_ports_follow_the_cluster_settings():
     assert firewall_ports('a1', swarm_port_setup='proxy', docker_proxy_port=2380)[-1] == '2380/tcp'
     assert firewall_ports('m1', swarm_engine_port=12375, swarm_cluster_port=12376)[-2:] == ['12375/tcp', '12376/tcp']
+
+
+def pki_request(host, **settings):
+    """docker_pki's certificate request for ``host`` (m1 a manager, a1 an agent)."""
+    role_vars, defaults = _load('docker_pki', 'vars'), _load('docker_pki', 'defaults')
+    variables = dict(defaults, inventory_hostname=host, groups={'swarm_managers': ['m1'], 'swarm_agents': ['a1']},
+                     dockercluster_host={'addresses': {}}, docker_pki_node_dir='/etc/docker/certs', **settings)
+    for name in ('_docker_pki_managers', '_docker_pki_detected', '_docker_pki_manager'):
+        variables[name] = render(role_vars[name], variables)
+    request = render(role_vars['_docker_pki_request'], variables)
+    return request['client'], request['client_auth']
+
+
+@pytest.mark.parametrize('host, settings, wanted', [
+    ('m1', {}, ('manager', False)),
+    ('a1', {}, ('', False)),
+    ('m1', {'swarm_backend': 'classic'}, ('manager', True)),
+    # Set, they win over the group and the backend, false as much as true.
+    ('m1', {'docker_pki_install_client_cert': False, 'docker_pki_server_client_auth': False,
+            'swarm_backend': 'classic'}, ('', False)),
+    ('m1', {'docker_pki_install_client_cert': 'false'}, ('', False)),
+    ('a1', {'docker_pki_install_client_cert': True, 'docker_pki_server_client_auth': True}, ('manager', True)),
+])
+def test_pki_client_certificate_and_client_auth_follow_the_group_unless_set(host, settings, wanted):
+    assert pki_request(host, **settings) == wanted
