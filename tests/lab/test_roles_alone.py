@@ -16,6 +16,8 @@ from labkit import Lab, copy_operator_certs, docker_tls, dockerd_pid, fatal_line
 README = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "README.md")
 LISTEN_ALONE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks", "listen_alone.yml")
 AGENT_ALONE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks", "agent_alone.yml")
+MANAGER_ALONE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks", "manager_alone.yml")
+INIT = "dockercluster.swarm.swarm_manager : Initialise the cluster on the first manager, and read its join tokens"
 JOIN_ON_ITS_OWN = "dockercluster.swarm.swarm_agent : Join on its own, where the first manager did not"
 AT_ONCE = "dockercluster.swarm.docker_listen : Apply it and restart docker, at once where no swarm is kept available"
 IN_TURN = "dockercluster.swarm.docker_listen : Apply it and restart docker, on this host alone"
@@ -145,6 +147,19 @@ def test_swarm_agent_alone_leaves_the_agents_in_place(lab):
         assert {host: c["changed"] for host, c in recap.items()} == {host: 0 for host in lab.workers}, (extra, recap)
         assert fatal_lines(out) == [], fatal_lines(out)
         assert dict(task_results(out))[JOIN_ON_ITS_OWN] == {host: ["skipping"] for host in lab.workers}, extra
+    assert node_list(lab, lab.manager) == nodes
+
+
+def test_swarm_manager_alone_reads_the_managers_first(lab):
+    """swarm_manager alone on the formed cluster (no read before it): it reads the managers as site.yml's
+    prepare play does, so it finds the cluster it keeps (not asking to create one: a rebuilt first manager
+    would have made a second cluster), and changes nothing."""
+    nodes = node_list(lab, lab.manager)
+    rc, out, recap = playbook(MANAGER_ALONE, lab.inv, check=False)
+    assert rc == 0, out[-6000:]
+    assert {host: c["changed"] for host, c in recap.items()} == {lab.manager: 0}, recap
+    assert fatal_lines(out) == [], fatal_lines(out)
+    assert dict(task_results(out))[INIT] == {lab.manager: ["skipping"]}
     assert node_list(lab, lab.manager) == nodes
 
 
