@@ -201,6 +201,8 @@ class Drainer(object):
         self.engine, self.timeout, self.warn, self.interval = engine, timeout, warn, interval
         self.clock = clock or time.monotonic
         self.sleep = sleep or time.sleep
+        # The result so far once the node's availability was set: a later engine error still reports it.
+        self.done = {}
 
     def set_availability(self, node_id, availability, before=None):
         """Node update with the spec as it is, but the availability, and the label that keeps the one
@@ -234,6 +236,7 @@ class Drainer(object):
             return result
         self.set_availability(node_id, 'drain', label)
         result['availability'] = 'drain'
+        self.done = result
         started = self.clock()
         while True:
             tasks = self.engine.tasks(service=services) if services else []
@@ -304,6 +307,7 @@ class Drainer(object):
             return result
         if changed:
             self.set_availability(node_id, availability)
+            self.done = result
         # A manager back from its restart lists the other nodes unknown until each has re-registered
         # (a second or two): the next restart or drain waits for a cluster that knows its nodes again.
         if role_of(node) == 'manager':

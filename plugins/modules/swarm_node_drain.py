@@ -235,8 +235,10 @@ class SwarmNodeDrain(object):
         try:
             result = getattr(self, params['state'])(running_before)
         except EngineError as exc:
+            # Once the availability was set, the run changed the node: said, with what was done.
             self.module.fail_json(msg='node %s, through the manager engine at unix://%s (%s): %s'
-                                  % (params['node_id'], params['docker_socket'], params['state'], exc))
+                                  % (params['node_id'], params['docker_socket'], params['state'], exc),
+                                  **self.drainer.done)
         self.module.exit_json(**result)
 
 

@@ -195,18 +195,31 @@ class SwarmNodes(object):
 
     def run(self):
         plan = self.plan()
+        removed, changed = plan['removals'], plan['changes']
         if not self.module.check_mode:
-            for entry in plan['removals']:
-                self.remove(entry)
-            for change in plan['changes']:
-                self.update(change)
-        changes = [dict(name=c['name'], node_id=c['node_id'], lines=c['lines']) for c in plan['changes']]
-        result = dict(changed=bool(changes or plan['removals']), changes=changes, missing=plan['missing'],
-                      removed=[dict(name=r['name'], node_id=r['node_id'], role=r['role']) for r in plan['removals']],
-                      summary=['%s: %s' % (c['name'], '; '.join(c['lines'])) for c in plan['removals'] + changes])
+            removed, changed = [], []
+            try:
+                for entry in plan['removals']:
+                    self.remove(entry)
+                    removed.append(entry)
+                for change in plan['changes']:
+                    self.update(change)
+                    changed.append(change)
+            except EngineError as exc:
+                # What was done before the error is reported as done: the run changed the cluster.
+                self.module.fail_json(msg='the cluster\'s nodes, through the manager engine at unix://%s: %s'
+                                      % (self.module.params['docker_socket'], exc), **self.result(removed, changed))
+        result = self.result(removed, changed)
         if self.module._diff:
             result['diff'] = plan['diff']
-        self.module.exit_json(**result)
+        self.module.exit_json(missing=plan['missing'], **result)
+
+    @staticmethod
+    def result(removed, changed):
+        changes = [dict(name=c['name'], node_id=c['node_id'], lines=c['lines']) for c in changed]
+        return dict(changed=bool(changes or removed), changes=changes,
+                    removed=[dict(name=r['name'], node_id=r['node_id'], role=r['role']) for r in removed],
+                    summary=['%s: %s' % (c['name'], '; '.join(c['lines'])) for c in removed + changes])
 
 
 def main():

@@ -383,6 +383,23 @@ def test_the_module_names_the_engine_error(module_run, manager):
     assert failed and 'node nope' in result['msg'] and 'HTTP 404: node nope not found' in result['msg']
 
 
+def test_an_engine_error_after_the_drain_reports_the_node_drained(module_run, manager, monkeypatch):
+    """The node is drained, then the engine fails while the module waits for its tasks: changed, and the
+    availability it had (the label on the node keeps it too)."""
+    path, cluster = manager
+    real_get = ManagerHandler.do_GET
+
+    def tasks_fail_after_the_drain(handler):
+        if handler.path.startswith('/tasks') and ManagerHandler.posts:
+            return handler.answer(500, json.dumps({'message': 'rpc error: no leader'}))
+        return real_get(handler)
+    monkeypatch.setattr(ManagerHandler, 'do_GET', tasks_fail_after_the_drain)
+    result, failed = module_run(swarm_node_drain.main, {'node_id': 'n2', 'docker_socket': path})
+    assert failed and 'no leader' in result['msg'], result
+    assert result['changed'] and result['availability_before'] == 'active' and result['availability'] == 'drain'
+    assert cluster.node_map['n2']['Spec']['Availability'] == 'drain'
+
+
 @pytest.mark.parametrize('args, words', [
     ({'node_id': ' '}, 'node_id is empty'),
     ({'node_id': 'n1', 'timeout': -1}, 'timeout: -1'),

@@ -221,6 +221,24 @@ def test_an_update_that_races_another_is_made_again(module_run, engine, monkeypa
     assert raced == [1]
 
 
+def test_a_failure_after_a_change_reports_the_change(module_run, engine, monkeypatch):
+    """a1 updated, then the engine fails on a2: the run changed the cluster, and says what it did."""
+    path, nodes = engine
+    real_post = NodesHandler.do_POST
+
+    def post_then_fail(handler):
+        if '/nodes/id-a2/' in handler.path:
+            handler.json_body()
+            return handler.answer(500, json.dumps({'message': 'raft: no leader'}))
+        return real_post(handler)
+    monkeypatch.setattr(NodesHandler, 'do_POST', post_then_fail)
+    wanted = [want('a1', availability='pause'), want('a2', availability='drain')]
+    result, failed = module_run(swarm_nodes.main, {'nodes': wanted, 'docker_socket': path})
+    assert failed and 'raft: no leader' in result['msg'], result
+    assert result['changed'] and [c['name'] for c in result['changes']] == ['a1'], result
+    assert nodes['id-a1']['Spec']['Availability'] == 'pause' and nodes['id-a2']['Spec']['Availability'] == 'active'
+
+
 def test_the_module_names_the_engine_that_failed(module_run, tmp_path):
     result, failed = module_run(swarm_nodes.main, {'nodes': [want('a1', availability='pause')],
                                                    'docker_socket': str(tmp_path / 'none.sock')})
