@@ -192,7 +192,7 @@ listen_plan:
       elements: str
       sample: []
     method:
-      description: Where the listen addresses are configured (sysconfig, default_env, daemon_json).
+      description: Where the listen addresses are configured (sysconfig, default_env, systemd_dropin, daemon_json).
       type: str
       sample: default_env
 nodes:

@@ -97,7 +97,7 @@ EXAMPLES = r'''
 RETURN = r'''
 cluster:
   description: The cluster.
-  returned: always when the host is a manager
+  returned: when the host is a manager, with O(backend=swarmkit)
   type: dict
   contains:
     id:
@@ -182,7 +182,7 @@ summary:
     - "  \u2514 Engine: 26.1.5"
 manager_addrs:
   description: C(addr:port) of every manager (reachable ones, while any is), this one first (the engine joins through the first), then sorted.
-  returned: always when the host is a manager
+  returned: when the host is a manager, with O(backend=swarmkit)
   type: list
   elements: str
 missing:
