@@ -25,10 +25,14 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_api imp
 )
 
 
-def backend_mismatch(params, classic_only, swarmkit_only):
-    """A message when options of the other backend are given, else None."""
+def backend_mismatch(params, classic_only, swarmkit_only, spec=None):
+    """A message when options of the other backend are given, else None. Given: a value that is not their
+    default (``spec``, the module's argument spec), nor empty."""
     classic = params['backend'] == 'classic'
-    given = [name for name in (swarmkit_only if classic else classic_only) if params.get(name)]
+    spec = spec or {}
+    given = [name for name in (swarmkit_only if classic else classic_only)
+             if params.get(name) is not None and params[name] not in ('', [], {})
+             and params[name] != spec.get(name, {}).get('default')]
     if not given:
         return None
     return '%s only appl%s with backend=%s (this task has backend=%s)' % (
@@ -37,7 +41,7 @@ def backend_mismatch(params, classic_only, swarmkit_only):
 
 def check_backend(module, classic_only, swarmkit_only):
     """Fail the module on options of the other backend; True when the backend is classic."""
-    error = backend_mismatch(module.params, classic_only, swarmkit_only)
+    error = backend_mismatch(module.params, classic_only, swarmkit_only, module.argument_spec)
     if error:
         module.fail_json(msg=error)
     return module.params['backend'] == 'classic'

@@ -245,7 +245,7 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_member i
     validated,
 )
 
-CLASSIC_ONLY = ('discovery', 'heartbeat', 'ttl', 'delay', 'ca_bundle')
+CLASSIC_ONLY = ('discovery', 'image', 'container_name', 'engine_port', 'heartbeat', 'ttl', 'delay', 'ca_bundle')
 SWARMKIT_ONLY = ('remote_addrs', 'join_token', 'data_path_addr', 'force')
 
 

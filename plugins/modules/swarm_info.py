@@ -253,6 +253,7 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_cluster 
     ClusterReader,
     poll,
 )
+from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_member import check_backend
 
 
 class SwarmInfo(ClusterReader):
@@ -289,6 +290,9 @@ class SwarmInfo(ClusterReader):
 
 
 CLASSIC_MANAGER = 'tcp://127.0.0.1:2376'
+# Options each backend alone uses; given with the other backend, the module fails untouched.
+CLASSIC_ONLY = ('discovery', 'discovery_validate_certs', 'discovery_ca_path')
+SWARMKIT_ONLY = ('expect_managers',)
 
 
 def discovery_nodes(params, hosted=None):
@@ -390,14 +394,10 @@ def main():
         module.fail_json(msg=str(exc))
     if module.params['expect_managers'] is not None and module.params['expect_managers'] < 1:
         module.fail_json(msg='expect_managers: %r must be at least 1' % (module.params['expect_managers'],))
-    if module.params['backend'] == 'classic':
-        if module.params['expect_managers'] is not None:
-            module.fail_json(msg='expect_managers only applies with backend=swarmkit')
+    if check_backend(module, CLASSIC_ONLY, SWARMKIT_ONLY):
         if not module.params['docker_host']:
             module.params['docker_host'] = CLASSIC_MANAGER
         ClassicInfo(module, get_api_client(module)).run()
-    if module.params['discovery']:
-        module.fail_json(msg='discovery only applies with backend=classic')
     SwarmInfo(module, SwarmkitEngine(get_api_client(module))).run()
 
 

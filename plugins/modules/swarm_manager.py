@@ -373,9 +373,9 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_member i
 # Backends by name; each class offers swarm_info/leave/init/join/inspect/nodes.
 
 # Options each backend alone uses; given with the other backend, the module fails untouched.
-CLASSIC_ONLY = ('discovery', 'strategy', 'filters', 'heartbeat', 'engine_refresh', 'engine_failure_retry',
-                'replication', 'cluster_tls_ca_cert', 'cluster_tls_cert', 'cluster_tls_key', 'cluster_insecure',
-                'ca_bundle')
+CLASSIC_ONLY = ('discovery', 'image', 'container_name', 'published_port', 'strategy', 'filters', 'heartbeat',
+                'engine_refresh', 'engine_failure_retry', 'replication', 'cluster_tls_ca_cert', 'cluster_tls_cert',
+                'cluster_tls_key', 'cluster_tls_verify', 'cluster_insecure', 'ca_bundle')
 SWARMKIT_ONLY = ('remote_addrs', 'join_token', 'cluster_id', 'advertise_interface', 'data_path_addr',
                  'default_addr_pool', 'subnet_size', 'force', 'return_tokens')
 

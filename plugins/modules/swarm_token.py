@@ -246,8 +246,11 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_api imp
 from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_cluster import (
     ClusterReader,
 )
+from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_member import backend_mismatch
 
-CLASSIC_ONLY = ('token', 'kv_hosts', 'nodes')
+# Options only the classic backend uses (the swarmkit backend's only is rotate).
+CLASSIC_ONLY = ('state', 'discovery_kind', 'token', 'discovery_url', 'discovery_validate_certs', 'discovery_ca_path',
+                'token_file', 'kv_hosts', 'kv_path', 'nodes', 'nodes_file')
 # Check mode's stand-in for a hosted token not created yet (a valid token's form).
 CHECK_MODE_TOKEN = '0' * 32
 
@@ -410,19 +413,9 @@ class ClassicToken(object):
 
 def check_backend_options(module):
     """Options that only one backend uses: refuse them with the other before anything runs."""
-    params = module.params
-    if params['backend'] == 'classic':
-        if params['rotate']:
-            module.fail_json(msg='rotate only applies with backend=swarmkit (classic Swarm has no join tokens)')
-        return
-    given = [name for name in CLASSIC_ONLY if params[name]]
-    if params['state'] != 'present':
-        given.append('state=%s' % params['state'])
-    if params['discovery_kind'] != 'token':
-        given.append('discovery_kind')
-    if given:
-        module.fail_json(msg='%s only appl%s with backend=classic'
-                             % (', '.join(given), 'ies' if len(given) == 1 else 'y'))
+    error = backend_mismatch(module.params, CLASSIC_ONLY, ('rotate',), module.argument_spec)
+    if error:
+        module.fail_json(msg=error)
 
 
 def main():

@@ -24,6 +24,13 @@ def test_backend_mismatch(given, expected):
     assert member.backend_mismatch(given, ('discovery',), ('join_token', 'force')) == expected
 
 
+@pytest.mark.parametrize('value, given', [('swarm:1.2.9', False), ('swarm:mine', True), ('', False), (None, False)])
+def test_an_option_of_the_other_backend_is_given_when_it_is_not_its_default(value, given):
+    spec = {'image': {'type': 'str', 'default': 'swarm:1.2.9'}}
+    error = member.backend_mismatch(dict(backend='swarmkit', image=value), ('image',), (), spec)
+    assert (error == 'image only applies with backend=classic (this task has backend=swarmkit)') is given, error
+
+
 def test_validate_normalises_and_runs_the_module_checks_in_order():
     seen = []
 
