@@ -301,6 +301,19 @@ class ListenPlanner(object):
         words = (text or '').replace('=', ' ').replace('"', ' ').split()
         return any(path in words for path in self.tls_paths() or ())
 
+    def refuse_their_tls_files(self, state, recorded, path, text):
+        """Setting up a file with no record of this module, whose own TLS settings already name the files this
+        module's flags name: the collection installs its certificates there (and its reset deletes them), so
+        the host's own dockerd would lose its certificates. Refused before anything changes."""
+        words = (text or '').replace('=', ' ').replace('"', ' ').split()
+        theirs = [tls for tls in self.tls_paths() or () if tls in words]
+        if state == 'present' and not recorded and theirs:
+            self.fail('%s already names %s, with no record of this module setting it up (%s): the host\'s own TLS '
+                      'files, which the collection would replace with its own certificates (and its reset delete). '
+                      'Give the collection another directory (docker_pki_node_dir, or tls_ca_cert, tls_cert and '
+                      'tls_key), or move the host\'s own files and flags away first.'
+                      % (path, ', '.join(theirs), self.params['record_path']))
+
     @staticmethod
     def not_ours(state, recorded, managed):
         """Removing from a file with no record and none of this module's TLS files named: the host's own
@@ -316,6 +329,7 @@ class ListenPlanner(object):
         previous = record['added'].get(path, [])
         named = (get_env_value(before or '', name, path) or '').replace('=', ' ').split()
         recorded = path in record['added'] or path in record['original']
+        self.refuse_their_tls_files(state, recorded, path, ' '.join(named))
         managed = self.managed(state, previous, recorded, named)
         unit_hosts = exec_start_hosts(main_command(self.unit['exec_start']))
         write, provided = split_unit_provided(self.listen, unit_hosts)
@@ -440,6 +454,8 @@ class ListenPlanner(object):
         except ValueError:
             settings = {}  # merge_daemon_json says why
         recorded = json_path in record['added'] or json_path in record['original']
+        self.refuse_their_tls_files(state, recorded, json_path,
+                                    ' '.join(str(settings.get(key, '')) for key in ('tlscacert', 'tlscert', 'tlskey')))
         managed = self.managed(state, previous, recorded, [settings.get(key) for key in ('tlscacert', 'tlscert', 'tlskey')])
         added = []
         if state == 'present':

@@ -107,6 +107,25 @@ def test_options_file_that_cannot_be_parsed(lab):
         lab.run(el7, "cat > /etc/sysconfig/docker <<'EOF'\n%sEOF" % original)
 
 
+def test_the_hosts_own_tls_files_where_the_collection_puts_its_own(lab):
+    """dockerd already serves TLS with files of the names the collection installs (/etc/docker/certs, as Docker's
+    own guide names them): replaced by the collection's certificates, then deleted by a reset that gives back the
+    host's flags, they would leave a dockerd that does not start. Refused in the read, that host untouched."""
+    h = lab.names()
+    el7 = h[1]
+    original = lab.run(el7, "cat /etc/sysconfig/docker").stdout
+    lab.run(el7, "mkdir -p /etc/docker/certs && for f in ca server-cert server-key; do echo theirs > /etc/docker/certs/$f.pem; "
+                 "done && sed -i \"s|^OPTIONS='|OPTIONS='-H tcp://0.0.0.0:2400 --tlsverify --tlscacert=/etc/docker/certs/ca.pem "
+                 "--tlscert=/etc/docker/certs/server-cert.pem --tlskey=/etc/docker/certs/server-key.pem |\" /etc/sysconfig/docker")
+    try:
+        out, _recap = run_bad(lab, h[:1], h[1:], "--limit", el7, watch=[el7], insecure=False)
+        assert "with no record of this module setting it up" in out, out[-2500:]
+        assert "/etc/docker/certs/server-cert.pem" in out and "docker_pki_node_dir" in out, out[-2500:]
+        assert lab.run(el7, "cat /etc/docker/certs/server-key.pem").stdout == "theirs\n"
+    finally:
+        lab.run(el7, "rm -rf /etc/docker/certs; cat > /etc/sysconfig/docker <<'EOF'\n%sEOF" % original)
+
+
 CLASSIC_CASES = [
     ("discovery-url-not-https", extra(swarm_backend="classic", swarm_classic_discovery_url="http://disc.example/v1"),
      ["http://disc.example/v1", "https"]),

@@ -1018,6 +1018,26 @@ def test_reset_without_a_record_keeps_the_hosts_own_tls_flags_whose_listener_is_
     assert read(paths['sysconfig_path']) == to_bytes(theirs)
 
 
+@pytest.mark.parametrize('method', ['sysconfig', 'daemon_json'])
+def test_the_hosts_own_tls_files_where_the_collection_puts_its_own_are_refused_untouched(run, paths, tmp_path, method):
+    """The host's dockerd already serves TLS with files of the names the collection installs (Docker's own guide
+    names them so): replaced, then deleted by the reset that gives back the host's flags, dockerd would not start."""
+    certs = collections_certificates(tmp_path)
+    if method == 'sysconfig':
+        theirs = ("OPTIONS='-H tcp://10.0.0.5:2376 --tlsverify --tlscacert=%s --tlscert=%s --tlskey=%s'\n"
+                  % (certs['tls_ca_cert'], certs['tls_cert'], certs['tls_key']))
+        show, target = FakeHost(CENTOS7_SHOW), paths['sysconfig_path']
+    else:
+        theirs = json.dumps({'hosts': ['tcp://10.0.0.5:2376'], 'tlsverify': True, 'tlscacert': certs['tls_ca_cert'],
+                             'tlscert': certs['tls_cert'], 'tlskey': certs['tls_key']}) + '\n'
+        show, target = FakeHost(DOCKER_CE_SHOW, starts=docker_ce_starts(paths)), paths['daemon_json_path']
+    write(target, theirs)
+    failed, result = run(show, listen=ROLE_LISTEN, tls=True, method=method, **certs)
+    assert failed and 'with no record of this module setting it up' in result['msg'], result
+    assert certs['tls_cert'] in result['msg'] and 'docker_pki_node_dir' in result['msg']
+    assert read(target) == to_bytes(theirs) and show.restarts() == [] and not os.path.exists(paths['record_path'])
+
+
 def test_reset_with_the_record_gone_still_removes_what_names_the_collections_certificates(run, paths, tmp_path):
     """A host set up by this module whose record was wiped: its file still names the collection's TLS files,
     which the reset's next step deletes. The -H listen names go with those flags, so dockerd never starts
