@@ -17,8 +17,10 @@ description:
     (O(record_path)). Ports already open are left alone and not recorded.
   - With O(state=absent), closes the recorded ports, on the side (permanent, runtime) and in the zone they
     were opened in, and removes the record. The zone is given back as it was; ports opened by others stay.
-  - Uses C(firewall-cmd) (ansible.posix's firewalld module is not required). On a host where firewalld is
-    not installed or not running, changes nothing and says so (RV(running) false).
+  - Uses C(firewall-cmd) (ansible.posix's firewalld module is not required). Where firewalld is installed but
+    not running, changes its permanent configuration alone, with C(firewall-offline-cmd), and warns (the ports
+    are open when it starts, at a reboot, and closed again at the reset). Where it is not installed, changes
+    nothing and says so.
   - The swarm_firewall role passes it what a swarm host needs (C(swarm_firewall=firewalld)).
 author:
   - dockercluster.swarm maintainers (@dockercluster)
@@ -76,7 +78,8 @@ EXAMPLES = r'''
 
 RETURN = r'''
 running:
-  description: Whether firewalld runs on the host (false, nothing was done).
+  description: Whether firewalld runs on the host (false, only its permanent configuration was changed, or
+    nothing where it is not installed).
   returned: always
   type: bool
 zone:
@@ -127,12 +130,24 @@ class FirewalldPorts(object):
     def __init__(self, module):
         self.module = module
         self.cmd = module.get_bin_path('firewall-cmd')
+        # firewall-offline-cmd, where firewalld is installed but does not run: the permanent side alone.
+        self.offline = None
+        self.sides = SIDES
 
     def firewall_cmd(self, *args):
-        rc, out, err = self.module.run_command([self.cmd] + list(args))
+        if self.offline:
+            args = [arg for arg in args if arg != '--permanent']
+        command = self.offline or self.cmd
+        rc, out, err = self.module.run_command([command] + list(args))
         if rc != 0:
-            self.module.fail_json(msg='firewall-cmd %s failed (%s): %s' % (' '.join(args), rc, (err or out).strip()))
+            self.module.fail_json(msg='%s %s failed (%s): %s' % (os.path.basename(command), ' '.join(args), rc,
+                                                                 (err or out).strip()))
         return out.strip()
+
+    def warn_offline(self, changed):
+        if self.offline and changed:
+            self.module.warn('firewalld does not run here: only its permanent configuration changed '
+                             '(firewall-offline-cmd); it applies when firewalld starts')
 
     def running(self):
         if not self.cmd:
@@ -141,15 +156,17 @@ class FirewalldPorts(object):
         return rc == 0 and out.strip() == 'running'
 
     def zone_ports(self, zone):
-        return {'permanent': parse_list(self.firewall_cmd('--permanent', '--zone=' + zone, '--list-ports')),
-                'runtime': parse_list(self.firewall_cmd('--zone=' + zone, '--list-ports'))}
+        """Each side's open ports; offline, no runtime side (none is read or changed)."""
+        return dict((where, parse_list(self.firewall_cmd(*((['--permanent'] if where == 'permanent' else [])
+                                                           + ['--zone=' + zone, '--list-ports'])))
+                     if where in self.sides else []) for where in SIDES)
 
     def change_ports(self, zone, action, ports):
         """``action`` ('add' or 'remove') the ports per side; one call for each side, as firewall-cmd
         takes several --add-port (--remove-port) and refuses them all on a bad one."""
         if self.module.check_mode:
             return
-        for where in SIDES:
+        for where in self.sides:
             if ports[where]:
                 self.firewall_cmd(*((['--permanent'] if where == 'permanent' else []) + ['--zone=' + zone]
                                     + ['--%s-port=%s' % (action, p) for p in ports[where]]))
@@ -186,14 +203,15 @@ class FirewalldPorts(object):
     def present(self, wanted):
         zone = self.module.params['zone'] or self.firewall_cmd('--get-default-zone')
         before = self.zone_ports(zone)
-        added = dict((where, missing(wanted, ports)) for where, ports in before.items())
+        added = dict((where, missing(wanted, ports) if where in self.sides else []) for where, ports in before.items())
         after = dict((where, sorted(set(ports) | set(added[where]))) for where, ports in before.items())
         if added['permanent'] or added['runtime']:
             # The record first: a port opened but not recorded would stay open after a reset.
             self.write_record(record_added(self.read_record(), zone, added))
         self.change_ports(zone, 'add', added)
-        result = dict(changed=bool(added['permanent'] or added['runtime']), running=True, zone=zone, added=added,
-                      ports=after['permanent'])
+        result = dict(changed=bool(added['permanent'] or added['runtime']), running=not self.offline, zone=zone,
+                      added=added, ports=after['permanent'])
+        self.warn_offline(result['changed'])
         self.add_diff(result, [(zone, before, after)])
         return result
 
@@ -209,7 +227,8 @@ class FirewalldPorts(object):
         if recorded:
             # After the ports are closed: a failure before leaves the record for the next run.
             self.write_record({})
-        result = dict(changed=bool(recorded), running=True, closed=closed)
+        result = dict(changed=bool(recorded), running=not self.offline, closed=closed)
+        self.warn_offline(result['changed'])
         self.add_diff(result, views)
         return result
 
@@ -228,10 +247,13 @@ class FirewalldPorts(object):
         except ValueError as exc:
             self.module.fail_json(msg='ports: %s' % exc)
         if not self.running():
-            self.module.exit_json(changed=False, running=False,
-                                  msg='firewalld does not run here (firewall-cmd %s): no port to %s'
-                                  % ('--state is not "running"' if self.cmd else 'not found',
-                                     'open' if self.module.params['state'] == 'present' else 'close'))
+            self.offline = self.module.get_bin_path('firewall-offline-cmd') if self.cmd else None
+            if not self.offline:
+                self.module.exit_json(changed=False, running=False,
+                                      msg='firewalld does not run here (firewall-cmd %s): no port to %s'
+                                      % ('found, firewall-offline-cmd not' if self.cmd else 'not found',
+                                         'open' if self.module.params['state'] == 'present' else 'close'))
+            self.sides = ('permanent',)
         if self.module.params['state'] == 'present':
             self.module.exit_json(**self.present(wanted))
         self.module.exit_json(**self.absent())

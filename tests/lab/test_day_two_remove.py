@@ -29,13 +29,15 @@ from labkit import ROOT, Lab, changed_tasks, node_list, playbook, task_results
 
 SITE = os.path.join(ROOT, "site.yml")
 RESET = os.path.join(ROOT, "reset.yml")
-CLOSE_TASK = "dockercluster.swarm.swarm_firewall : Close the ports the cluster opened in firewalld, where firewalld runs"
+CLOSE_TASK = ("dockercluster.swarm.swarm_firewall : Close the ports the cluster opened in firewalld, where firewalld is "
+              "installed")
 RECORD = "/var/lib/dockercluster/firewalld-ports.json"
+FIREWALL_ALONE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks", "firewall_alone.yml")
 SERVICE = "spread"
 DRAIN_TASK = "dockercluster.swarm.swarm_agent : Drain the node, and wait until its tasks run elsewhere"
 ROTATE_TASK = "dockercluster.swarm.swarm_manager : Rotate the join tokens on request, before this run's joins"
 FIREWALL_TASK = ("dockercluster.swarm.swarm_firewall : Open the cluster's ports in firewalld, permanent and runtime, "
-                 "where firewalld runs")
+                 "where firewalld is installed")
 MANAGER_PORTS = ["2375/tcp", "2376/tcp", "2377/tcp", "4789/udp", "7946/tcp", "7946/udp"]
 AGENT_PORTS = ["2375/tcp", "4789/udp", "7946/tcp", "7946/udp"]
 # The sleeper image, made in each node from its own files (as in test_rolling_restart.py).
@@ -273,3 +275,27 @@ def test_reset_closes_only_the_ports_the_cluster_opened(lab):
     print("after reset: node1 ports %s, node4 ports none" % firewall(lab, lab.n1)[1])
     _rc, out, recap = playbook(RESET, managers)
     assert all(counts["changed"] == 0 for counts in recap.values()), recap
+
+
+def test_a_stopped_firewalld_gets_the_ports_when_it_starts_and_loses_them_at_the_reset(lab):
+    """firewalld installed but stopped (it starts at the next boot): its permanent configuration gets the ports,
+    with a warning, so the node is not cut off when it starts; and the reset closes them the same way."""
+    hosts = inventory(lab, "stopped", [lab.n2, lab.n3, lab.n4])
+    lab.run(lab.n4, "systemctl stop firewalld")
+    try:
+        rc, out, recap = playbook(FIREWALL_ALONE, hosts, "--limit", lab.n4, check=False)
+        assert rc == 0 and recap[lab.n4]["changed"] == 1, out[-4000:]
+        assert "only its permanent configuration changed" in " ".join(out.split()), out[-4000:]  # a wrapped warning
+        lab.run(lab.n4, "systemctl start firewalld")
+        fields, permanent = firewall(lab, lab.n4)
+        assert permanent == AGENT_PORTS and sorted(fields["ports"].split()) == AGENT_PORTS, fields
+        lab.run(lab.n4, "systemctl stop firewalld")
+        rc, out, recap = playbook(FIREWALL_ALONE, hosts, "--limit", lab.n4, "-e", "swarm_firewall_state=absent",
+                                  check=False)
+        assert rc == 0 and recap[lab.n4]["changed"] == 1, out[-4000:]
+        lab.run(lab.n4, "systemctl start firewalld")
+        fields, permanent = firewall(lab, lab.n4)
+        assert permanent == [] and fields["ports"] == "", fields
+        assert lab.run(lab.n4, "test -e %s" % RECORD, check=False).returncode == 1
+    finally:
+        lab.run(lab.n4, "systemctl start firewalld", check=False)

@@ -109,12 +109,45 @@ def test_check_mode_changes_nothing(module_run, firewalld):
     assert not any(a.startswith('--add-port') for call in firewalld()['calls'] for a in call)
 
 
-def test_firewalld_not_running_is_left_alone(module_run, firewalld):
-    firewalld(running=False)
+def test_firewalld_not_installed_is_left_alone(module_run, firewalld, monkeypatch):
+    monkeypatch.setenv('PATH', '/nonexistent')
     result, failed = module_run(firewalld_ports.main, {'ports': SWARM_WORKER})
     assert not failed and not result['changed'] and result['running'] is False
-    assert 'firewalld does not run here' in result['msg']
-    assert firewalld()['calls'] == [['--state']]
+    assert 'firewalld does not run here (firewall-cmd not found)' in result['msg']
+    assert firewalld()['calls'] == []
+
+
+def offline_cmd(firewalld):
+    """firewall-offline-cmd beside the fake firewall-cmd: the permanent side alone, firewalld stopped."""
+    bin_dir = os.environ['PATH'].split(':')[0]
+    path = os.path.join(bin_dir, 'firewall-offline-cmd')
+    with open(path, 'w') as handle:
+        handle.write(FAKE.replace("if not state['running']:", "if False:")
+                     .replace("'permanent' if '--permanent' in args else 'runtime'", "'permanent'"))
+    os.chmod(path, 0o755)
+
+
+def test_firewalld_stopped_gets_its_permanent_ports_offline_and_loses_them_at_the_reset(module_run, firewalld, tmp_path):
+    """firewalld installed but stopped (it starts at the next boot): the permanent configuration gets the ports,
+    with a warning; the runtime side is neither read nor changed; the reset closes what was opened."""
+    record = str(tmp_path / 'firewalld-ports.json')
+    firewalld(running=False)
+    result, failed = module_run(firewalld_ports.main, {'ports': SWARM_WORKER, 'record_path': record})
+    assert not failed and not result['changed'] and 'firewall-offline-cmd not' in result['msg']
+    offline_cmd(firewalld)
+    result, failed = module_run(firewalld_ports.main, {'ports': SWARM_WORKER, 'record_path': record})
+    assert not failed and result['changed'] and result['running'] is False
+    assert result['added'] == {'permanent': SWARM_WORKER, 'runtime': []}
+    assert 'only its permanent configuration changed' in result['_warnings'][0]
+    state = firewalld()
+    assert sorted(state['permanent']['public']) == sorted(SWARM_WORKER + ['9090/tcp'])
+    assert state['runtime']['public'] == ['9090/tcp', '2375/tcp']
+    assert not any('--permanent' in call for call in state['calls'][1:])  # offline: no such flag
+    again, failed = module_run(firewalld_ports.main, {'ports': SWARM_WORKER, 'record_path': record})
+    assert not failed and not again['changed'] and again['_warnings'] == []
+    closed, failed = module_run(firewalld_ports.main, {'state': 'absent', 'record_path': record})
+    assert not failed and closed['changed'] and not os.path.exists(record)
+    assert firewalld()['permanent']['public'] == ['9090/tcp']
 
 
 def test_bad_port_refused_before_any_call(module_run, firewalld):
