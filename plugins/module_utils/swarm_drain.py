@@ -27,7 +27,8 @@ ALIVE_STATES = PLACED_STATES + ('running',)
 UNPLACED_STATES = ('new', 'allocated', 'pending')
 AVAILABILITIES = ('active', 'pause', 'drain')
 # Set on the node with its drain, to the availability it had before; removed when it is given back.
-# A run interrupted in between leaves it: the next drain of the node takes it as the one before.
+# A run interrupted in between leaves it: the next drain of the node takes it as the one before, and the next
+# run's node settings (swarm_nodes, from swarm_info's availability_before) give it back.
 BEFORE_LABEL = 'dockercluster.swarm.availability-before'
 
 

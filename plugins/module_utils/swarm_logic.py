@@ -15,6 +15,8 @@ __metaclass__ = type
 import ipaddress
 import re
 
+from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_drain import BEFORE_LABEL
+
 DEFAULT_SWARM_PORT = 2377
 
 # Membership classes returned by classify_membership().
@@ -579,6 +581,8 @@ def node_summary(node):
         engine_version=(desc.get('Engine') or {}).get('EngineVersion'),
         leader=bool(manager_status.get('Leader')),
         manager_reachability=manager_status.get('Reachability') or None,
+        # Drained by a restart of this collection's that did not give it back (an interrupted run).
+        availability_before=(spec.get('Labels') or {}).get(BEFORE_LABEL) or None,
     )
 
 

@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.dockercluster.swarm.plugins.module_utils import swarm_logic as logic
+from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_drain import BEFORE_LABEL
 from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_logic import demotion_problem, majority  # noqa: F401
 
 AVAILABILITIES = ('active', 'pause', 'drain')
@@ -157,6 +158,8 @@ def plan_node(want, node):
     if want['availability'] and want['availability'] != have['availability']:
         after['availability'] = want['availability']
         lines.append('availability %s -> %s' % (have['availability'], want['availability']))
+        # The availability a drain of ours noted is given back or replaced: no later run may give it back again.
+        after['labels'].pop(BEFORE_LABEL, None)
     if want['role'] and want['role'] != have['role']:
         after['role'] = want['role']
         lines.append('%s (%s -> %s)' % ('promoted' if want['role'] == 'manager' else 'demoted',

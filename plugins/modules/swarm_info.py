@@ -153,6 +153,12 @@ nodes:
     leader:
       description: Whether the node is the leader manager.
       type: bool
+    availability_before:
+      description:
+        - The availability a drain of this collection's (a restart of the engine) noted on the node, where no
+          run gave it back yet (an interrupted run); else null.
+      type: str
+      sample: active
     manager_reachability:
       description: For managers, V(reachable), V(unreachable) or V(unknown); null for workers.
       type: str

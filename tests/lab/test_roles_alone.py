@@ -163,6 +163,24 @@ def test_swarm_manager_alone_reads_the_managers_first(lab):
     assert node_list(lab, lab.manager) == nodes
 
 
+def test_a_node_an_interrupted_restart_left_drained_is_given_back_its_availability(lab):
+    """A run interrupted between a member's drain and its return (docker_listen's rolling restart) leaves the
+    node drained, with the label that notes its availability before. The next run gives that back (it found
+    nothing else to change there), and the run after changes nothing."""
+    worker = lab.workers[0]
+    lab.run(lab.manager, "docker node update --availability drain --label-add "
+                         "dockercluster.swarm.availability-before=active %s >/dev/null" % worker)
+    rc, out, recap = playbook(lab.example, lab.inv, check=False)
+    assert rc == 0, out[-6000:]
+    assert fatal_lines(out) == [], fatal_lines(out)
+    spec = json.loads(lab.run(lab.manager, "docker node inspect --format '{{json .Spec}}' %s" % worker).stdout)
+    assert spec["Availability"] == "active" and "dockercluster.swarm.availability-before" not in spec.get("Labels", {})
+    assert sum(c["changed"] for c in recap.values()) > 0, recap
+    rc, out, recap = playbook(lab.example, lab.inv, check=False)
+    assert rc == 0 and {host: c["changed"] for host, c in recap.items()} == \
+        {host: 0 for host in ["localhost"] + lab.names()}, recap
+
+
 def test_docker_listen_alone_restarts_the_members_in_turn(lab):
     """The docker_listen role alone in a user's playbook, on the running cluster, with a listener added:
     it reads each host itself, so each member restarts alone (drained, back Ready and Active), not all at

@@ -376,7 +376,14 @@ def test_node_summary_manager_with_unspecified_addr():
     item = logic.node_summary(node('m1', 'manager', addr='0.0.0.0', leader=True, manager_addr='10.0.0.1:2377'))
     assert item == {'id': 'id-m1', 'hostname': 'm1', 'role': 'manager', 'status': 'ready', 'availability': 'active',
                         'addr': '10.0.0.1', 'manager_addr': '10.0.0.1:2377', 'engine_version': '26.1.5', 'leader': True,
-                        'manager_reachability': 'reachable'}
+                        'manager_reachability': 'reachable', 'availability_before': None}
+
+
+def test_node_summary_names_the_availability_a_drain_of_ours_noted():
+    drained = node('w1')
+    drained['Spec'].update(Availability='drain', Labels={'dockercluster.swarm.availability-before': 'pause'})
+    item = logic.node_summary(drained)
+    assert (item['availability'], item['availability_before']) == ('drain', 'pause')
 
 
 def test_node_summary_worker_and_empty():

@@ -53,6 +53,15 @@ def test_declared_labels_only_others_stay():
     assert result['diff']['after']['a1']['labels']['zone'] == 'b'
 
 
+def test_an_availability_set_drops_the_one_a_drain_of_ours_noted():
+    """a1 carries the label of a drain of ours: once its availability is set, no later run gives that back."""
+    (change,) = plan_nodes(NODES, [want('a1', availability='pause')])['changes']
+    assert change['availability'] == 'pause' and change['lines'] == ['availability active -> pause']
+    assert change['labels'] == {'zone': 'a', 'handmade': 'yes'}
+    (change,) = plan_nodes(NODES, [want('a1', labels={'zone': 'b'})])['changes']
+    assert 'dockercluster.swarm.availability-before' in change['labels']  # a label change alone keeps it
+
+
 def test_unchanged_labels_plan_nothing():
     assert plan_nodes(NODES, [want('a1', labels={'zone': 'a'}), want('a2', labels={})])['changes'] == []
 
