@@ -91,6 +91,7 @@ def test_port_in_use_by_another_program(lab):
         # Only that host fails; the others go on and converge.
         out, recap = run_bad(lab, h[:1], h[1:], watch=[h[1]])
         assert "port 2375 is already in use by python3" in out, out[-2500:]
+        assert recap[h[0]]["failed"] == 0 and recap[h[2]]["failed"] == 0 and recap[h[1]]["failed"] == 1, recap
     finally:
         lab.run(h[1], "kill $(cat /run/dcswarm-http.pid)", check=False)
 

@@ -16,7 +16,8 @@ SITE = os.path.join(ROOT, "site.yml")
 CERTS = "/etc/docker/certs"
 # dockerd's configuration in every layout the lab has (and the unit's drop-ins).
 CONFIG = ("/etc/default/docker /etc/sysconfig/docker /etc/docker/daemon.json "
-          "/etc/systemd/system/docker.service.d/* /etc/systemd/system/docker.service")
+          "/etc/systemd/system/docker.service.d/* /etc/systemd/system/docker.service "
+          "/var/lib/dockercluster/listen-record.json")
 
 # The tasks that predict the changes (roles/*/tasks), by their titles in the output.
 LISTEN_TASK = ("dockercluster.swarm.docker_listen : Apply it and restart docker, at once where no swarm is kept available",

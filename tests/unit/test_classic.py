@@ -227,7 +227,9 @@ def test_the_diff_never_shows_a_discovery_url_the_run_was_not_given():
     diff shows the scheme only."""
     old = cc.spec('shipyard-swarm-agent', 'swarm:1.2.9', ['join', '--addr', '1.2.3.4:2375', 'token://oldsecret'])
     result = dict(changed=False, actions=[], container_id=None)
-    cc.Ensure(FakeContainers(inspect_of(old)), True, True).absent('shipyard-swarm-agent', result)
+    containers = FakeContainers(inspect_of(old))
+    cc.Ensure(containers, True, True).absent('shipyard-swarm-agent', result)
+    assert result['changed'] and containers.calls == []  # check mode: predicted, nothing removed
     assert result['diff']['before']['command'] == ['join', '--addr', '1.2.3.4:2375', 'token://********']
     new = dict(old, command=['join', '--addr', '1.2.3.4:2375', 'nodes://10.0.0.1:2375'])
     result = run_ensure(FakeContainers(inspect_of(old)), new, check=True)

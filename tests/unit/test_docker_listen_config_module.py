@@ -164,6 +164,7 @@ def test_check_mode_writes_nothing(run, paths):
     assert listing(os.path.dirname(paths['sysconfig_path'])) == before
     assert result['backups'] == [] and not result['restarted'] and host.restarts() == []
     assert '-H tcp://0.0.0.0:2375' in result['diff'][0]['after']
+    assert not os.path.exists(paths['record_path']) and not os.path.exists(paths['dropin_path'])
 
 
 def test_failed_restart_restores_byte_for_byte_and_reports_journal(run, paths):
@@ -552,7 +553,7 @@ def test_daemon_json_failure_removes_files_it_created(run, paths):
 # --------------------------------------------------------------------------- bad input: nothing touched
 
 @pytest.mark.parametrize('args, words', [
-    ({'listen': ['tcp://0.0.0.0:99999']}, 'tcp://0.0.0.0:99999'),
+    ({'listen': ['tcp://0.0.0.0:99999'], 'allow_insecure_tcp': True}, 'port 99999 is outside 1-65535'),
     ({'listen': ['tcp//0.0.0.0:2375'], 'allow_insecure_tcp': True}, 'tcp//0.0.0.0:2375'),
     ({}, 'allow_insecure_tcp: true'),
     ({'tls': True, 'tls_ca_cert': '/nonexistent/ca.pem', 'tls_cert': '/nonexistent/c.pem',

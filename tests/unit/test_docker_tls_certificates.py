@@ -109,6 +109,10 @@ def test_loosened_modes_are_set_back_and_nothing_is_made(run, tmp_path):
     os.chmod(root, 0o755)
     os.chmod(os.path.join(root, 'ca-key.pem'), 0o644)
     os.chmod(os.path.join(root, 'nodes', 'node1', 'server-key.pem'), 0o640)
+    before = pki_files(root)
+    result, failed = run(check=True)  # predicted, not set
+    assert not failed and result['changed'] and pki_files(root) == before
+    assert stat.S_IMODE(os.stat(root).st_mode) == 0o755
     result, failed = run()
     assert not failed and result['changed'] and result['issued'] == []
     assert stat.S_IMODE(os.stat(root).st_mode) == 0o700

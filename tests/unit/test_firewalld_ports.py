@@ -102,11 +102,14 @@ def test_opens_what_each_side_lacks_then_nothing(module_run, firewalld, tmp_path
     assert not failed and not again['changed'] and again['added'] == {'permanent': [], 'runtime': []}
 
 
-def test_check_mode_changes_nothing(module_run, firewalld):
-    result, failed = module_run(firewalld_ports.main, {'ports': ['2377/tcp'], 'zone': 'internal'}, check=True)
+def test_check_mode_changes_nothing(module_run, firewalld, tmp_path):
+    record = tmp_path / 'firewalld-ports.json'
+    result, failed = module_run(firewalld_ports.main, {'ports': ['2377/tcp'], 'zone': 'internal',
+                                                       'record_path': str(record)}, check=True)
     assert not failed and result['changed'] and result['zone'] == 'internal'
     assert result['added'] == {'permanent': ['2377/tcp'], 'runtime': ['2377/tcp']}
     assert not any(a.startswith('--add-port') for call in firewalld()['calls'] for a in call)
+    assert not record.exists()
 
 
 def test_firewalld_not_installed_is_left_alone(module_run, firewalld, monkeypatch):

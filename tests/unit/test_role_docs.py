@@ -147,10 +147,17 @@ def test_inventory_sample_templates_work_with_ini_strings():
 
     sample = _sample()
     templated = {name: value for name, value in sample.items() if value and '{{' in value}
+    assert templated, 'the sample shows no templated value: nothing checked here'
     strings = {name: value for name, value in sample.items() if value is not None}
     strings.setdefault('inventory_dir', '/inventory')
+    defaults = {}
+    for role in ROLES:
+        defaults.update(_defaults(role))
     for name, value in templated.items():
         rendered = render(value, strings)
         if name.endswith(('_tls', '_allow_insecure_tcp')):
             expected = name.endswith('_tls')  # swarm_insecure_tcp=false in the sample
             assert boolean(rendered, strict=False) is expected, (name, value, rendered)
+        else:
+            assert name in defaults, name
+            assert rendered == render(defaults[name], strings), (name, value, rendered)

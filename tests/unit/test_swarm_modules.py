@@ -491,7 +491,8 @@ def test_agent_check_mode_without_the_sdk_reads_the_socket(run, monkeypatch, swa
 
 
 def test_agent_outside_check_mode_goes_through_the_sdk_client(run, monkeypatch):
-    """Without the SDK a real run fails in get_api_client (require_docker_sdk), never on the socket."""
+    """Outside check mode the module goes through get_api_client (the SDK; here the fixture's fake client),
+    never reads the socket itself, even where the SDK is missing (check mode's read does without it)."""
     monkeypatch.setattr(docker_api, 'HAS_DOCKER_SDK', False)
     monkeypatch.setattr(host_probe, 'unix_get', lambda *a: pytest.fail('the socket was read'))
     client = FakeClient(inactive(), after_join=worker())

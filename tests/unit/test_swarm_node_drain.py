@@ -159,6 +159,11 @@ def test_check_mode_reads_and_predicts_only():
     assert result['changed'] and result['availability'] == 'active' and cluster.updates == []
     result = d.restore('n2', 'active', result['running_before'], check_mode=True)
     assert not result['changed'] and cluster.updates == []
+    # A node that is drained: the restore predicts giving it back, and writes nothing.
+    cluster = FakeManager(*three_nodes(n2='drain'))
+    d, _warnings = drainer(cluster)
+    result = d.restore('n2', 'active', {}, check_mode=True)
+    assert result['changed'] and cluster.updates == [] and cluster.node_map['n2']['Spec']['Availability'] == 'drain'
 
 
 def test_tasks_that_do_not_leave_warn_at_the_timeout_and_the_restart_goes_on():

@@ -12,8 +12,9 @@ OTHER = 'b' * 32
 
 @pytest.fixture
 def watch(monkeypatch):
-    """Records the mode of every file in the folder holding TOKEN after each os call that can change a
-    mode or put a file in place, and the mode of every file being written into."""
+    """Records the mode of every file in the folder holding TOKEN before and after each os call that can
+    change a mode or put a file in place (a buffered write through open() goes through none: what it left
+    is seen at the next call), and the mode of every file being written into."""
     seen = []
 
     def check(folder):
@@ -32,8 +33,10 @@ def watch(monkeypatch):
         def wrapper(*args, **kwargs):
             if name == 'write' and TOKEN.encode() in bytes(args[1]):
                 seen.append(('<fd being written>', stat.S_IMODE(os.fstat(args[0]).st_mode)))
-            result = real(*args, **kwargs)
             folder = folder_of(args)
+            if folder:
+                check(folder)
+            result = real(*args, **kwargs)
             if folder:
                 check(folder)
             return result
@@ -94,3 +97,17 @@ def test_check_mode_gives_the_url_of_a_token_not_made_yet(module_run, tmp_path):
     assert not failed and result['changed'] and result['created'], result
     assert result['discovery'] == 'token://' + '0' * 32 and result.get('token') is None
     assert not os.path.exists(path)
+
+
+@pytest.mark.parametrize('args', [dict(token=OTHER), dict(state='absent')])
+def test_check_mode_keeps_the_token_file_as_it_is(module_run, tmp_path, monkeypatch, args):
+    """An adopted token (another one given) or a removal (state absent): predicted, and the file and the
+    hosted discovery are left alone."""
+    path = tmp_path / 'token'
+    path.write_text(TOKEN + '\n')
+    path.chmod(0o600)
+    monkeypatch.setattr(swarm_token.ClassicToken, 'hosted', lambda self: pytest.fail('the discovery was asked'))
+    result, failed = module_run(swarm_token.main, dict(backend='classic', discovery_kind='token',
+                                                       token_file=str(path), **args), check=True)
+    assert not failed and result['changed'], result
+    assert path.read_text() == TOKEN + '\n' and stat.S_IMODE(path.stat().st_mode) == 0o600
