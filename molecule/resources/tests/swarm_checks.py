@@ -47,9 +47,10 @@ from swarmlib import (
 
 tls_only = pytest.mark.skipif(not TLS, reason="the scenario opted into swarm_insecure_tcp")
 
-# curl's exit codes for a handshake the server refused: 35, or 56 (TLS 1.3 sends the alert afterwards). Not
-# 0 (answered), 7 (nothing listens), 28 (timed out), nor 58 (curl could not load its own certificate).
-CURL_REFUSED = (35, 56)
+# curl's exit codes for a handshake the server refused: 35, or with TLS 1.3 (the alert comes after the handshake)
+# 56 or 55 (the server closed the connection first). Not 0 (answered), 7 (nothing listens), 28 (timed out),
+# nor 58 (curl could not load its own certificate).
+CURL_REFUSED = (35, 55, 56)
 # Every TLS port: the engine's 2375 and the cluster endpoint 2376, on every node (Swarm mode).
 TLS_PORTS = [(n, port) for n in NODES for port in (ENGINE_PORT, CLUSTER_PORT)]
 # The manager's client certificate as docker_pki installs it on managers.
