@@ -18,6 +18,7 @@ import os
 import socket
 import stat
 import struct
+import time
 
 from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_ping import get as engine_get
 from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_ping import unix_get
@@ -76,6 +77,25 @@ def read_swarm(path, timeout, get=None):
     """
     status, body = (get or unix_get)(path, '/info', timeout)
     return swarm_from_info(status, body)
+
+
+def leaderless(swarm):
+    """Whether the engine is an active manager that cannot name its cluster: its swarm has no leader (an
+    election after a manager was lost, or its managers lost their quorum)."""
+    return (swarm.get('LocalNodeState') == 'active' and bool(swarm.get('ControlAvailable'))
+            and not (swarm.get('Cluster') or {}).get('ID'))
+
+
+def read_swarm_led(path, timeout, wait, get=None, sleep=time.sleep, clock=time.monotonic):
+    """``read_swarm``, read again each second for up to ``wait`` seconds while the engine is a manager of a
+    swarm with no leader (``leaderless``): an election ends within swarmkit's election timeout (10-20 s),
+    a lost quorum does not, and is returned as read once ``wait`` is over."""
+    deadline = clock() + wait
+    swarm = read_swarm(path, timeout, get)
+    while leaderless(swarm) and clock() < deadline:
+        sleep(1)
+        swarm = read_swarm(path, timeout, get)
+    return swarm
 
 
 def nodes_from_answer(status, body):

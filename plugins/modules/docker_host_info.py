@@ -59,6 +59,14 @@ options:
       - Seconds to wait for the engine's answer.
     type: int
     default: 30
+  leader_wait:
+    description:
+      - Seconds to read V(swarm) again, each second, while the engine is a manager of a swarm with no leader
+        (its C(Cluster) is missing), such as during the election after a manager was lost (swarmkit's election
+        timeout is 10 to 20 s). A swarm whose managers lost their quorum stays so, and is returned as read
+        once this time is over. V(0) reads once.
+    type: int
+    default: 30
   stat_paths:
     description:
       - Paths whose state to return in RV(stat) (type, mode, owner, group and a file's SHA-1), read
@@ -241,7 +249,7 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.host_probe imp
     ipv4_addresses,
     path_state,
     read_nodes,
-    read_swarm,
+    read_swarm_led,
     sdk_present,
     swarm_state_error,
 )
@@ -262,7 +270,7 @@ class DockerHostInfo(object):
     def swarm(self, result=None):
         params = self.module.params
         try:
-            return read_swarm(params['docker_socket'], params['timeout'], self.get)
+            return read_swarm_led(params['docker_socket'], params['timeout'], params['leader_wait'], self.get)
         except (OSError, ValueError) as exc:
             self.module.fail_json(msg=swarm_state_error(params['docker_socket'], exc), **(result or {}))
 
@@ -294,6 +302,8 @@ class DockerHostInfo(object):
 
     def run(self):
         subset = self.module.params['gather_subset']
+        if self.module.params['leader_wait'] < 0:
+            self.module.fail_json(msg='leader_wait must be 0 or more seconds, not %d' % self.module.params['leader_wait'])
         result = dict(changed=False)
         if 'docker_sdk' in subset:
             result['docker_sdk'] = dict(present=sdk_present(), python=sys.executable)
@@ -330,6 +340,7 @@ def main():
                 client_key=dict(type='path'),
             )),
             timeout=dict(type='int', default=30),
+            leader_wait=dict(type='int', default=30),
             stat_paths=dict(type='list', elements='path', default=[]),
             tls_dir=dict(type='path'),
             listen_plan=dict(type='dict'),

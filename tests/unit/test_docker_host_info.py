@@ -85,6 +85,62 @@ def test_swarm_from_info_refuses_what_is_not_info(status, body, error):
         host_probe.swarm_from_info(status, body)
 
 
+LED = {'LocalNodeState': 'active', 'NodeID': 'm2', 'ControlAvailable': True, 'Cluster': {'ID': 'c1'}}
+LEADERLESS = {'LocalNodeState': 'active', 'NodeID': 'm2', 'ControlAvailable': True}
+
+
+class Election(object):
+    """An engine whose /info answers ``answers`` in turn (the last one from then on), on a fake clock."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.now = 0.0
+        self.reads = 0
+
+    def get(self, path, url, timeout):
+        self.reads += 1
+        swarm = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        return 200, json.dumps({'Swarm': swarm})
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+    def read(self, wait):
+        return host_probe.read_swarm_led('/s', 5, wait, self.get, sleep=self.sleep, clock=lambda: self.now)
+
+
+def test_a_manager_during_an_election_is_read_again_until_its_swarm_has_a_leader():
+    engine = Election(LEADERLESS, LEADERLESS, LED)
+    assert engine.read(30) == LED
+    assert engine.reads == 3 and engine.now == 2
+
+
+def test_a_swarm_that_lost_its_quorum_is_returned_as_read_once_the_wait_is_over():
+    engine = Election(LEADERLESS)
+    assert engine.read(30) == LEADERLESS
+    assert engine.reads == 31 and engine.now == 30
+
+
+@pytest.mark.parametrize('swarm', [LED, SWARM, {'LocalNodeState': 'inactive', 'ControlAvailable': False},
+                                   dict(LEADERLESS, LocalNodeState='pending')])
+def test_a_swarm_with_a_leader_or_no_manager_is_read_once(swarm):
+    engine = Election(swarm, LED)
+    assert engine.read(30) == swarm
+    assert engine.reads == 1
+
+
+def test_leader_wait_0_reads_once():
+    engine = Election(LEADERLESS, LED)
+    assert engine.read(0) == LEADERLESS
+    assert engine.reads == 1
+
+
+def test_a_negative_leader_wait_is_refused_before_the_engine_is_read(run, tmp_path):
+    result, failed = run({'docker_socket': str(tmp_path / 'nothing.sock'), 'leader_wait': -1})
+    assert failed
+    assert 'leader_wait must be 0 or more' in result['msg']
+
+
 def spec(origin, package=True):
     found = importlib.machinery.ModuleSpec('docker', None, origin=origin, is_package=package)
     if package and origin:
@@ -164,7 +220,7 @@ def test_no_tls_dir_nor_stat_paths_reads_no_file(run, tmp_path):
 
 # --------------------------------------------------------------------------- nodes
 
-MANAGER = {'LocalNodeState': 'active', 'NodeID': 'm1', 'ControlAvailable': True,
+MANAGER = {'LocalNodeState': 'active', 'NodeID': 'm1', 'ControlAvailable': True, 'Cluster': {'ID': 'c1'},
            'RemoteManagers': [{'NodeID': 'm1', 'Addr': '10.0.0.1:2377'}]}
 NODES = [
     {'ID': 'w1', 'Spec': {'Role': 'worker', 'Availability': 'active'},
