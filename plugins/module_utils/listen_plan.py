@@ -296,17 +296,20 @@ class ListenPlanner(object):
             return list(self.listen)
         return list(previous)
 
-    def names_tls_paths(self, text):
-        """Whether ``text`` (a flags string, or daemon.json's TLS values) names any of this module's TLS files."""
+    def named_tls_paths(self, text):
+        """This module's TLS files that ``text`` (a flags string, or daemon.json's TLS values) names."""
         words = (text or '').replace('=', ' ').replace('"', ' ').split()
-        return any(path in words for path in self.tls_paths() or ())
+        return [path for path in self.tls_paths() or () if path in words]
+
+    def names_tls_paths(self, text):
+        """Whether ``text`` names any of this module's TLS files."""
+        return bool(self.named_tls_paths(text))
 
     def refuse_their_tls_files(self, state, recorded, path, text):
         """Setting up a file with no record of this module, whose own TLS settings already name the files this
         module's flags name: the collection installs its certificates there (and its reset deletes them), so
         the host's own dockerd would lose its certificates. Refused before anything changes."""
-        words = (text or '').replace('=', ' ').replace('"', ' ').split()
-        theirs = [tls for tls in self.tls_paths() or () if tls in words]
+        theirs = self.named_tls_paths(text)
         if state == 'present' and not recorded and theirs:
             self.fail('%s already names %s, with no record of this module setting it up (%s): the host\'s own TLS '
                       'files, which the collection would replace with its own certificates (and its reset delete). '

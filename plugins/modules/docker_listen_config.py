@@ -296,6 +296,16 @@ restart_planned:
   returned: always
   type: bool
   sample: true
+containers_lost:
+  description:
+    - The running containers the restart stops (in check mode, would stop) for good, each with what happens to
+      it, as also warned; swarm tasks (the swarm starts them again) and containers whose restart policy is
+      C(always) or C(unless-stopped) are not among them. Empty with live-restore, without a restart, or when
+      the engine does not answer on its unix socket before the restart.
+  returned: always
+  type: list
+  elements: str
+  sample: ["web: left stopped (restart policy no)", "job: removed (--rm)"]
 record_changed:
   description: Whether the record (O(record_path)) changed, or would change in check mode.
   returned: always
@@ -350,6 +360,7 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.listen_plan im
     ListenPlanner,
 )
 from ansible_collections.dockercluster.swarm.plugins.module_utils.port_holders import port_holders
+from ansible_collections.dockercluster.swarm.plugins.module_utils.restart_losses import lost_warning, read_lost_by_restart
 from ansible_collections.dockercluster.swarm.plugins.module_utils.tls_files import (
     FILES_OPTION,
     NODE_FILES,
@@ -382,7 +393,7 @@ class DockerListenConfig(ListenPlanner):
         super(DockerListenConfig, self).__init__(module)
         self.created_dirs = []
         self.result.update(files=[], backups=[], endpoints_checked=[], tls_changed=[], tls_files_changed=[],
-                           restarted=False, restart_planned=False, record_changed=False)
+                           restarted=False, restart_planned=False, record_changed=False, containers_lost=[])
         self.restart_attempted = False
         # The paths of the handed-over TLS files (tls_files), and of those this run writes (or would).
         self.tls_dir = self.params['tls_files_dir'] or os.path.dirname(self.params['tls_cert'] or '')
@@ -493,6 +504,8 @@ class DockerListenConfig(ListenPlanner):
         self.result['changed'] = bool(changes) or reload_tls
         # What the docker_listen role drains a swarm node for (it asks in check mode first).
         self.result['restart_planned'] = bool(config or reload_tls) and self.params['restart']
+        if self.result['restart_planned']:
+            self.warn_lost_containers(endpoints)
         self.result['files'] = [c.path for c in config]
         self.result['record_changed'] = len(config) < len(changes)
         if self.module._diff:
@@ -570,6 +583,14 @@ class DockerListenConfig(ListenPlanner):
                 module.fail_json = previous
             else:
                 del module.fail_json
+
+    def warn_lost_containers(self, endpoints):
+        # Asked of the running dockerd on its unix socket: the wanted one, or docker's default.
+        sockets = [parse_address(a).path for a in endpoints + [DEFAULT_SOCKET] if parse_address(a).scheme == 'unix']
+        lost = read_lost_by_restart(next((p for p in sockets if os.path.exists(p)), sockets[-1])) or []
+        self.result['containers_lost'] = ['%s: %s' % item for item in lost]
+        if lost:
+            self.module.warn(lost_warning(self.service, lost, self.module.check_mode))
 
     def warn_if_silent(self, endpoints):
         # Files already right but dockerd not answering usually means an earlier run with

@@ -16,7 +16,7 @@ import os
 
 import pytest
 
-from labkit import ROOT, copy_operator_certs, docker_tls, node_list, playbook, sh, task_results, tls_lab
+from labkit import LAB, ROOT, copy_operator_certs, docker_tls, node_list, playbook, sh, task_results, tls_lab
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SITE = os.path.join(os.path.dirname(os.path.dirname(HERE)), "site.yml")
@@ -90,7 +90,19 @@ def test_site_forms_the_cluster_on_2375(lab):
 
 
 def test_port_2375_to_12375_closes_2375_and_keeps_the_users_flags(lab):
-    site(lab, "-e", "swarm_engine_port=12375")
+    # The user's own containers on node4: one the restart stops for good, one docker starts again.
+    agent = lab.names()[3]
+    sh(["python3", LAB, "load", "dcswarm-stub:swarm", "--name", lab.name])
+    for name, policy in (("dcswarm-user-web", "no"), ("dcswarm-user-db", "unless-stopped")):
+        lab.run(agent, "docker run -d --name %s --restart %s dcswarm-stub:swarm sleep infinity" % (name, policy))
+    out, _recap = site(lab, "-e", "swarm_engine_port=12375")
+    # Warned before the restart, naming the one it loses only.
+    assert "Restarting docker stops these running containers, which do not start again by themselves: " \
+           "dcswarm-user-web, left stopped (restart policy no)." in " ".join(out.split()), out[-6000:]
+    assert "dcswarm-user-db, left" not in out
+    running = lab.run(agent, "docker ps --format '{{.Names}}'").stdout.split()
+    assert "dcswarm-user-db" in running and "dcswarm-user-web" not in running, running
+    lab.run(agent, "docker rm -f dcswarm-user-web dcswarm-user-db")
     via = lab.names()[0]
     for host in lab.names():
         assert answers(lab, via, host, 12375), host

@@ -37,8 +37,10 @@ class FakeHost(object):
     """systemctl, journalctl and /_ping. ``starts()`` decides, from the files as they are at
     restart time, whether dockerd comes up; ``answers(addr)`` whether an address answers."""
 
-    def __init__(self, show, starts=None, answers=None, journal=''):
+    def __init__(self, show, starts=None, answers=None, journal='', lost=None):
         self.show, self.journal = show, journal
+        self.lost = lost or []  # what the running engine says a restart loses (restart_losses)
+        self.lost_asked = []
         self.starts = starts or (lambda: True)
         self.answers = answers or (lambda addr: True)
         self.up = True
@@ -65,6 +67,10 @@ class FakeHost(object):
         self.pings.append((addr, tls))
         ok = self.up and self.answers(addr)
         return ok, '%s: %s' % (addr, 'OK' if ok else 'connection refused')
+
+    def read_lost(self, path):
+        self.lost_asked.append((path, self.up))
+        return list(self.lost)
 
     def restarts(self):
         return [c for c in self.calls if c.startswith('systemctl restart')]
@@ -95,6 +101,7 @@ def run(monkeypatch, paths):
         monkeypatch.setattr(basic, '_ANSIBLE_ARGS', to_bytes(json.dumps({'ANSIBLE_MODULE_ARGS': params})))
         monkeypatch.setattr(basic.AnsibleModule, 'run_command', lambda self, cmd, **kw: host.run_command(cmd))
         monkeypatch.setattr(docker_ping, 'ping', host.ping)
+        monkeypatch.setattr(module, 'read_lost_by_restart', host.read_lost)
         with pytest.raises((Exited, Failed)) as info:
             module.main()
         return info.type is Failed, info.value.args[0]
@@ -143,6 +150,36 @@ def test_sysconfig_present_then_idempotent(run, paths):
     failed, again = run(host, allow_insecure_tcp=True)
     assert not failed and not again['changed'] and not again['restarted']
     assert again['files'] == [] and host.restarts() == []
+
+
+LOST = [('web', 'left stopped (restart policy no)'), ('job', 'removed (--rm)')]
+
+
+@pytest.mark.parametrize('check_mode, words', [(False, 'Restarting docker stops these running containers, which '
+                                                       'do not start again'),
+                                               (True, 'Restarting docker would stop these running containers')])
+def test_a_restart_names_the_running_containers_it_stops_for_good_before_it_restarts(run, paths, check_mode, words):
+    write(paths['sysconfig_path'], CENTOS7)
+    host = FakeHost(CENTOS7_SHOW, lost=LOST)
+    failed, result = run(host, check_mode=check_mode, allow_insecure_tcp=True)
+    assert not failed, result
+    assert result['containers_lost'] == ['web: left stopped (restart policy no)', 'job: removed (--rm)']
+    warned = [w for w in result['warnings'] if 'running containers' in w]
+    assert len(warned) == 1 and words in warned[0]
+    assert 'web, left stopped (restart policy no); job, removed (--rm)' in warned[0]
+    # Asked of the engine before it restarted, on the socket it listens on.
+    assert host.lost_asked == [('/var/run/docker.sock', True)]
+    assert host.restarts() == ([] if check_mode else ['systemctl restart docker'])
+
+
+def test_no_restart_asks_nothing_of_the_containers(run, paths):
+    write(paths['sysconfig_path'], CENTOS7)
+    run(FakeHost(CENTOS7_SHOW), allow_insecure_tcp=True)
+    host = FakeHost(CENTOS7_SHOW, lost=LOST)
+    failed, result = run(host, allow_insecure_tcp=True)
+    assert not failed and not result['changed']
+    assert host.lost_asked == [] and result['containers_lost'] == []
+    assert not [w for w in result['warnings'] if 'running containers' in w]
 
 
 def test_unchanged_but_not_answering_warns(run, paths):
