@@ -66,8 +66,12 @@ options:
     description:
       - The play's C(hostvars), to read each manager's own classic TLS settings and C(swarm_insecure_tcp), and
         every host's C(ansible_python_interpreter) and day-two settings (C(swarm_node_labels),
-        C(swarm_node_labels_exclusive), C(swarm_node_availability), C(swarm_manager_availability); only those keys
-        are read). Without it, only the first manager's (the input) are checked.
+        C(swarm_node_labels_exclusive), C(swarm_node_availability), C(swarm_manager_availability)), and in Swarm
+        mode the addresses each host takes its place with, as swarm_manager and swarm_agent check them
+        (C(swarm_manager_advertise_addr), C(swarm_manager_advertise_interface), C(swarm_manager_listen_addr),
+        C(swarm_manager_data_path_addr), C(swarm_manager_default_addr_pool), C(swarm_manager_subnet_size) on the
+        managers, the C(swarm_agent_) ones on the agents). Only those keys are read; one that needs facts not
+        gathered yet is left to its module. Without it, only the first manager's (the input) are checked.
     type: dict
 '''
 
@@ -90,28 +94,45 @@ _value:
 '''
 
 
+from ansible.errors import AnsibleError  # noqa: E402 - after the documentation
+
+
 def swarm_inventory_problems(settings, managers, agents, manager_group='swarm_managers', agent_group='swarm_agents',
                              backends=None, port_setups=None, hostvars=None):
     # Imported when called, not when the file loads: docs/architecture.md, "Filters load lazily".
     from ansible_collections.dockercluster.swarm.plugins.plugin_utils import inventory_checks
 
     managers = list(managers or [])
-    manager_settings = interpreters = node_settings = None
+    manager_settings = interpreters = node_settings = address_settings = None
     if hostvars is not None:
         manager_settings = dict((host, hostvars[host]) for host in managers if host in hostvars)
-        interpreters, node_settings = {}, {}
+        interpreters, node_settings, address_settings = {}, {}, {}
         for host in managers + [host for host in agents or [] if host not in managers]:
             if host in hostvars and 'ansible_python_interpreter' in hostvars[host]:
                 interpreters[host] = hostvars[host]['ansible_python_interpreter']
             if host in hostvars:
-                found = dict((name, hostvars[host][name]) for name in inventory_checks.NODE_SETTINGS
-                             if name in hostvars[host])
-                if found:
-                    node_settings[host] = found
+                for names, kept in ((inventory_checks.NODE_SETTINGS, node_settings),
+                                    (inventory_checks.ADDRESS_SETTINGS, address_settings)):
+                    found = _set_here(hostvars[host], names)
+                    if found:
+                        kept[host] = found
     return inventory_checks.inventory_problems(
         managers, agents, settings, manager_group, agent_group,
         backends or inventory_checks.BACKENDS, port_setups or inventory_checks.PORT_SETUPS, manager_settings,
-        interpreters, node_settings)
+        interpreters, node_settings, address_settings)
+
+
+def _set_here(hv, names):
+    """The variables among ``names`` the host sets, as the controller can read them now: one that needs facts
+    not gathered yet is left to its module, which checks it on the host."""
+    found = {}
+    for name in names:
+        try:
+            if name in hv:
+                found[name] = hv[name]
+        except AnsibleError:  # an undefined variable in its template
+            continue
+    return found
 
 
 class FilterModule(object):

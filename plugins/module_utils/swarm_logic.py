@@ -209,6 +209,19 @@ def validate_interface(value, what='advertise_interface'):
     return value
 
 
+def validate_member_addrs(advertise_addr=None, advertise_interface=None, listen_addr=None, data_path_addr=None):
+    """The addresses a node initialises or joins with (swarm_manager's and swarm_agent's options, each checked
+    where given); ValueError naming the first bad one."""
+    if advertise_addr:
+        validate_advertise_addr(advertise_addr)
+    if advertise_interface:
+        validate_interface(advertise_interface)
+    if listen_addr is not None:
+        validate_listen_addr(listen_addr)
+    if data_path_addr:
+        validate_data_path_addr(data_path_addr)
+
+
 def validate_addr_pools(pools, subnet_size=None):
     """Validate default_addr_pool CIDRs and subnet_size; return the pools as strings.
 

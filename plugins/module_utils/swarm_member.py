@@ -47,6 +47,10 @@ def check_backend(module, classic_only, swarmkit_only):
     return module.params['backend'] == 'classic'
 
 
+# The addresses a node takes its place in the cluster with, in validate_member_addrs' order.
+ADDRESS_OPTIONS = ('advertise_addr', 'advertise_interface', 'listen_addr', 'data_path_addr')
+
+
 def validate(params, check_join, check_more=None):
     """Check and normalise the input before touching the engine; returns (values, error).
 
@@ -61,13 +65,7 @@ def validate(params, check_join, check_more=None):
             error = check_join(params, values)
             if error:
                 return None, error
-        if params['advertise_addr']:
-            logic.validate_advertise_addr(params['advertise_addr'])
-        if params['advertise_interface']:
-            logic.validate_interface(params['advertise_interface'])
-        logic.validate_listen_addr(params['listen_addr'])
-        if params['data_path_addr']:
-            logic.validate_data_path_addr(params['data_path_addr'])
+        logic.validate_member_addrs(*(params[name] for name in ADDRESS_OPTIONS))
         if check_more:
             check_more(params, values)
         if params['join_timeout'] < 0:

@@ -23,6 +23,10 @@ FIREWALLS = ('none', 'firewalld')
 # What the bool filter reads as true or false (it takes anything else for false, silently).
 BOOL_WORDS = ('true', 'false', 'yes', 'no', 'on', 'off', '1', '0', 'y', 'n', 't', 'f')
 NODE_SETTINGS = ('swarm_node_labels', 'swarm_node_labels_exclusive', 'swarm_node_availability', 'swarm_manager_availability')
+# The addresses a node takes its place with (address_problems), as the inventory may set them.
+ADDRESS_SETTINGS = tuple(role + name for role in ('swarm_manager_', 'swarm_agent_') for name in
+                         ('advertise_addr', 'advertise_interface', 'listen_addr', 'data_path_addr')) + (
+    'swarm_manager_default_addr_pool', 'swarm_manager_subnet_size')
 # An interpreter that is Python 2 by its name (python2, python2.7; `/usr/bin/env python2` too). A plain
 # `python` is let through: it is Python 3 on many systems (python-is-python3, Fedora, Arch); where it
 # is Python 2 (CentOS 7), the first module run (docker_listen's read) fails with the same advice.
@@ -100,9 +104,35 @@ def node_settings_problems(managers, host_settings):
     return problems
 
 
+def address_problems(managers, host_settings):
+    """The addresses each host takes its place in the cluster with (swarm_manager_* on the managers, with the
+    init's address pools, swarm_agent_* on the agents), checked as their modules check them, one sentence
+    per host; Swarm mode only (the classic backend reads them otherwise)."""
+    from ansible_collections.dockercluster.swarm.plugins.module_utils import swarm_logic
+    from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_member import ADDRESS_OPTIONS
+
+    problems = []
+    for host in host_settings or {}:  # the inventory's order
+        hv = host_settings[host]
+        role = 'swarm_manager_' if host in managers else 'swarm_agent_'
+        # A value of the wrong type is the argument specs' to refuse (swarm_preflight's next check), by its type.
+        given = dict((name, hv[role + name]) for name in ADDRESS_OPTIONS if isinstance(hv.get(role + name), str))
+        pools = hv.get('swarm_manager_default_addr_pool') or []
+        size = hv.get('swarm_manager_subnet_size') or None
+        try:
+            swarm_logic.validate_member_addrs(**given)
+            if host in managers and isinstance(pools, list) and all(isinstance(pool, str) for pool in pools):
+                if size is not None and not str(size).isdigit():
+                    raise ValueError('subnet_size: %r is not a number' % (size,))
+                swarm_logic.validate_addr_pools(pools, int(size) if size is not None else None)
+        except ValueError as exc:
+            problems.append('Address settings: %s: %s%s.' % (host, role, exc))
+    return problems
+
+
 def inventory_problems(managers, agents, settings, manager_group='swarm_managers', agent_group='swarm_agents',
                        backends=BACKENDS, port_setups=PORT_SETUPS, manager_settings=None, interpreters=None,
-                       node_settings=None):
+                       node_settings=None, address_settings=None):
     """Sentences naming each problem, in the order a reader fixes them; empty when there is none.
 
     ``settings`` are the cluster-wide variables as the first manager sees them (the inventory's
@@ -120,6 +150,8 @@ def inventory_problems(managers, agents, settings, manager_group='swarm_managers
     ``interpreters`` maps each cluster host to its ansible_python_interpreter: a Python 2 is refused.
 
     ``node_settings`` maps cluster hosts to the day-two variables they set (node_settings_problems).
+
+    ``address_settings`` maps cluster hosts to the address variables they set (address_problems).
     """
     managers, agents = list(managers or []), list(agents or [])
     settings = settings if isinstance(settings, Mapping) else {}
@@ -183,4 +215,6 @@ def inventory_problems(managers, agents, settings, manager_group='swarm_managers
                             "port: use one method (swarm_port_setup: daemon, or proxy without that address), or "
                             "move docker_proxy_port." % (port, ', '.join(clash)))
     problems.extend(node_settings_problems(managers, node_settings))
+    if backend == 'swarmkit':
+        problems.extend(address_problems(managers, address_settings))
     return problems

@@ -55,6 +55,10 @@ CASES = [
     ("backend-misspelt", "1+2", extra(swarm_backend="swarmkitt"), ["swarmkitt"]),
     ("port-setup-misspelt", "1+2", extra(swarm_port_setup="proxyy"), ["proxyy"]),
     # The last role's options, checked with every other role's before the first change.
+    # Checked as swarm_manager and swarm_agent check them, but before the engines restart.
+    ("swarm-addresses", "1+2", extra(swarm_manager_default_addr_pool=["10.0.0.0/33"],
+                                     swarm_agent_advertise_addr="300.1.2.3"),
+     ["swarm_manager_default_addr_pool: '10.0.0.0/33'", "swarm_agent_advertise_addr: '300.1.2.3'"]),
     ("agent-option", "1+2", extra(swarm_agent_state="bogus", swarm_agent_listen_addr=["a", "list"]),
      ["swarm_agent_state must be one of: present, absent, got: bogus", "swarm_agent_listen_addr"]),
 ]

@@ -164,3 +164,65 @@ def test_classic_node_lists_are_checked_as_the_manager_role_builds_them(tmp_path
         '[all:vars]\nswarm_backend=classic\nswarm_classic_discovery=nodes\nswarm_insecure_tcp=true\n' % node_addr)
     rc, out = _playbook(['-i', 'hosts', os.path.join(REPO_ROOT, 'site.yml'), '--limit', 'localhost'], tmp_path)
     assert (rc != 0) == refused and ("'node_2' is not a host name or IP address" in out) == refused, out
+
+
+@pytest.mark.parametrize('host, settings, words', [
+    ('m1', {'swarm_manager_advertise_addr': '300.1.2.3'}, ["m1: swarm_manager_advertise_addr: '300.1.2.3' is not"]),
+    ('m1', {'swarm_manager_listen_addr': '0.0.0.0:99999'}, ['m1: swarm_manager_listen_addr:', '99999']),
+    ('m1', {'swarm_manager_data_path_addr': '10.0.0.1:4789'}, ['m1: swarm_manager_data_path_addr:', 'no port']),
+    ('m1', {'swarm_manager_advertise_interface': 'eth 0'}, ["swarm_manager_advertise_interface: 'eth 0'"]),
+    ('m1', {'swarm_manager_default_addr_pool': ['10.0.0.0/33']}, ['m1: swarm_manager_default_addr_pool:', '/33']),
+    ('m1', {'swarm_manager_default_addr_pool': ['10.0.0.0/8', '10.1.0.0/16']}, ['overlaps']),
+    ('m1', {'swarm_manager_subnet_size': 40}, ['m1: swarm_manager_subnet_size: 40 is out of range']),
+    ('m1', {'swarm_manager_subnet_size': 'big'}, ["m1: swarm_manager_subnet_size: 'big' is not a number"]),
+    ('a1', {'swarm_agent_advertise_addr': '0.0.0.0'}, ['a1: swarm_agent_advertise_addr:', 'unspecified']),
+    ('a1', {'swarm_agent_listen_addr': ''}, ['a1: swarm_agent_listen_addr:']),
+])
+def test_the_addresses_a_host_takes_its_place_with_are_refused_before_any_host_changes(host, settings, words):
+    problems = inventory_problems(['m1'], ['a1'], {}, address_settings={host: settings})
+    assert len(problems) == 1 and problems[0].startswith('Address settings: %s: ' % host), problems
+    for word in words:
+        assert word in problems[0], problems
+
+
+@pytest.mark.parametrize('host, settings', [
+    ('m1', {'swarm_manager_advertise_addr': '10.0.0.1:2377', 'swarm_manager_listen_addr': 'eth0:2377',
+            'swarm_manager_data_path_addr': 'eth1', 'swarm_manager_default_addr_pool': ['10.20.0.0/16'],
+            'swarm_manager_subnet_size': 24, 'swarm_manager_advertise_interface': 'eth0'}),
+    ('m1', {'swarm_manager_advertise_addr': '', 'swarm_manager_subnet_size': 0,
+            'swarm_manager_default_addr_pool': []}),       # the roles' defaults: unset
+    ('a1', {'swarm_agent_advertise_addr': '192.168.1.5', 'swarm_agent_listen_addr': '0.0.0.0:2377'}),
+    # Each role's own names only: an agent's swarm_manager_* is not its to check.
+    ('a1', {'swarm_manager_advertise_addr': '300.1.2.3'}),
+])
+def test_sound_or_unset_addresses_are_accepted(host, settings):
+    assert inventory_problems(['m1'], ['a1'], {}, address_settings={host: settings}) == []
+
+
+def test_the_classic_backend_reads_the_addresses_otherwise_and_they_are_not_checked_here():
+    assert inventory_problems(['m1'], [], {'swarm_backend': 'classic'},
+                              address_settings={'m1': {'swarm_manager_advertise_addr': 'node1.example'}}) == []
+
+
+def test_the_filter_reads_the_addresses_from_hostvars_and_leaves_those_that_need_facts_to_the_module():
+    from ansible.errors import AnsibleUndefinedVariable
+
+    class Host(dict):
+        def __getitem__(self, key):
+            value = dict.__getitem__(self, key)
+            if '{{' in str(value):
+                raise AnsibleUndefinedVariable("'ansible_eth1' is undefined")
+            return value
+
+    hostvars = {'m1': Host(swarm_manager_listen_addr='0.0.0.0:99999'),
+                'a1': Host(swarm_agent_advertise_addr='{{ ansible_eth1.ipv4.address }}'),
+                'a2': Host(swarm_agent_data_path_addr='10.0.0.2:1')}
+    problems = swarm_inventory_problems({}, ['m1'], ['a1', 'a2'], hostvars=hostvars)
+    assert [p.split(':')[1].strip() for p in problems] == ['m1', 'a2'], problems
+
+
+@pytest.mark.parametrize('settings', [{'swarm_agent_listen_addr': ['a', 'list']},
+                                      {'swarm_manager_default_addr_pool': '10.0.0.0/8'}])
+def test_a_value_of_the_wrong_type_is_left_to_the_argument_specs(settings):
+    host = 'a1' if 'swarm_agent_listen_addr' in settings else 'm1'
+    assert inventory_problems(['m1'], ['a1'], {}, address_settings={host: settings}) == []
