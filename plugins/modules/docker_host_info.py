@@ -158,8 +158,9 @@ addresses:
   sample: {"lo": "127.0.0.1", "eth0": "10.0.0.5"}
 default_ipv4:
   description:
-    - The address the host's default route leaves from (as C(ip route get 1.1.1.1) shows it), or null. What
-      swarm_agent advertises by default, and what the classic manager's C(nodes://) list uses by default.
+    - The address the host's default route leaves from (as C(ip route get 1.1.1.1) shows it), or null. What the
+      classic swarm_agent gives as C(--addr) by default, and what the classic manager's C(nodes://) list uses by
+      default (in Swarm mode the engine chooses the address it advertises).
   returned: when V(addresses) is in O(gather_subset)
   type: str
   sample: 10.0.0.5

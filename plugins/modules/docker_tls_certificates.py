@@ -223,7 +223,9 @@ EXAMPLES = r'''
     files:
       - {name: ca.pem, content: "{{ lookup('file', inventory_dir ~ '/docker-pki/ca.pem', rstrip=false) }}"}
       - {name: server-cert.pem, content: "{{ lookup('file', host_dir ~ '/server-cert.pem', rstrip=false) }}"}
-      - {name: server-key.pem, mode: '0600', content: "{{ lookup('file', host_dir ~ '/server-key.pem') }}"}
+      - name: server-key.pem
+        mode: '0600'
+        content: "{{ lookup('file', host_dir ~ '/server-key.pem', rstrip=false) }}"
   when: inventory_hostname in pki.install
   vars:
     host_dir: "{{ inventory_dir }}/docker-pki/nodes/{{ inventory_hostname }}"

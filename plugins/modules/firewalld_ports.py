@@ -66,10 +66,10 @@ EXAMPLES = r'''
     ports: [7946/tcp, 7946/udp, 4789/udp, 2375/tcp]
   register: opened
 
-- name: Say where firewalld does not run
+- name: Say where firewalld is not installed (nothing was done)
   ansible.builtin.debug:
     msg: "{{ opened.msg }}"
-  when: not opened.running
+  when: opened.msg is defined
 
 - name: Close them again (only those the module opened)
   dockercluster.swarm.firewalld_ports:
@@ -84,27 +84,27 @@ running:
   type: bool
 zone:
   description: The zone the ports went into.
-  returned: when firewalld runs and O(state=present)
+  returned: when firewalld is installed and O(state=present)
   type: str
   sample: public
 added:
   description: The ports added (in check mode, to add), to the permanent configuration and to the runtime.
-  returned: when firewalld runs and O(state=present)
+  returned: when firewalld is installed and O(state=present)
   type: dict
   sample: {permanent: [2377/tcp], runtime: [2377/tcp]}
 ports:
   description: The zone's ports afterwards (permanent configuration).
-  returned: when firewalld runs and O(state=present)
+  returned: when firewalld is installed and O(state=present)
   type: list
   elements: str
 closed:
   description: Per zone, the recorded ports closed (in check mode, to close) on each side.
-  returned: when firewalld runs and O(state=absent)
+  returned: when firewalld is installed and O(state=absent)
   type: dict
   sample: {public: {permanent: [2377/tcp, 7946/tcp], runtime: [2377/tcp, 7946/tcp]}}
 msg:
-  description: Why nothing was done, where firewalld does not run.
-  returned: when firewalld does not run
+  description: Why nothing was done, where firewalld does not run and cannot be configured offline.
+  returned: when firewalld does not run and C(firewall-offline-cmd) is not there
   type: str
 '''
 

@@ -107,8 +107,10 @@ def role_run(tmp_path):
     playbook.write_text(PLAY)
     bindir = os.path.dirname(sys.executable)
 
-    def run(pip_fails, check=False):
+    def run(pip_fails, check=False, present=False):
         marker, log = tmp_path / 'installed', tmp_path / 'pip.log'
+        if present:
+            marker.touch()
         python = _script(tmp_path / 'python', PYTHON, marker=marker)
         pip = _script(tmp_path / 'pip', PIP, marker=marker, log=log, fail='yes' if pip_fails else '')
         extra = ['-e', 'ansible_python_interpreter=%s' % sys.executable, '-e', 'docker_sdk_python=%s' % python, '-e', 'docker_sdk_pip_executable=%s' % pip,
@@ -140,6 +142,15 @@ def test_neither_way_fails_clearly_without_ignored_errors(role_run):
     assert '...ignoring' not in out, out
     assert 'could not be installed' in out and _defaults()['docker_sdk_pip_package'] in out, out
     assert "No matching distribution found for docker" in out, out
+
+
+def test_where_the_sdk_imports_the_role_alone_reads_no_distribution_and_installs_nothing(role_run):
+    rc, out, pip_log, _installed = role_run(pip_fails=True, present=True)
+    assert rc == 0, out
+    assert pip_log == ''
+    task = out.split('TASK [dockercluster.swarm.docker_sdk : Read the distribution')[1].split('TASK [')[0]
+    assert 'skipping: [localhost]' in task and 'ok: [localhost]' not in task, task
+    assert re.search(r'localhost\s*:\s*ok=\d+\s+changed=0\s', out), out
 
 
 def test_check_mode_reports_the_install_and_makes_none(role_run):
