@@ -47,6 +47,7 @@ options:
     default: present
   remote_addrs:
     description:
+      - Only with O(backend=swarmkit).
       - Addresses of the cluster's managers (C(host) or C(host:port), IPv6 as C([addr]:port); port 2377 by default).
       - Required with O(state=present).
     type: list
@@ -54,6 +55,7 @@ options:
     default: []
   join_token:
     description:
+      - Only with O(backend=swarmkit).
       - The worker join token (C(docker swarm join-token -q worker), or RV(dockercluster.swarm.swarm_token#module:worker_token)).
       - Required with O(state=present).
     type: str
@@ -76,10 +78,12 @@ options:
     default: 0.0.0.0:2377
   data_path_addr:
     description:
+      - Only with O(backend=swarmkit).
       - IP address or interface for overlay data traffic (VXLAN, 4789/udp). Needs Docker API 1.30 or later.
     type: str
   force:
     description:
+      - Only with O(backend=swarmkit).
       - When the node is in another cluster, is a manager, or its swarm is locked or in error, make it
         leave (forced) and join as a worker. Forcing a manager out can cost its cluster the quorum.
     type: bool

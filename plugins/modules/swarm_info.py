@@ -49,6 +49,7 @@ options:
     default: []
   expect_managers:
     description:
+      - Only with O(backend=swarmkit).
       - Number of managers the cluster must have that are C(ready) and C(reachable).
     type: int
   wait_timeout:

@@ -53,6 +53,7 @@ options:
     default: present
   remote_addrs:
     description:
+      - Only with O(backend=swarmkit).
       - Addresses of existing managers (C(host) or C(host:port), IPv6 as C([addr]:port); port 2377 by default).
       - Empty means this node initialises the cluster.
     type: list
@@ -60,11 +61,13 @@ options:
     default: []
   join_token:
     description:
+      - Only with O(backend=swarmkit).
       - The manager join token of the cluster (C(docker swarm join-token -q manager), or RV(dockercluster.swarm.swarm_token#module:manager_token)).
       - Required when O(remote_addrs) is not empty.
     type: str
   cluster_id:
     description:
+      - Only with O(backend=swarmkit).
       - The ID of the cluster this node must belong to. When the node is a manager of a cluster with
         another ID, it is "in another cluster".
     type: str
@@ -78,6 +81,7 @@ options:
     type: str
   advertise_interface:
     description:
+      - Only with O(backend=swarmkit).
       - Network interface whose first IPv4 address is advertised. Mutually exclusive with O(advertise_addr).
     type: str
   listen_addr:
@@ -87,20 +91,24 @@ options:
     default: 0.0.0.0:2377
   data_path_addr:
     description:
+      - Only with O(backend=swarmkit).
       - IP address or interface for overlay data traffic (VXLAN, 4789/udp). Needs Docker API 1.30 or later.
     type: str
   default_addr_pool:
     description:
+      - Only with O(backend=swarmkit).
       - CIDR blocks from which overlay networks get their subnets, like V(10.20.0.0/16). Only when initialising;
         needs Docker API 1.39 or later.
     type: list
     elements: str
   subnet_size:
     description:
+      - Only with O(backend=swarmkit).
       - Prefix length (16 to 28) of the subnets carved from O(default_addr_pool). Only when initialising.
     type: int
   force:
     description:
+      - Only with O(backend=swarmkit).
       - When the node is in another cluster, has the wrong role, or its swarm is locked or in error,
         make it leave (forced) and then initialise or join.
       - Its old entry stays in the other cluster's node list (as C(down)) until removed there.
@@ -113,6 +121,7 @@ options:
     default: 60
   return_tokens:
     description:
+      - Only with O(backend=swarmkit).
       - Also return the cluster's join tokens (RV(worker_token), RV(manager_token)) with O(state=present), read
         in the same call, so that a playbook needs no M(dockercluster.swarm.swarm_token) task to join the others.
       - The tokens are secrets. Set C(no_log) on the task that asks for them.
