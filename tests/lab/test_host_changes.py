@@ -166,20 +166,28 @@ def test_reset_check_mode_predicts_and_changes_nothing(lab):
 
 
 def test_reset_gives_every_host_back_as_it_was(lab):
-    since = lab.run(lab.names()[0], "date '+%Y-%m-%d %H:%M:%S'").stdout.strip()
+    """node2 leaves last (swarm_leave_last_manager): the other managers are demoted through it, node1 too. node4
+    has left the cluster for a swarm of its own: it stays in that one."""
+    h = lab.names()
+    since = lab.run(h[0], "date '+%Y-%m-%d %H:%M:%S'").stdout.strip()
     # A file of the operator's beside the certificates: it stays, and so does its directory.
-    lab.run(lab.names()[3], "echo mine > /etc/docker/certs/operator-note.txt")
-    rc, out, recap = playbook(RESET, lab.hosts_file, check=False)
+    lab.run(h[3], "echo mine > /etc/docker/certs/operator-note.txt")
+    lab.run(h[3], "docker swarm leave >/dev/null && docker swarm init --advertise-addr %s >/dev/null" % lab.ip(h[3]))
+    theirs = lab.run(h[3], "docker info --format '{{.Swarm.Cluster.ID}}'").stdout.strip()
+    rc, out, recap = playbook(RESET, lab.hosts_file, "-e", "swarm_leave_last_manager=%s" % h[1], check=False)
     assert rc == 0, out[-6000:]
+    assert "%s is left in its swarm: %s, the manager that leaves last, does not list it" % (h[3], h[1]) \
+        in " ".join(out.split()), out[-6000:]
+    assert lab.run(h[3], "docker info --format '{{.Swarm.Cluster.ID}}'").stdout.strip() == theirs
+    lab.run(h[3], "docker swarm leave --force >/dev/null")
     assert lab.run(lab.names()[3], "ls -A /etc/docker/certs").stdout.split() == ["operator-note.txt"]
     lab.run(lab.names()[3], "rm -r /etc/docker/certs")
-    # The agent first, then the managers one at a time, demoted while others remain, node1 last.
+    # The managers one at a time, demoted while others remain, node2 last.
     def changed_in_order(title):
         return [host for name, results in task_results(out) if name == "dockercluster.swarm.swarm_leave : " + title
                 for host, statuses in results.items() if "changed" in statuses]
-    h = lab.names()
-    assert changed_in_order("Leave the swarm") == [h[3], h[2], h[1], h[0]]
-    assert changed_in_order("Demote this manager, other managers remain") == [h[2], h[1]]
+    assert changed_in_order("Leave the swarm") == [h[2], h[0], h[1]]
+    assert changed_in_order("Demote this manager, other managers remain") == [h[2], h[0]]
     assert set(swarm_states(lab).values()) == {"inactive"}
     for host in lab.names():
         assert tcp_listeners(lab, host) == [], host
