@@ -105,17 +105,18 @@ def swarm_inventory_problems(settings, managers, agents, manager_group='swarm_ma
     managers = list(managers or [])
     manager_settings = interpreters = node_settings = address_settings = None
     if hostvars is not None:
-        manager_settings = dict((host, hostvars[host]) for host in managers if host in hostvars)
+        # Each hostvars[host] gathers the host's variables anew: once per host.
+        found_hosts = dict((host, hostvars[host]) for host in managers + list(agents or []) if host in hostvars)
+        manager_settings = dict((host, found_hosts[host]) for host in managers if host in found_hosts)
         interpreters, node_settings, address_settings = {}, {}, {}
-        for host in managers + [host for host in agents or [] if host not in managers]:
-            if host in hostvars and 'ansible_python_interpreter' in hostvars[host]:
-                interpreters[host] = hostvars[host]['ansible_python_interpreter']
-            if host in hostvars:
-                for names, kept in ((inventory_checks.NODE_SETTINGS, node_settings),
-                                    (inventory_checks.ADDRESS_SETTINGS, address_settings)):
-                    found = _set_here(hostvars[host], names)
-                    if found:
-                        kept[host] = found
+        for host, hv in found_hosts.items():
+            if 'ansible_python_interpreter' in hv:
+                interpreters[host] = hv['ansible_python_interpreter']
+            for names, kept in ((inventory_checks.NODE_SETTINGS, node_settings),
+                                (inventory_checks.ADDRESS_SETTINGS, address_settings)):
+                found = _set_here(hv, names)
+                if found:
+                    kept[host] = found
     return inventory_checks.inventory_problems(
         managers, agents, settings, manager_group, agent_group,
         backends or inventory_checks.BACKENDS, port_setups or inventory_checks.PORT_SETUPS, manager_settings,

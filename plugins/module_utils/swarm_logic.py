@@ -209,6 +209,10 @@ def validate_interface(value, what='advertise_interface'):
     return value
 
 
+# The addresses a node takes its place in the cluster with, in validate_member_addrs' order.
+ADDRESS_OPTIONS = ('advertise_addr', 'advertise_interface', 'listen_addr', 'data_path_addr')
+
+
 def validate_member_addrs(advertise_addr=None, advertise_interface=None, listen_addr=None, data_path_addr=None):
     """The addresses a node initialises or joins with (swarm_manager's and swarm_agent's options, each checked
     where given); ValueError naming the first bad one."""

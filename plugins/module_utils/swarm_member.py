@@ -47,10 +47,6 @@ def check_backend(module, classic_only, swarmkit_only):
     return module.params['backend'] == 'classic'
 
 
-# The addresses a node takes its place in the cluster with, in validate_member_addrs' order.
-ADDRESS_OPTIONS = ('advertise_addr', 'advertise_interface', 'listen_addr', 'data_path_addr')
-
-
 def validate(params, check_join, check_more=None):
     """Check and normalise the input before touching the engine; returns (values, error).
 
@@ -65,7 +61,7 @@ def validate(params, check_join, check_more=None):
             error = check_join(params, values)
             if error:
                 return None, error
-        logic.validate_member_addrs(*(params[name] for name in ADDRESS_OPTIONS))
+        logic.validate_member_addrs(*(params[name] for name in logic.ADDRESS_OPTIONS))
         if check_more:
             check_more(params, values)
         if params['join_timeout'] < 0:

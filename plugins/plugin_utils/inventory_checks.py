@@ -109,14 +109,13 @@ def address_problems(managers, host_settings):
     init's address pools, swarm_agent_* on the agents), checked as their modules check them, one sentence
     per host; Swarm mode only (the classic backend reads them otherwise)."""
     from ansible_collections.dockercluster.swarm.plugins.module_utils import swarm_logic
-    from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_member import ADDRESS_OPTIONS
 
     problems = []
     for host in host_settings or {}:  # the inventory's order
         hv = host_settings[host]
         role = 'swarm_manager_' if host in managers else 'swarm_agent_'
         # A value of the wrong type is the argument specs' to refuse (swarm_preflight's next check), by its type.
-        given = dict((name, hv[role + name]) for name in ADDRESS_OPTIONS if isinstance(hv.get(role + name), str))
+        given = dict((name, hv[role + name]) for name in swarm_logic.ADDRESS_OPTIONS if isinstance(hv.get(role + name), str))
         pools = hv.get('swarm_manager_default_addr_pool') or []
         size = hv.get('swarm_manager_subnet_size') or None
         try:

@@ -71,3 +71,23 @@ def pki_request(host, **settings):
 ])
 def test_pki_client_certificate_and_client_auth_follow_the_group_unless_set(host, settings, wanted):
     assert pki_request(host, **settings) == wanted
+
+
+ACTIVE = {'LocalNodeState': 'active', 'NodeID': 'n4'}
+LISTED = {'nodes': [{'id': 'n1'}, {'id': 'n4'}]}
+
+
+@pytest.mark.parametrize('host, swarm, cluster, settings, elsewhere', [
+    ('a1', ACTIVE, LISTED, {}, False),                                          # a node of the cluster: it leaves
+    ('a1', dict(ACTIVE, NodeID='n9'), LISTED, {}, True),                       # another swarm's: it stays
+    ('a1', dict(ACTIVE, NodeID='n9'), LISTED, {'swarm_leave_force': True}, False),
+    ('a1', ACTIVE, {'nodes': None, 'nodes_error': 'not an active manager'}, {}, True),  # no cluster to tell by
+    ('a1', ACTIVE, {'unreachable': True, 'msg': 'unreachable'}, {}, True),
+    ('m1', dict(ACTIVE, NodeID='n7'), {'nodes': None}, {}, False),             # the last manager is the cluster's
+    ('a1', {'LocalNodeState': 'inactive', 'NodeID': ''}, LISTED, {}, False),   # in no swarm: nothing to leave
+    ('a1', dict(ACTIVE, NodeID='n9'), {'skipped': True}, {'swarm_backend': 'classic'}, False),
+])
+def test_a_host_the_last_manager_does_not_list_stays_in_its_swarm(host, swarm, cluster, settings, elsewhere):
+    variables = dict(_load('swarm_leave', 'defaults'), inventory_hostname=host, swarm_leave_last_manager='m1',
+                     swarm_leave_host={'swarm': swarm}, swarm_leave_cluster=cluster, **settings)
+    assert render(_load('swarm_leave', 'vars')['_swarm_leave_elsewhere'], variables) is elsewhere
