@@ -95,9 +95,9 @@ def _sample():
             match = SAMPLE_LINE.match(line.rstrip('\n'))
             if not match:
                 continue
-            value = match.group(2)
-            # A trailing comment starts at whitespace + '#', outside quotes.
-            value = re.split(r'\s+#\s', value, maxsplit=1)[0].strip()
+            # Whole: Ansible's INI parser keeps a trailing comment in the value (a user uncommenting the
+            # line would get it), so the sample has none and the value compares as it stands.
+            value = match.group(2).strip()
             if len(value) >= 2 and value[0] == value[-1] and value[0] in '"\'':
                 value = value[1:-1]
             found[match.group(1)] = value if value != '' else None
