@@ -7,3 +7,8 @@ export DCSWARM_VENV
 export PATH="$DCSWARM_VENV/bin:$PATH"
 export ANSIBLE_CONFIG="$DCSWARM_ROOT/ansible.cfg"
 export ANSIBLE_COLLECTIONS_PATH="$DCSWARM_ROOT/.cache/collections"
+# Without the venv (bootstrap.sh --link-only: Ansible installed already), also where that Ansible keeps its
+# collections, as ansible.cfg lists them (community.docker may be there); with it, the venv's alone.
+if [[ ! -x "$DCSWARM_VENV/bin/ansible-playbook" ]]; then
+  ANSIBLE_COLLECTIONS_PATH="$ANSIBLE_COLLECTIONS_PATH:$HOME/.ansible/collections:/usr/share/ansible/collections"
+fi
