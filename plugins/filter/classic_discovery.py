@@ -45,9 +45,12 @@ def classic_discovery_problem(settings):
     kind = settings.get('kind') or 'token'
     try:
         if kind == 'token':
+            base = classic_discovery.normalize_base(settings.get('base'))
             if settings.get('token'):
                 classic_discovery.validate_token(settings['token'])
-            classic_discovery.normalize_base(settings.get('base'))
+            elif base == classic_discovery.DEFAULT_HOSTED_BASE:
+                # Without a token one is created there, in the managers' play, after every engine changed.
+                return classic_discovery.HUB_GONE
         elif kind in classic_discovery.KV_KINDS:
             classic_discovery.build(kind, hosts=settings.get('kv_hosts'), path=settings.get('kv_path'))
         elif kind == 'nodes':

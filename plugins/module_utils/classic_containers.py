@@ -129,6 +129,16 @@ def tls_binds(ca, cert, key):
     return binds, inside
 
 
+def refuse_missing_files(named, exists=None):
+    """``named``: (option, path) pairs the container mounts. A path that is not a file is refused: the
+    engine would create an empty directory in its place, and the container would fail on it."""
+    import os.path
+    for option, path in named:
+        if not (exists or os.path.isfile)(path):
+            raise ValueError('%s: %s is not a file on this host (the container mounts it; the engine would '
+                             'make a directory there)' % (option, path))
+
+
 def ca_bundle_binds(path, exists=None):
     """The host's CA bundle mounted read-only over the image's roots ([] without one). A missing file
     is refused: the engine would create an empty directory in its place."""

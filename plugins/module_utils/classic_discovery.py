@@ -25,6 +25,9 @@ KV_KINDS = ('consul', 'etcd', 'zk')
 STATIC_KINDS = ('file', 'nodes')
 DEFAULT_HOSTED_BASE = 'https://discovery.hub.docker.com/v1'
 HUB_SHUTDOWN = '2019-06-19'
+HUB_GONE = ('token discovery creates its token at Docker\'s hosted discovery service (%s), which was shut down on '
+            '%s: point swarm_classic_discovery_url at a server of the same API, or use another discovery (nodes, '
+            'file, etcd, consul, zk; swarm_classic_discovery)' % (DEFAULT_HOSTED_BASE, HUB_SHUTDOWN))
 MAX_RANGE = 65536
 
 _TOKEN = re.compile(r'^[0-9a-f]{32}$')

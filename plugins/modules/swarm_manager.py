@@ -189,6 +189,8 @@ options:
       - Only with O(backend=classic). CA certificate on the host for TLS between the manager and the nodes and
         on its published port (C(--tlscacert)); mounted read-only into the container. Needs
         O(cluster_tls_cert) and O(cluster_tls_key).
+      - These three, and a C(file://) discovery's node list, must be files on the host, else refused
+        before any change (not in check mode, where the run has not written them yet).
     type: path
   cluster_tls_cert:
     description:
@@ -542,6 +544,11 @@ class ClassicManager(ClassicMember):
             tls['verify'] = params['cluster_tls_verify']
             binds.extend(tls_binds)
         binds.extend(cc.ca_bundle_binds(params['ca_bundle']))
+        mounted = list(zip(('cluster_tls_ca_cert', 'cluster_tls_cert', 'cluster_tls_key'), certs)) if tls else []
+        if parsed['kind'] == 'file':
+            mounted.append(('discovery (its node list)', parsed['path']))
+        if not self.module.check_mode:  # in check mode the run has not written them yet
+            cc.refuse_missing_files(mounted)
         port = params['published_port']
         if not 0 < port < 65536:
             raise ValueError('published_port: %r is not a port number' % (port,))

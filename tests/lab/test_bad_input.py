@@ -139,6 +139,9 @@ CLASSIC_CASES = [
                                    swarm_manager_classic_kv_hosts=["consul.example:notaport"]), ["notaport"]),
     ("range-malformed", extra(swarm_backend="classic", swarm_classic_discovery="nodes",
                               swarm_classic_node_addr="10.0.0.[9:2]:2375"), ["[9:2]"]),
+    # The classic defaults: token discovery, its token to be created at Docker's hub, shut down in 2019.
+    ("token-at-the-shut-down-hub", extra(swarm_backend="classic"), ["shut down on 2019-06-19",
+                                                                   "swarm_classic_discovery_url"]),
     ("token-wrong-shape", extra(swarm_backend="classic", swarm_classic_token="not-a-token"),
      ["not a classic Swarm cluster token"]),
     ("replication-with-nodes", extra(swarm_backend="classic", swarm_classic_discovery="nodes",

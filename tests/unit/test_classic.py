@@ -379,3 +379,16 @@ def test_ca_bundle_is_mounted_over_the_images_roots_and_must_exist():
         '/etc/ca.pem:/etc/ssl/certs/ca-certificates.crt:ro']
     with pytest.raises(ValueError, match='is not a file on this host'):
         cc.ca_bundle_binds('/nonexistent/ca.pem')
+
+
+@pytest.mark.parametrize('settings, problem', [
+    ({}, 'shut down on 2019-06-19'),                                             # the defaults: token at the hub
+    ({'base': 'https://discovery.hub.docker.com/v1/'}, 'shut down on 2019-06-19'),
+    ({'base': 'https://disc.example/v1'}, ''),                                   # a server of the same API
+    ({'token': '0123456789abcdef0123456789abcdef'}, ''),                         # a token given: none created
+    ({'kind': 'nodes', 'nodes': ['10.0.0.1:2375']}, ''),
+])
+def test_token_discovery_with_no_token_at_the_shut_down_hub_is_refused_before_any_change(settings, problem):
+    from ansible_collections.dockercluster.swarm.plugins.filter.classic_discovery import classic_discovery_problem
+    found = classic_discovery_problem(settings)
+    assert (problem in found and 'swarm_classic_discovery_url' in found) if problem else found == '', found

@@ -2,7 +2,11 @@
 without client authentication (plain TCP, or --tls without --tlsverify) needs the plain opt-in
 (swarm_insecure_tcp, the module's cluster_insecure), and is refused before the engine is contacted."""
 
+import atexit
 import json
+import os
+import shutil
+import tempfile
 
 import pytest
 from ansible.module_utils import basic
@@ -10,8 +14,14 @@ from ansible.module_utils.common.text.converters import to_bytes
 from ansible_collections.dockercluster.swarm.plugins.modules import swarm_manager
 from ansible_collections.dockercluster.swarm.plugins.plugin_utils.inventory_checks import inventory_problems
 
-TLS = dict(cluster_tls_ca_cert='/etc/docker/certs/ca.pem', cluster_tls_cert='/etc/docker/certs/server-cert.pem',
-           cluster_tls_key='/etc/docker/certs/server-key.pem')
+# The files the container mounts must be there (the engine would make directories in their place).
+CERTS = tempfile.mkdtemp(prefix='dcswarm-classic-tls-')
+atexit.register(shutil.rmtree, CERTS, True)
+for _name in ('ca.pem', 'server-cert.pem', 'server-key.pem'):
+    with open(os.path.join(CERTS, _name), 'w') as _handle:
+        _handle.write('PEM\n')
+TLS = dict(cluster_tls_ca_cert=os.path.join(CERTS, 'ca.pem'), cluster_tls_cert=os.path.join(CERTS, 'server-cert.pem'),
+           cluster_tls_key=os.path.join(CERTS, 'server-key.pem'))
 BASE = dict(backend='classic', discovery='nodes://10.0.0.1:2375,10.0.0.2:2375')
 
 
@@ -151,3 +161,21 @@ def test_the_inventory_check_accepts_mutual_tls_or_the_opt_in(manager_vars):
 def test_swarmkit_ignores_the_classic_settings():
     settings = {'swarm_manager_classic_tls_verify': False}
     assert inventory_problems(['m1'], [], settings, manager_settings={'m1': settings}) == []
+
+
+@pytest.mark.parametrize('missing, option', [
+    (dict(cluster_tls_key='/nowhere/server-key.pem'), 'cluster_tls_key: /nowhere/server-key.pem is not a file'),
+    (dict(discovery='file:///nowhere/nodes'), 'discovery (its node list): /nowhere/nodes is not a file'),
+])
+def test_a_file_the_container_would_mount_that_is_not_there_is_refused_before_any_change(run, missing, option):
+    engine = FakeContainers()
+    result, failed, _warnings = run(dict(BASE, **dict(TLS, **missing)), engine)
+    assert failed and option in result['msg'], result
+    assert engine.created == []
+
+
+def test_in_check_mode_the_files_the_run_has_not_written_yet_are_not_refused(run):
+    engine = FakeContainers()
+    result, failed, _warnings = run(dict(BASE, _ansible_check_mode=True, **dict(TLS, cluster_tls_key='/nowhere/k.pem')),
+                                    engine)
+    assert not failed and result['changed'] and engine.created == [], result
