@@ -107,9 +107,12 @@ def labels_of(node):
 
 
 def availability_before(node):
-    """The node's availability before a drain of ours: the label an interrupted run left, else its own."""
+    """The node's availability before a drain of ours: the label an interrupted run left, while the node is still
+    drained, else its own (a node made active or paused since, by hand, keeps what it was given)."""
     recorded = labels_of(node).get(BEFORE_LABEL)
-    return recorded if recorded in AVAILABILITIES else availability_of(node)
+    if recorded in AVAILABILITIES and availability_of(node) == 'drain':
+        return recorded
+    return availability_of(node)
 
 
 def role_of(node):

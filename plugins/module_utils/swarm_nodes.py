@@ -158,8 +158,12 @@ def plan_node(want, node):
     if want['availability'] and want['availability'] != have['availability']:
         after['availability'] = want['availability']
         lines.append('availability %s -> %s' % (have['availability'], want['availability']))
-        # The availability a drain of ours noted is given back or replaced: no later run may give it back again.
-        after['labels'].pop(BEFORE_LABEL, None)
+    if want['availability'] and BEFORE_LABEL in after['labels']:
+        # The availability a drain of ours noted is given back, replaced or declared as it is: no later run
+        # may give it back again.
+        del after['labels'][BEFORE_LABEL]
+        if want['availability'] == have['availability']:
+            lines.append('label %s removed (availability %s, as declared)' % (BEFORE_LABEL, want['availability']))
     if want['role'] and want['role'] != have['role']:
         after['role'] = want['role']
         lines.append('%s (%s -> %s)' % ('promoted' if want['role'] == 'manager' else 'demoted',

@@ -205,6 +205,17 @@ def test_a_node_an_interrupted_run_left_drained_gets_back_the_availability_it_ha
                                                                  'Labels': {'zone': 'a'}}
 
 
+def test_a_label_left_on_a_node_no_longer_drained_is_not_given_back():
+    """made active by hand since (without removing the label): the restart's drain gives back active, not the
+    label's pause."""
+    nodes, tasks = three_nodes()
+    nodes[1]['Spec']['Labels']['dockercluster.swarm.availability-before'] = 'pause'
+    cluster = FakeManager(nodes, tasks)
+    d, _warnings = drainer(cluster)
+    drained = d.drain('n2')
+    assert drained['availability_before'] == 'active' and drained['changed']
+
+
 def test_a_manager_is_back_only_when_reachable():
     nodes, tasks = three_nodes()
     nodes[0]['ManagerStatus']['Reachability'] = 'unreachable'

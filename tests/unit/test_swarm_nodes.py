@@ -62,6 +62,17 @@ def test_an_availability_set_drops_the_one_a_drain_of_ours_noted():
     assert 'dockercluster.swarm.availability-before' in change['labels']  # a label change alone keeps it
 
 
+def test_an_availability_declared_as_it_is_drops_the_one_a_drain_of_ours_noted():
+    """a drained node an interrupted run left with its label, now declared drained: the label goes, or the next
+    restart of it would give back the availability noted there, against the inventory."""
+    nodes = copy.deepcopy(NODES)
+    drained = [n for n in nodes if n['Description']['Hostname'] == 'a1'][0]
+    drained['Spec']['Availability'] = 'drain'
+    (change,) = plan_nodes(nodes, [want('a1', availability='drain')])['changes']
+    assert change['availability'] is None and change['labels'] == {'zone': 'a', 'handmade': 'yes'}
+    assert change['lines'] == ['label dockercluster.swarm.availability-before removed (availability drain, as declared)']
+
+
 def test_unchanged_labels_plan_nothing():
     assert plan_nodes(NODES, [want('a1', labels={'zone': 'a'}), want('a2', labels={})])['changes'] == []
 
