@@ -182,7 +182,7 @@ def _port_bindings(inspect):
     return result
 
 
-def actual_spec(inspect, image_name=None):
+def actual_spec(inspect):
     """The spec fields of an existing container (``inspect_container`` answer)."""
     config = inspect.get('Config') or {}
     host = inspect.get('HostConfig') or {}
@@ -192,7 +192,7 @@ def actual_spec(inspect, image_name=None):
         key, _sep, value = item.partition('=')
         if key in managed:
             env[key] = value
-    return dict(name=(inspect.get('Name') or '').lstrip('/'), image=image_name or config.get('Image'),
+    return dict(name=(inspect.get('Name') or '').lstrip('/'), image=config.get('Image'),
                 image_id=inspect.get('Image'), command=list(config.get('Cmd') or []),
                 ports=_port_bindings(inspect), binds=sorted(host.get('Binds') or []), env=env,
                 restart=(host.get('RestartPolicy') or {}).get('Name') or 'no',
@@ -329,7 +329,9 @@ class Ensure(object):
     def present(self, wanted, result):
         image_id = self.image(wanted['image'], result)
         current = self.containers.inspect(wanted['name'])
-        actual = actual_spec(current, wanted['image'] if not image_id else None) if current else None
+        # The wanted image not on the host yet (check mode has not pulled it): compared by name, as the container
+        # names its own (Config.Image), so another image's recreate is predicted.
+        actual = actual_spec(current) if current else None
         before = comparable(actual) if actual else {}
         if actual is None:
             steps = ['create']

@@ -207,6 +207,18 @@ def test_ensure_create_keep_recreate_start():
     assert result['changed'] and fake.calls == []
 
 
+@pytest.mark.parametrize('image, actions', [('registry.local/swarm:1.3', ['pull', 'remove', 'create']),
+                                            ('swarm:1.2.9', ['pull'])])
+def test_check_mode_predicts_the_recreate_for_another_image_not_pulled_yet(image, actions):
+    """The running container's image is swarm:1.2.9 and the wanted one is not on the host: compared by name, a
+    new image's recreate is predicted, and the diff's before is the container's own image."""
+    current = cc.spec('shipyard-swarm-agent', 'swarm:1.2.9', ['join', 'token://x'])
+    fake = FakeContainers(inspect_of(current), image_id=None)
+    result = run_ensure(fake, dict(current, image=image), check=True)
+    assert result['actions'] == actions and fake.calls == []
+    assert result['diff']['before']['image'] == 'swarm:1.2.9' and result['diff']['after']['image'] == image
+
+
 def test_a_renewed_mounted_file_recreates_the_container(tmp_path):
     """A certificate replaced by rename is not what the running container sees: its digest differs."""
     cert = tmp_path / 'server-cert.pem'
