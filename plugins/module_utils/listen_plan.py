@@ -381,6 +381,14 @@ class ListenPlanner(object):
                 # Edited since: the host's own TLS flags from before, in place of ours (whose files go next).
                 after = update_env_file(after, name, [], [], tls_flag_words(get_env_value(original, name, path)),
                                         'present', path)[0]
+        kept = get_env_value(after or '', name, path) or ''
+        if state == 'absent' and not recorded and managed and self.names_tls_paths(kept):
+            # The record wiped, and a tcp -H of the host's own left beside ours: it keeps the TLS flags, whose
+            # files the reset deletes next.
+            self.fail('%s keeps a listener of its own (%s) with TLS flags naming the collection\'s certificates, and '
+                      'there is no record of this module (%s): the reset deletes those files next, and dockerd would '
+                      'not start again. Nothing was changed. Take the TLS flags, or that listener, out of it by hand, '
+                      'then run the reset again.' % (path, ', '.join(exec_start_hosts(kept)) or '-H', self.params['record_path']))
         if before is None and after == '':
             after = None
         left = exec_start_hosts(get_env_value(after or '', name, path) or '') + unit_hosts

@@ -1094,6 +1094,23 @@ def test_reset_with_the_record_gone_still_removes_what_names_the_collections_cer
     assert not failed and not result['changed'], result
 
 
+def test_reset_with_the_record_gone_and_a_listener_of_the_hosts_own_is_refused_untouched(run, paths, tmp_path):
+    """As above, but a tcp -H of the host's own was added beside ours since: it would keep the TLS flags, whose
+    files the reset deletes next (dockerd would not start again). Refused, the file as it is."""
+    certs = collections_certificates(tmp_path)
+    write(paths['sysconfig_path'], CENTOS7)
+    failed, result = run(FakeHost(CENTOS7_SHOW), listen=ROLE_LISTEN, tls=True, **certs)
+    assert not failed and result['changed'], result
+    os.remove(paths['record_path'])
+    mine = read(paths['sysconfig_path']).decode().replace("OPTIONS='", "OPTIONS='-H tcp://10.0.0.5:2400 ", 1)
+    write(paths['sysconfig_path'], mine)
+    host = FakeHost(CENTOS7_SHOW)
+    failed, result = run(host, state='absent', listen=ROLE_LISTEN, tls=True, **certs)
+    assert failed and 'keeps a listener of its own (tcp://10.0.0.5:2400)' in result['msg'], result
+    assert 'Nothing was changed' in result['msg'] and host.restarts() == []
+    assert read(paths['sysconfig_path']) == to_bytes(mine)
+
+
 def test_the_files_are_named_after_the_service_where_not_given():
     """CentOS 7's docker-latest reads /etc/sysconfig/docker-latest; a drop-in for docker.service would not apply."""
     params = listen_plan.fill_service_paths(dict(service='docker-latest', sysconfig_path=None, default_env_path=None,
