@@ -167,19 +167,24 @@ def test_reset_check_mode_predicts_and_changes_nothing(lab):
 
 def test_reset_gives_every_host_back_as_it_was(lab):
     """node2 leaves last (swarm_leave_last_manager): the other managers are demoted through it, node1 too. node4
-    has left the cluster for a swarm of its own: it stays in that one."""
+    has left the cluster for a swarm of its own: it is left as it is, with a warning, and a reset of it alone once
+    it has left that swarm gives it back too."""
     h = lab.names()
     since = lab.run(h[0], "date '+%Y-%m-%d %H:%M:%S'").stdout.strip()
     # A file of the operator's beside the certificates: it stays, and so does its directory.
     lab.run(h[3], "echo mine > /etc/docker/certs/operator-note.txt")
     lab.run(h[3], "docker swarm leave >/dev/null && docker swarm init --advertise-addr %s >/dev/null" % lab.ip(h[3]))
     theirs = lab.run(h[3], "docker info --format '{{.Swarm.Cluster.ID}}'").stdout.strip()
+    node4_files = lab.run(h[3], SNAPSHOT).stdout
     rc, out, recap = playbook(RESET, lab.hosts_file, "-e", "swarm_leave_last_manager=%s" % h[1], check=False)
     assert rc == 0, out[-6000:]
-    assert "%s is left in its swarm: %s, the manager that leaves last, does not list it" % (h[3], h[1]) \
+    assert "WARNING: %s is left as it is, in its swarm: %s, the manager that leaves last, does not list it" % (h[3], h[1]) \
         in " ".join(out.split()), out[-6000:]
     assert lab.run(h[3], "docker info --format '{{.Swarm.Cluster.ID}}'").stdout.strip() == theirs
+    assert lab.run(h[3], SNAPSHOT).stdout == node4_files and tcp_listeners(lab, h[3]) != []
     lab.run(h[3], "docker swarm leave --force >/dev/null")
+    rc, again, _recap = playbook(RESET, lab.hosts_file, "--limit", h[3], check=False)
+    assert rc == 0, again[-6000:]
     assert lab.run(lab.names()[3], "ls -A /etc/docker/certs").stdout.split() == ["operator-note.txt"]
     lab.run(lab.names()[3], "rm -r /etc/docker/certs")
     # The managers one at a time, demoted while others remain, node2 last.
