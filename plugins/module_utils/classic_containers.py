@@ -142,12 +142,10 @@ def refuse_missing_files(named, exists=None):
 def ca_bundle_binds(path, exists=None):
     """The host's CA bundle mounted read-only over the image's roots ([] without one). A missing file
     is refused: the engine would create an empty directory in its place."""
-    import os.path
     if not path:
         return []
-    if not (exists or os.path.isfile)(path):
-        raise ValueError('ca_bundle: %s is not a file on this host (the CA certificates, PEM, the swarm containers '
-                         'trust for https discovery)' % (path,))
+    refuse_missing_files([('ca_bundle (the CA certificates the swarm containers trust for https discovery)', path)],
+                         exists)
     return ['%s:%s:ro' % (path, CA_BUNDLE_PATH)]
 
 

@@ -47,7 +47,7 @@ def sdk_present(find_spec=None):
     return spec.origin.endswith('__init__.py') and bool(spec.submodule_search_locations)
 
 
-def _json_answer(status, body, url):
+def json_answer(status, body, url):
     """The decoded JSON of an engine's answer to ``GET url``; ValueError with the engine's own
     words when it did not answer 200 with JSON."""
     if status != 200:
@@ -63,7 +63,7 @@ def swarm_from_info(status, body):
 
     Raises ValueError with the engine's own words when it did not answer with its info.
     """
-    info = _json_answer(status, body, '/info')
+    info = json_answer(status, body, '/info')
     swarm = info.get('Swarm') if isinstance(info, dict) else None
     if not isinstance(swarm, dict):
         raise ValueError('the engine\'s GET /info answer has no Swarm section')
@@ -82,7 +82,7 @@ def read_swarm(path, timeout, get=None):
 def leaderless(swarm):
     """Whether the engine is an active manager that cannot name its cluster: its swarm has no leader (an
     election after a manager was lost, or its managers lost their quorum)."""
-    return (swarm.get('LocalNodeState') == 'active' and bool(swarm.get('ControlAvailable'))
+    return (str(swarm.get('LocalNodeState') or '').lower() == 'active' and bool(swarm.get('ControlAvailable'))
             and not (swarm.get('Cluster') or {}).get('ID'))
 
 
@@ -103,7 +103,7 @@ def nodes_from_answer(status, body):
 
     Raises ValueError with the engine's own words when it did not list them (e.g. not a manager).
     """
-    nodes = _json_answer(status, body, '/nodes')
+    nodes = json_answer(status, body, '/nodes')
     if not isinstance(nodes, list):
         raise ValueError('the engine\'s GET /nodes answer is not a list')
     return nodes

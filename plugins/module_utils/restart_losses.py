@@ -11,9 +11,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
-
 from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_ping import unix_get
+from ansible_collections.dockercluster.swarm.plugins.module_utils.host_probe import json_answer
 
 SWARM_TASK_LABEL = 'com.docker.swarm.task.id'
 COMES_BACK = ('always', 'unless-stopped')  # the policies dockerd starts a container again by, at its start
@@ -21,9 +20,7 @@ COMES_BACK = ('always', 'unless-stopped')  # the policies dockerd starts a conta
 
 def _answer(get, path, url, timeout):
     status, body = get(path, url, timeout)
-    if status != 200:
-        raise ValueError('HTTP %s to GET %s' % (status, url))
-    return json.loads(body)
+    return json_answer(status, body, url)
 
 
 def lost_by_restart(info, running, inspect):
@@ -42,8 +39,10 @@ def lost_by_restart(info, running, inspect):
         name = ((container.get('Names') or ['/' + container['Id'][:12]])[0]).lstrip('/')
         if host.get('AutoRemove'):
             lost.append((name, 'removed (--rm)'))
-        elif ((host.get('RestartPolicy') or {}).get('Name') or 'no') not in COMES_BACK:
-            lost.append((name, 'left stopped (restart policy %s)' % ((host.get('RestartPolicy') or {}).get('Name') or 'no')))
+            continue
+        policy = (host.get('RestartPolicy') or {}).get('Name') or 'no'
+        if policy not in COMES_BACK:
+            lost.append((name, 'left stopped (restart policy %s)' % policy))
     return lost
 
 

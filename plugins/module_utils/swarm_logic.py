@@ -15,6 +15,7 @@ __metaclass__ = type
 import ipaddress
 import re
 
+from ansible_collections.dockercluster.swarm.plugins.module_utils.host_probe import leaderless
 from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_drain import BEFORE_LABEL
 
 DEFAULT_SWARM_PORT = 2377
@@ -943,17 +944,17 @@ def _find_cluster_of(hosts):
     unread = [h['name'] for h in hosts if not isinstance(h.get('swarm'), dict)]
     clusters = {}
     order = []
-    leaderless = []
+    no_leader = []
     for host in managers:
         swarm = host.get('swarm')
         if not isinstance(swarm, dict) or host.get('force'):
             continue
         swarm = swarm_section(swarm)
         cluster_id = (swarm.get('Cluster') or {}).get('ID')
-        if is_manager(swarm) and not cluster_id:
-            # A manager whose engine cannot name its cluster: its swarm has no leader (its managers
-            # lost their quorum). Which cluster it is cannot be told.
-            leaderless.append(host['name'])
+        if leaderless(swarm):
+            # A manager whose engine cannot name its cluster, after the read's leader_wait: its managers lost
+            # their quorum. Which cluster it is cannot be told.
+            no_leader.append(host['name'])
         if not is_manager(swarm) or not cluster_id:
             continue
         if cluster_id not in clusters:
@@ -977,12 +978,12 @@ def _find_cluster_of(hosts):
             clusters[shared[0][2]]['workers'].append(host['name'])
     result = dict(id='', manager=first, create=False, first=first, members=[], unread=unread, problem='',
                   forced=False)
-    if leaderless:
+    if no_leader:
         result['problem'] = (
             '%s: a manager of a swarm whose cluster its engine cannot name (the swarm has no leader: its '
             'managers lost their quorum), so which cluster the inventory is in cannot be told. Nothing was '
             'changed. Bring its other managers back ("docker node ls" on it says which are down), or take it '
-            'out of the inventory.' % ', '.join(leaderless))
+            'out of the inventory.' % ', '.join(no_leader))
         return result
     if len(order) > 1:
         named = [_describe_cluster(cluster_id, clusters[cluster_id]) for cluster_id in order]
