@@ -260,11 +260,12 @@ install:
 files:
   description:
     - For each host of O(hosts), the files it gets, for M(dockercluster.swarm.docker_tls_files) (which
-      takes their contents), each with its name on the host, the file here and the mode.
+      takes their contents), each with its name on the host, the file here, the mode, and whether this run
+      made it (C(issued); in check mode, whether it would: the file here is then still the old one, or none).
   returned: always
   type: dict
-  sample: {node1: [{name: ca.pem, source: /srv/pki/ca.pem, mode: '0644'},
-                   {name: server-key.pem, source: /srv/pki/nodes/node1/server-key.pem, mode: '0600'}]}
+  sample: {node1: [{name: ca.pem, source: /srv/pki/ca.pem, mode: '0644', issued: false},
+                   {name: server-key.pem, source: /srv/pki/nodes/node1/server-key.pem, mode: '0600', issued: true}]}
 '''
 
 import hashlib
@@ -401,7 +402,7 @@ class DockerTlsCertificates(object):
             if client['name'] == host['client']:
                 sources += [(client_cert, client['cert']), (client_key, client['key'])]
         return [dict(name=name, source=self.path(here), mode='0600' if name.endswith('key.pem') else '0644',
-                     sha1=hashlib.sha1(to_bytes(self.current(here))).hexdigest())
+                     issued=here in self.issued, sha1=hashlib.sha1(to_bytes(self.current(here))).hexdigest())
                 for name, here in sources]
 
     def warn_claims(self, left_out):

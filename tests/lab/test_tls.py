@@ -260,8 +260,20 @@ def test_a_certificate_near_expiry_is_renewed_and_served(lab):
     old = controller_cert(lab, h[2])
     assert same_cert(served_cert(lab, h[1], h[2]), old)
     before_pids = pids(lab)
+    renew = inventory(lab, "renew", host_vars={h[2]: "docker_pki_renew_days=400"})
+    # --check predicts it: node3's files and the restart that serves them (in its turn, a swarm member),
+    # nothing on the other hosts; nothing is made or written.
+    pki_before, files_before = pki_contents(lab), node_files(lab, h[2])
+    rc, out, recap = playbook(SITE, renew, "--check", "--diff", check=False)
+    assert rc == 0 and fatal_lines(out) == [], out[-4000:]
+    assert recap[h[0]]["changed"] == 0 and recap[h[1]]["changed"] == 0 and recap[h[2]]["changed"] > 0, recap
+    restarts = {host for title, results in task_results(out)
+                if title == "dockercluster.swarm.docker_listen : Apply it and restart docker, on this host alone"
+                for host, statuses in results.items() if "changed" in statuses}
+    assert restarts == {h[2]}, out[-6000:]
+    assert pki_contents(lab) == pki_before and node_files(lab, h[2]) == files_before and pids(lab) == before_pids
     # node3's certificate (365 days) expires within a 400-day window: renewed; the others are not.
-    _rc, out, recap = playbook(SITE, inventory(lab, "renew", host_vars={h[2]: "docker_pki_renew_days=400"}))
+    _rc, out, recap = playbook(SITE, renew)
     new = controller_cert(lab, h[2])
     assert not same_cert(new, old)
     assert same_cert(served_cert(lab, h[1], h[2]), new)  # the engine picked it up
@@ -503,7 +515,15 @@ def test_the_proxy_serves_a_renewed_certificate(proxy_lab):
     h = lab.names()
     old = controller_cert(lab, h[0])
     assert same_cert(served_cert(lab, h[1], h[0]), old)
-    playbook(SITE, proxy_inventory(lab, "renew", host_vars={h[0]: "docker_pki_renew_days=400"}))
+    renew = proxy_inventory(lab, "renew", host_vars={h[0]: "docker_pki_renew_days=400"})
+    proxies = {host: lab.run(host, "docker ps -q --no-trunc --filter name=shipyard-proxy").stdout for host in h}
+    # --check predicts the proxy made again on that host alone, and makes nothing.
+    rc, out, _recap = playbook(SITE, renew, "--check", check=False)
+    assert rc == 0 and fatal_lines(out) == [], out[-4000:]
+    assert dict(task_results(out))[PROXY_TASK] == {h[0]: ["changed"], h[1]: ["ok"]}, task_results(out)
+    assert same_cert(controller_cert(lab, h[0]), old)
+    assert {host: lab.run(host, "docker ps -q --no-trunc --filter name=shipyard-proxy").stdout for host in h} == proxies
+    playbook(SITE, renew)
     new = controller_cert(lab, h[0])
     assert not same_cert(new, old)
     assert same_cert(served_cert(lab, h[1], h[0]), new)

@@ -103,6 +103,21 @@ def test_a_certificate_near_expiry_is_renewed(run):
                                                'nodes/node2/server-cert.pem'])
 
 
+def test_check_mode_marks_the_files_a_renewal_would_make(run, tmp_path):
+    """The role hands a file marked issued to the host as not there yet: --check predicts the install and
+    the restart a renewal brings, while the file here is still the old one."""
+    run()
+    before = pki_files(str(tmp_path / 'pki'))
+    result, failed = run(check=True, hosts=[{'name': 'node1', 'names': ['node1', '10.0.0.5', 'localhost', '127.0.0.1'],
+                                             'client': 'manager'},
+                                            {'name': 'node2', 'names': ['node2', '10.0.0.6'], 'renew_days': 400}])
+    assert not failed and result['issued'] == ['nodes/node2/server-cert.pem'], result
+    assert {f['name']: f['issued'] for f in result['files']['node2']} == {
+        'ca.pem': False, 'server-cert.pem': True, 'server-key.pem': False}
+    assert not any(f['issued'] for f in result['files']['node1'])
+    assert pki_files(str(tmp_path / 'pki')) == before
+
+
 def test_loosened_modes_are_set_back_and_nothing_is_made(run, tmp_path):
     root = str(tmp_path / 'pki')
     run()
@@ -313,6 +328,16 @@ def test_reported_addresses_go_only_to_the_host_no_other_claims():
     # 10.0.2.15 (a NAT address every VM has) and node1's inventory address are nobody's but node1's own.
     assert kept == {'node1': ['10.0.0.5'], 'node2': ['10.0.0.6'], 'node3': ['10.0.0.7']}
     assert left_out == {'node1': ['10.0.2.15'], 'node2': ['10.0.2.15', 'garbage'], 'node3': ['10.0.0.5']}
+
+
+def test_a_reported_address_every_host_has_goes_into_no_certificate():
+    """A host alone in the run reporting 0.0.0.0, a loopback, link-local or multicast address: no other host
+    claims it here, but it names no host in particular (the inventory's own names stay)."""
+    shared = ['0.0.0.0', '127.0.0.1', '::1', '169.254.1.1', 'fe80::1', '224.0.0.1', '::']
+    kept, left_out = pki.trusted_addresses([{'name': 'node1', 'names': ['node1', '127.0.0.1'],
+                                             'addresses': ['10.0.0.5', '2001:db8::5'] + shared}])
+    assert kept == {'node1': ['10.0.0.5', '2001:db8::5']}
+    assert left_out == {'node1': shared}
 
 
 def test_a_host_reporting_the_address_of_a_host_left_out_of_the_run_gets_no_certificate_for_it(run, tmp_path):
