@@ -305,11 +305,18 @@ def files_in_place(read, directory, wanted):
     return not any(read.get(posixpath.join(directory, name)) for name in NODE_FILES if name not in wanted)
 
 
+def _one_hosts(address):
+    """Whether an address a host reports can name that host alone."""
+    ip = ipaddress.ip_address(address)
+    return not (ip.is_unspecified or ip.is_loopback or ip.is_link_local or ip.is_multicast)
+
+
 def trusted_addresses(hosts, others=()):
     """For each host (dicts with ``name``, ``names`` from the inventory and ``addresses`` the host
     reported itself), the reported IP addresses that may go into its certificate, and the ones left
     out: an address is the host's only when no other host names or reports it (a node could
-    otherwise get a certificate for a manager's address), and only a valid IP address counts.
+    otherwise get a certificate for a manager's address), and only a valid IP address that reaches one
+    host counts (not 0.0.0.0, a loopback, link-local or multicast address: every host has those).
     ``others``: hosts not in this run (``name``, ``names``), whose names are claimed all the same.
 
     Returns ({name: [kept]}, {name: [left out]}) in the hosts' order.
@@ -335,7 +342,7 @@ def trusted_addresses(hosts, others=()):
         own = set(ips(host.get('names')))
         for value in host.get('addresses') or []:
             address = ips([value])
-            if not address:
+            if not address or not _one_hosts(address[0]):
                 dropped[host['name']].append(str(value))
             elif address[0] in own or claims[address[0]] == {host['name']}:
                 if address[0] not in kept[host['name']]:
