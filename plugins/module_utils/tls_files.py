@@ -11,7 +11,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import grp
 import os
+import pwd
 import tempfile
 
 from ansible.module_utils.common.text.converters import to_bytes
@@ -60,6 +62,19 @@ def bad_entries(files):
             problems.append('mode %r of %r is not an octal permission mode' % (item['mode'], name))
         else:
             item['mode'] = mode
+    return problems
+
+
+def unknown_owners(owner=None, group=None):
+    """``owner`` and ``group`` names this host does not know (a number is an id, as Ansible takes it), before
+    anything is written: the attributes are set after the files."""
+    problems = []
+    for value, lookup, what in ((owner, pwd.getpwnam, 'owner'), (group, grp.getgrnam, 'group')):
+        if value is not None and not value.isdigit():
+            try:
+                lookup(value)
+            except KeyError:
+                problems.append('%s %r is not a %s on this host' % (what, value, 'user' if what == 'owner' else what))
     return problems
 
 

@@ -128,12 +128,13 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.tls_files impo
     bad_entries,
     install,
     remove,
+    unknown_owners,
 )
 
 
 def present(module):
     params = module.params
-    problems = bad_entries(params['files'])
+    problems = bad_entries(params['files']) + unknown_owners(params['owner'], params['group'])
     if problems:
         module.fail_json(msg='files: ' + '; '.join(problems), changed_files=[])
     return install(module, params['path'], params['files'], params['owner'], params['group'], params['exclusive'])

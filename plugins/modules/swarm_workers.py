@@ -275,6 +275,11 @@ def check_workers(params):
                 continue
         for problem in validate_connection_params(dict(docker_host=worker['docker_host'])):
             problems.append('workers[%s]: %s' % (worker['name'], problem))
+        try:
+            logic.validate_member_addrs(worker.get('advertise_addr'), None, worker.get('listen_addr'),
+                                        worker.get('data_path_addr'))
+        except ValueError as exc:
+            problems.append('workers[%s]: %s' % (worker['name'], exc))
     try:
         logic.expected_nodes(params.get('expect_ready'))
     except ValueError as exc:
@@ -300,6 +305,8 @@ class SwarmWorkers(ClusterReader):
         try:
             swarm = self.manager_swarm()
             token = fanout.worker_token(self.inspect())
+            # Read here, never an option: masked in whatever a worker's engine answers back.
+            self.module.no_log_values.add(token)
             nodes = self.nodes()
         except ValueError as exc:
             self.module.fail_json(msg=str(exc))

@@ -91,6 +91,23 @@ def test_a_bad_file_list_fails_before_anything_is_made(run, tmp_path, entries, p
     assert not os.path.exists(certs)
 
 
+@pytest.mark.parametrize('owners, problem', [
+    ({'owner': 'no-such-user-here'}, "owner 'no-such-user-here' is not a user on this host"),
+    ({'group': 'no-such-group-here'}, "group 'no-such-group-here' is not a group on this host"),
+])
+def test_an_unknown_owner_or_group_fails_before_any_file_changes(run, tmp_path, owners, problem):
+    """The files are written before their owner is set: a name the host does not know is refused first, the
+    old files in place (a new directory not made)."""
+    certs = str(tmp_path / 'certs')
+    run({'path': certs, 'files': files()})
+    result, failed = run(dict({'path': certs, 'files': files(cert=CERT.replace('cert', 'renewed'))}, **owners))
+    assert failed and problem in result['msg'], result
+    assert read(os.path.join(certs, 'server-cert.pem')) == CERT
+    result, failed = run(dict({'path': str(tmp_path / 'new'), 'files': files()}, **owners))
+    assert failed and not os.path.exists(str(tmp_path / 'new'))
+    assert not run({'path': certs, 'files': files(), 'owner': str(os.getuid()), 'group': str(os.getgid())})[1]
+
+
 def test_a_mode_given_as_a_number_is_the_mode_itself(run, tmp_path):
     """An unquoted YAML 0600 arrives as the number 384: the key is 0600, not the octal 0384 read from its
     digits (a 0640 that way was 0416: others could write the key)."""

@@ -643,6 +643,7 @@ class FakeModule:
                            'client_key': None, 'tls_hostname': None, 'api_version': 'auto', 'timeout': 60}
         self.params.update(params)
         self.warnings = []
+        self.no_log_values = set()
 
     def warn(self, msg):
         self.warnings.append(msg)

@@ -626,6 +626,16 @@ def test_check_workers_names_the_worker_whose_docker_host_is_bad():
     ]
 
 
+def test_check_workers_names_the_worker_whose_addresses_are_bad():
+    """Checked as swarm_agent checks them, before any engine is asked: a worker of a gone cluster would
+    leave it first, then fail its join."""
+    problems = swarm_workers.check_workers(options([
+        spec('w1', listen_addr='0.0.0.0:99999'), spec('w2', advertise_addr='10.0.0.6:2377', data_path_addr='eth0'),
+        spec('w3', advertise_addr='not an address!')]))
+    assert [p.split(':')[0] for p in problems] == ['workers[w1]', 'workers[w3]'], problems
+    assert '99999' in problems[0] and 'not an address!' in problems[1]
+
+
 @pytest.mark.parametrize('params, expected', [
     ({'worker_timeout': 0}, ['worker_timeout: 0 must be a positive number of seconds']),
     ({'join_timeout': -1}, ['join_timeout: -1 must be a positive number of seconds']),
@@ -686,6 +696,8 @@ def test_main_joins_through_worker_engines_with_the_options_given(main_run):
     # The join waits on the engine for as long as the join may take, not the short answer's timeout.
     assert w1.timeout_at_join == 45
     assert WORKER_TOKEN not in json.dumps(dict((k, v) for k, v in result.items() if k != '_no_log_values'))
+    # And masked, should a worker's engine ever answer a join with it.
+    assert WORKER_TOKEN in result['_no_log_values']
 
 
 def test_main_check_mode_joins_nothing(main_run):
