@@ -34,10 +34,27 @@ def parse_list(output):
     return sorted(set(output.split()))
 
 
+def _span(port):
+    """(low, high, protocol) of a port as normalize_port spells it."""
+    number, _sep, proto = port.partition('/')
+    low, _dash, high = number.partition('-')
+    return int(low), int(high or low), proto
+
+
+def covers(entry, port):
+    """Whether a zone's port ``entry`` (a port, or a range) opens all of ``port`` already."""
+    try:
+        low, high, proto = _span(normalize_port(entry))
+    except ValueError:
+        return False
+    want_low, want_high, want_proto = _span(port)
+    return proto == want_proto and low <= want_low and want_high <= high
+
+
 def missing(wanted, present):
-    """The wanted ports the zone does not list yet, in the order wanted."""
-    have = set(present)
-    return [port for port in wanted if port not in have]
+    """The wanted ports the zone does not open yet, in the order wanted. A port inside a range the zone
+    lists is open (firewall-cmd would refuse it: ALREADY_ENABLED)."""
+    return [port for port in wanted if not any(covers(entry, port) for entry in present)]
 
 
 def read_record(text):

@@ -86,6 +86,14 @@ def test_missing_keeps_the_wanted_order():
     assert missing(SWARM_WORKER, SWARM_WORKER) == []
 
 
+def test_a_port_inside_a_range_the_zone_opens_is_not_missing():
+    """firewall-cmd refuses a port a listed range covers (ALREADY_ENABLED): asked again at every run, and
+    recorded as the module's, it would close with the reset."""
+    assert missing(['2377/tcp', '4789/udp', '7946/tcp'], ['2000-3000/tcp', '4789/tcp', '7000-7945/tcp']) == [
+        '4789/udp', '7946/tcp']
+    assert missing(['7946-7950/tcp', '8000-8001/tcp'], ['7900-8000/tcp', 'junk']) == ['8000-8001/tcp']
+
+
 def test_opens_what_each_side_lacks_then_nothing(module_run, firewalld, tmp_path):
     record = str(tmp_path / 'firewalld-ports.json')
     result, failed = module_run(firewalld_ports.main, {'ports': SWARM_WORKER, 'record_path': record}, diff=True)
