@@ -198,7 +198,9 @@ def resolve_host(host):
         return []
 
 
-JOIN_TIMEOUT_MARK = 'Timeout was reached before node joined'
+# The daemon's own join wait ran out ("... before node joined." since 17.x; "... before node was joined." in
+# 1.12 to 17.06, CentOS 7's 1.13 among them): the join goes on in the background.
+JOIN_TIMEOUT_MARK = 'Timeout was reached before node'
 
 
 class SwarmkitEngine(object):

@@ -158,7 +158,8 @@ def run(module):
         # Names only: the contents include private keys.
         listed = ''.join(name + '\n' for name in changed_files)
         if state == 'present':
-            result['diff'] = dict(before='', after=listed, after_header='%s (files written)' % path)
+            result['diff'] = dict(before='', after=listed,
+                                  after_header='%s (files written, or removed by exclusive)' % path)
         else:
             result['diff'] = dict(before=listed, after='', before_header='%s (files removed)' % path)
     module.exit_json(**result)

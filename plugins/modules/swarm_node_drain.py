@@ -142,17 +142,17 @@ availability:
 running_before:
   description: V(drained) only. Service ID to the number of its tasks running (cluster-wide) before the drain,
     for each service that had a task on the node.
-  returned: success
+  returned: with O(state=drained)
   type: dict
   sample: {9x3k1n2v7c8q: 3}
 tasks_moved:
   description: V(drained) only. How many tasks were on the node.
-  returned: success
+  returned: with O(state=drained)
   type: int
 left:
   description: V(drained) only. At O(timeout), the tasks still on the node or starting elsewhere, each as its
     task ID, state and node.
-  returned: success
+  returned: with O(state=drained)
   type: list
   elements: str
   sample: [x1y2z3a4b5c6 (running on this node)]
@@ -160,25 +160,25 @@ unplaced:
   description: V(drained) only. Replacements of the node's tasks that no other node took (pending with the
     scheduler's reason, such as a placement constraint or one replica per node), each as its task ID and the reason; they
     are not waited for.
-  returned: success
+  returned: with O(state=drained)
   type: list
   elements: str
   sample: ["x1y2z3a4b5c6: no suitable node (scheduling constraints not satisfied on 2 nodes)"]
 state:
   description: V(restored) only. The node's status (C(ready), and C(reachable) for a manager).
-  returned: success
+  returned: with O(state=restored)
   type: str
   sample: ready, reachable
 services_short:
   description: V(restored) only. Services running fewer tasks than before when the wait ended.
-  returned: success
+  returned: with O(state=restored)
   type: dict
   sample: {9x3k1n2v7c8q: {running: 2, before: 3}}
 nodes_unknown:
   description: V(restored) of a manager only. The nodes (host names; a node without one by its ID's first 12
     characters) the manager still listed as C(unknown) when O(timeout) was reached; empty when every node
     had re-registered.
-  returned: success
+  returned: with O(state=restored)
   type: list
   elements: str
   sample: [node3]
@@ -188,7 +188,7 @@ timed_out:
   type: bool
 waited:
   description: Seconds waited.
-  returned: success
+  returned: success, but not in check mode with O(state=restored)
   type: float
 '''
 

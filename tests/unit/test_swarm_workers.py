@@ -254,10 +254,13 @@ def test_a_join_still_pending_without_an_error_text_is_failed():
     assert result['msg'] == 'told to join through its engine at tcp://w1:2375, it is pending in Swarm mode'
 
 
-def test_the_daemons_own_join_timeout_is_not_a_failure_when_the_node_then_joined():
+@pytest.mark.parametrize('answer', ['Timeout was reached before node joined.',  # Docker 17.x and later
+                                    'Timeout was reached before node was joined.'])  # 1.12 to 17.06 (CentOS 7)
+def test_the_daemons_own_join_timeout_is_not_a_failure_when_the_node_then_joined(answer):
     eng = engine(inactive(), after_join=worker('id-w1'),
-                 fail={'join_swarm': FakeAPIError(docker_api.JOIN_TIMEOUT_MARK + '. The attempt to join the swarm '
-                                                  'will continue in the background.')})
+                 fail={'join_swarm': FakeAPIError(answer + ' The attempt to join the swarm will continue in the '
+                                                  'background. Use the "docker info" command to see the current '
+                                                  'swarm status of your node.')})
     [result] = out([spec('w1')], {'w1': eng})
     assert result['status'] == fanout.JOINED and result['node_id'] == 'id-w1'
 
