@@ -16,7 +16,12 @@ import traceback
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible_collections.dockercluster.swarm.plugins.module_utils.docker_ping import unix_request
-from ansible_collections.dockercluster.swarm.plugins.module_utils.host_probe import read_swarm, swarm_state_error
+from ansible_collections.dockercluster.swarm.plugins.module_utils.host_probe import (
+    MIN_DOCKER_SDK_VERSION,
+    read_swarm,
+    swarm_state_error,
+    version_tuple,
+)
 from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_drain import EngineError, SocketEngine
 
 try:
@@ -42,7 +47,6 @@ except ImportError:
 
 DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock'
 DEFAULT_TIMEOUT = 60
-MIN_DOCKER_SDK_VERSION = (4, 0)
 
 SDK_HINT = ('the Docker SDK for Python (python3-docker / pip docker) is required on the managed host; '
             'the dockercluster.swarm.docker_sdk role installs it')
@@ -76,18 +80,8 @@ def sdk_version():
     """The installed Docker SDK version as a tuple of ints, () when absent/unknown."""
     if not HAS_DOCKER_SDK:
         return ()
-    text = getattr(docker, '__version__', None) or getattr(getattr(docker, 'version', None), 'version', '') or ''
-    result = []
-    for part in str(text).split('.'):
-        digits = ''
-        for char in part:
-            if not char.isdigit():
-                break
-            digits += char
-        if not digits:
-            break
-        result.append(int(digits))
-    return tuple(result)
+    return version_tuple(getattr(docker, '__version__', None)
+                         or getattr(getattr(docker, 'version', None), 'version', '') or '')
 
 
 def require_docker_sdk(module):
@@ -97,9 +91,9 @@ def require_docker_sdk(module):
                          exception=DOCKER_SDK_IMPORT_ERROR)
     version = sdk_version()
     if version and version < MIN_DOCKER_SDK_VERSION:
-        module.fail_json(msg='Docker SDK for Python %s is too old: %s.%s or later is needed; %s'
-                         % ('.'.join(str(v) for v in version), MIN_DOCKER_SDK_VERSION[0],
-                            MIN_DOCKER_SDK_VERSION[1], SDK_HINT))
+        module.fail_json(msg='Docker SDK for Python %s is too old: %s.%s or later is needed (pip\'s docker>=5.0.3,<8; '
+                             'the docker_sdk role does not replace one it finds, which something else may need)'
+                         % ('.'.join(str(v) for v in version), MIN_DOCKER_SDK_VERSION[0], MIN_DOCKER_SDK_VERSION[1]))
 
 
 def docker_host_of(module):

@@ -15,6 +15,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import socket
 import stat
 import struct
@@ -31,20 +32,60 @@ except ImportError:  # not a POSIX host: no addresses (docker_pki then gathers f
 SIOCGIFADDR = 0x8915  # Linux: an interface's (primary) IPv4 address
 
 
-def sdk_present(find_spec=None):
-    """Whether ``import docker`` would find the Docker SDK for Python, without importing it.
+# The oldest Docker SDK for Python the collection's modules take (docker_api refuses older ones).
+MIN_DOCKER_SDK_VERSION = (4, 0)
+# How the SDK's files spell its version: _version.py (6.0 and later, setuptools-scm), else version.py.
+SDK_VERSION_FILES = ('_version.py', 'version.py')
+SDK_VERSION = re.compile(r'''^\s*(?:__version__\s*=\s*)?version\s*=\s*['"]([0-9][^'"]*)['"]''', re.M)
 
-    A directory named ``docker`` without ``__init__.py`` (a namespace package, e.g. in the
-    working directory) is not the SDK, and neither is a stray ``docker.py``.
-    """
+
+def version_tuple(text):
+    """A version's leading numbers as a tuple of ints (``'5.0.3'`` -> (5, 0, 3)); () when it has none."""
+    result = []
+    for part in str(text or '').split('.'):
+        digits = re.match(r'\d*', part).group(0)
+        if not digits:
+            break
+        result.append(int(digits))
+    return tuple(result)
+
+
+def sdk_package(find_spec=None):
+    """The directory of the Docker SDK for Python that ``import docker`` would find, without importing it;
+    None when there is none. A directory named ``docker`` without ``__init__.py`` (a namespace package, e.g.
+    in the working directory) is not the SDK, and neither is a stray ``docker.py``."""
     find_spec = find_spec or importlib.util.find_spec
     try:
         spec = find_spec('docker')
     except (ImportError, ValueError):
-        return False
-    if spec is None or not spec.origin or spec.origin == 'namespace':
-        return False
-    return spec.origin.endswith('__init__.py') and bool(spec.submodule_search_locations)
+        return None
+    if spec is None or not spec.origin or spec.origin == 'namespace' or not spec.origin.endswith('__init__.py') \
+            or not spec.submodule_search_locations:
+        return None
+    return os.path.dirname(spec.origin)
+
+
+def sdk_present(find_spec=None):
+    """Whether ``import docker`` would find the Docker SDK for Python, without importing it."""
+    return sdk_package(find_spec) is not None
+
+
+def sdk_state(find_spec=None):
+    """The SDK as the collection needs it: ``present``, its ``version`` as its files say it (None when they
+    do not), and ``usable``: present and not older than MIN_DOCKER_SDK_VERSION (an unknown version counts)."""
+    package = sdk_package(find_spec)
+    version = None
+    for name in SDK_VERSION_FILES if package else ():
+        try:
+            with open(os.path.join(package, name)) as handle:
+                found = SDK_VERSION.search(handle.read())
+        except (IOError, OSError, UnicodeDecodeError):
+            continue
+        if found:
+            version = found.group(1)
+            break
+    usable = package is not None and not (version and version_tuple(version) < MIN_DOCKER_SDK_VERSION)
+    return dict(present=package is not None, version=version, usable=usable)
 
 
 def json_answer(status, body, url):

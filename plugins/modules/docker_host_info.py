@@ -173,6 +173,16 @@ docker_sdk:
       description: Whether C(import docker) finds the SDK's package.
       type: bool
       sample: true
+    version:
+      description: Its version, as its files spell it (read, not imported); null when they do not, or none is there.
+      type: str
+      sample: 5.0.3
+    usable:
+      description:
+        - Whether it is one the collection's modules take (4.0 or later; a version the files do not spell counts).
+          The docker_sdk role refuses a host where it is present but not usable.
+      type: bool
+      sample: true
     python:
       description: The interpreter this module ran with.
       type: str
@@ -251,7 +261,7 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.host_probe imp
     path_state,
     read_nodes,
     read_swarm_led,
-    sdk_present,
+    sdk_state,
     swarm_state_error,
 )
 from ansible_collections.dockercluster.swarm.plugins.module_utils.listen_plan import (
@@ -307,7 +317,7 @@ class DockerHostInfo(object):
             self.module.fail_json(msg='leader_wait must be 0 or more seconds, not %d' % self.module.params['leader_wait'])
         result = dict(changed=False)
         if 'docker_sdk' in subset:
-            result['docker_sdk'] = dict(present=sdk_present(), python=sys.executable)
+            result['docker_sdk'] = dict(sdk_state(), python=sys.executable)
         # The addresses first: a read that fails on the engine still tells where the host is (the
         # classic manager's node list keeps such a host's address).
         if 'addresses' in subset:

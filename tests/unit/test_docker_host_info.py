@@ -3,6 +3,7 @@
 import hashlib
 import http.server
 import importlib.machinery
+import importlib.util
 import json
 import subprocess
 
@@ -163,6 +164,38 @@ def test_sdk_present_survives_a_broken_lookup():
     def broken(name):
         raise ValueError('docker.__spec__ is None')
     assert host_probe.sdk_present(broken) is False
+
+
+def sdk_tree(root, files):
+    package = root / 'docker'
+    package.mkdir()
+    (package / '__init__.py').write_text('')
+    for name, text in files.items():
+        (package / name).write_text(text)
+    return spec(str(package / '__init__.py'))
+
+
+@pytest.mark.parametrize('files, version, usable', [
+    ({'version.py': 'version = "2.6.1"\nversion_info = tuple(int(d) for d in version.split("."))\n'}, '2.6.1', False),
+    ({'version.py': "version = '3.7.3'\n"}, '3.7.3', False),
+    ({'version.py': 'version = "5.0.3"\n'}, '5.0.3', True),                               # Debian 12's
+    ({'_version.py': "version: str\n__version__ = version = '7.2.0'\n",
+      'version.py': 'from ._version import __version__\n'}, '7.2.0', True),
+    ({'version.py': "from importlib.metadata import version\n__version__ = version('docker')\n"}, None, True),
+    ({}, None, True),
+])
+def test_sdk_state_reads_the_version_from_the_files_without_importing(tmp_path, files, version, usable):
+    """Older than 4.0 (EPEL 7's python36-docker is 2.6.1), the modules refuse it: not usable. A version the
+    files do not spell is given the benefit of the doubt (the modules check it again when they import it)."""
+    found = sdk_tree(tmp_path, files)
+    assert host_probe.sdk_state(lambda name: found) == dict(present=True, version=version, usable=usable)
+
+
+def test_sdk_state_of_the_controller_s_own_sdk():
+    import docker
+    found = importlib.util.find_spec('docker')
+    assert host_probe.sdk_state(lambda name: found) == dict(present=True, version=docker.__version__, usable=True)
+    assert host_probe.sdk_state(lambda name: None) == dict(present=False, version=None, usable=False)
 
 
 def first_ipv4_by_ip_command():

@@ -4,6 +4,7 @@ reporting the install. The role runs on localhost (connection local) with stand-
 interpreter and pip, so nothing is installed here; ``docker_sdk_packages: []`` leaves the
 distribution's package out."""
 
+import json
 import os
 import re
 import subprocess
@@ -107,14 +108,14 @@ def role_run(tmp_path):
     playbook.write_text(PLAY)
     bindir = os.path.dirname(sys.executable)
 
-    def run(pip_fails, check=False, present=False):
+    def run(pip_fails, check=False, present=False, more=()):
         marker, log = tmp_path / 'installed', tmp_path / 'pip.log'
         if present:
             marker.touch()
         python = _script(tmp_path / 'python', PYTHON, marker=marker)
         pip = _script(tmp_path / 'pip', PIP, marker=marker, log=log, fail='yes' if pip_fails else '')
         extra = ['-e', 'ansible_python_interpreter=%s' % sys.executable, '-e', 'docker_sdk_python=%s' % python, '-e', 'docker_sdk_pip_executable=%s' % pip,
-                 '-e', '{"docker_sdk_packages": []}'] + (['--check'] if check else [])
+                 '-e', '{"docker_sdk_packages": []}'] + list(more) + (['--check'] if check else [])
         env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, 'ansible.cfg'), ANSIBLE_NOCOLOR='1',
                    ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_ROOT,
                    ANSIBLE_LOCALHOST_WARNING='0', ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
@@ -134,6 +135,17 @@ def test_pip_installs_the_range_and_the_interpreter_imports_it(role_run):
     installs = [Requirement(line.split()[-1]) for line in pip_log.splitlines() if line.startswith('install ')]
     assert installed and [(r.name, r.specifier) for r in installs] == [(wanted.name, wanted.specifier)], pip_log
     assert re.search(r'localhost\s*:\s*ok=\d+\s+changed=[1-9]', out), out
+
+
+@pytest.mark.parametrize('check', [False, True])
+def test_an_sdk_too_old_for_the_modules_is_refused_not_replaced(role_run, check):
+    """The play's read found one older than 4.0 (EPEL 7's python36-docker 2.6.1, which its docker-compose needs):
+    the role fails naming it and the fix, and pip is not run."""
+    read = {'docker_sdk': {'present': True, 'version': '2.6.1', 'usable': False, 'python': '/usr/bin/python3'}}
+    rc, out, pip_log, installed = role_run(pip_fails=False, check=check, present=True,
+                                           more=['-e', json.dumps({'dockercluster_host': read})])
+    assert rc != 0 and pip_log == '', out
+    assert 'Docker SDK for Python 2.6.1' in out and 'older than the 4.0' in out and 'does not replace it' in out, out
 
 
 def test_neither_way_fails_clearly_without_ignored_errors(role_run):
@@ -162,13 +174,13 @@ def test_check_mode_reports_the_install_and_makes_none(role_run):
 
 
 @pytest.mark.parametrize('facts, packages', [
-    ({'os_family': 'RedHat', 'distribution': 'CentOS', 'distribution_major_version': '7'}, ['python36-docker']),
+    ({'os_family': 'RedHat', 'distribution': 'CentOS', 'distribution_major_version': '7'}, []),
     ({'os_family': 'RedHat', 'distribution': 'Rocky', 'distribution_major_version': '9'}, ['python3-docker']),
     ({'os_family': 'Debian', 'distribution': 'Debian', 'distribution_major_version': '12'}, ['python3-docker']),
     ({}, ['python3-docker']),
 ])
 def test_the_package_s_name_follows_the_distribution(facts, packages):
-    """EL 7 (issue 23, item 4): its Python 3 is 3.6, and EPEL packages the SDK as python36-docker."""
+    """EL 7: its Python 3 is 3.6, and EPEL's python36-docker is 2.6.1, older than the modules take: pip's 5.0.3."""
     assert render(_defaults()['docker_sdk_packages'], {'ansible_facts': facts}) == packages
 
 
