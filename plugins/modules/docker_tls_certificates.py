@@ -369,7 +369,9 @@ class DockerTlsCertificates(object):
         self.write(name, pki.issue_certificate(common_name, key.public_key(), signer, issuer, days, names, eku,
                                                usages, ca), 0o644)
 
-    def ca(self):
+    def refuse_unusable_ca_key(self):
+        """A CA key that is there but cannot be used fails the run before anything here changes: it is never
+        replaced."""
         params = self.params
         key_pem = self.current('ca-key.pem')
         if key_pem.strip():
@@ -381,7 +383,6 @@ class DockerTlsCertificates(object):
                         'restart every engine): set ca_passphrase if it is encrypted, key_type/key_curve/key_size '
                         'to its kind, or move it away yourself to start a new CA.' % (self.path('ca-key.pem'), problem),
                     issued=[], install=[])
-            self.keep_mode('ca-key.pem', 0o600)
         elif os.path.lexists(self.path('ca-key.pem')) or self.current('ca.pem').strip():
             # Unreadable, empty, a link to storage that is not there, or gone while ca.pem stays.
             self.module.fail_json(
@@ -389,6 +390,11 @@ class DockerTlsCertificates(object):
                     'would re-issue every certificate and restart every engine): make it readable again, or move '
                     'both away yourself to start a new CA.' % (self.path('ca-key.pem'), self.path('ca.pem')),
                 issued=[], install=[])
+
+    def ca(self):
+        params = self.params
+        if self.current('ca-key.pem').strip():
+            self.keep_mode('ca-key.pem', 0o600)
         else:
             self.key('ca-key.pem', params['ca_passphrase'])
         self.certificate('ca.pem', 'ca-key.pem', params['ca_common_name'], params['ca_days'], usages=CA_USAGES, ca=True)
@@ -490,6 +496,7 @@ class DockerTlsCertificates(object):
             self.module.fail_json(msg='%s: %s' % (params['path'], exc), issued=self.issued, install=[])
 
     def make(self, params):
+        self.refuse_unusable_ca_key()
         self.directory('')
         self.directory('nodes')
         self.ca()

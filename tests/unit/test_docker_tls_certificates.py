@@ -182,9 +182,12 @@ def test_a_ca_key_that_cannot_be_read_is_not_replaced_either(run, tmp_path, brok
     if broken == 'dangling link':
         os.symlink(str(tmp_path / 'offline' / 'ca-key.pem'), path)
     before = pki_files(root)
-    result, failed = run()
+    os.chmod(root, 0o750)
+    result, failed = run(hosts=[{'name': 'node3', 'names': ['node3']}])
     assert failed and 'never replaced' in result['msg'] and 'cannot be read' in result['msg'], result
     assert pki_files(root) == before and os.path.lexists(path) == (broken == 'dangling link')
+    # Refused before anything here changed: no mode set back, no new host's folder.
+    assert stat.S_IMODE(os.stat(root).st_mode) == 0o750 and not os.path.exists(os.path.join(root, 'nodes', 'node3'))
 
 
 @pytest.mark.parametrize('days, words', [
