@@ -27,7 +27,11 @@ CLASSIC_MAX_API = (1, 31)
 ENV_LABEL = 'dockercluster.swarm.env'
 ROLE_LABEL = 'dockercluster.swarm.classic'
 FILES_LABEL = 'dockercluster.swarm.files'
-COMPARED = ('image', 'command', 'ports', 'binds', 'env', 'restart', 'files')
+COMPARED = ('image', 'command', 'ports', 'binds', 'env', 'restart', 'files', 'security_opt')
+# A container that reads the host's files (TLS files, a node list) runs without SELinux labels: on an enforcing
+# host (CentOS 7's docker runs --selinux-enabled) their own labels deny it the reads, and relabelling them
+# (a :z bind) would change the host's files.
+UNLABELLED = ['label=disable']
 CERT_DIR = '/etc/swarm-tls'
 # Where the swarm image (FROM scratch, Go's TLS) reads its CA roots: for https token discovery.
 CA_BUNDLE_PATH = '/etc/ssl/certs/ca-certificates.crt'
@@ -166,7 +170,8 @@ def files_digest(binds):
 def spec(name, image, command, ports=None, binds=None, env=None, restart='always'):
     return dict(name=name, image=image, command=list(command),
                 ports=dict((int(k), int(v)) for k, v in (ports or {}).items()),
-                binds=sorted(binds or []), env=dict(env or {}), restart=restart, files=files_digest(binds))
+                binds=sorted(binds or []), env=dict(env or {}), restart=restart, files=files_digest(binds),
+                security_opt=list(UNLABELLED) if binds else [])
 
 
 def _port_bindings(inspect):
@@ -194,7 +199,7 @@ def actual_spec(inspect):
                 image_id=inspect.get('Image'), command=list(config.get('Cmd') or []),
                 ports=_port_bindings(inspect), binds=sorted(host.get('Binds') or []), env=env,
                 restart=(host.get('RestartPolicy') or {}).get('Name') or 'no',
-                files=(config.get('Labels') or {}).get(FILES_LABEL, ''),
+                files=(config.get('Labels') or {}).get(FILES_LABEL, ''), security_opt=sorted(host.get('SecurityOpt') or []),
                 running=bool((inspect.get('State') or {}).get('Running')), id=inspect.get('Id'))
 
 
@@ -288,7 +293,7 @@ class ClassicContainers(object):
         client = self.client
         bindings = dict((port, host) for port, host in wanted['ports'].items())
         host_config = client.create_host_config(
-            port_bindings=bindings or None, binds=wanted['binds'] or None,
+            port_bindings=bindings or None, binds=wanted['binds'] or None, security_opt=wanted['security_opt'] or None,
             restart_policy={'Name': wanted['restart'], 'MaximumRetryCount': 0} if wanted['restart'] != 'no' else None)
         labels = {ROLE_LABEL: wanted['name'], ENV_LABEL: ','.join(sorted(wanted['env'])), FILES_LABEL: wanted['files']}
         env = ['%s=%s' % (k, v) for k, v in sorted(wanted['env'].items())]

@@ -192,8 +192,9 @@ def test_token_discovery_against_a_private_https_server(lab, discovery):
     (token, entries), = discovery.clusters.items()
     assert sorted(entries) == sorted("%s:2375" % lab.ip(host) for host in h)  # the real agents registered
     for host in h:
-        binds = inspect(lab, host, "shipyard-swarm-agent")["HostConfig"]["Binds"]
-        assert "%s:/etc/ssl/certs/ca-certificates.crt:ro" % CA_BUNDLE in binds
+        config = inspect(lab, host, "shipyard-swarm-agent")["HostConfig"]
+        assert "%s:/etc/ssl/certs/ca-certificates.crt:ro" % CA_BUNDLE in config["Binds"]
+        assert config["SecurityOpt"] == ["label=disable"]  # the bundle's SELinux label would deny the read
     assert inspect(lab, h[0], "shipyard-swarm-manager")["Config"]["Cmd"][-1].endswith("/v1/" + token)
     healthy_schedules_and_stays(lab, "token", inv)
 

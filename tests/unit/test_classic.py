@@ -136,7 +136,8 @@ def inspect_of(spec, image_id='sha256:aaa', running=True, extra_env=('PATH=/usr/
                    'Labels': {cc.ENV_LABEL: ','.join(sorted(spec['env'])), cc.FILES_LABEL: spec['files']}},
         'HostConfig': {'PortBindings': {'%d/tcp' % p: [{'HostIp': '', 'HostPort': str(h)}]
                                         for p, h in spec['ports'].items()},
-                       'Binds': spec['binds'], 'RestartPolicy': {'Name': spec['restart'], 'MaximumRetryCount': 0}},
+                       'Binds': spec['binds'], 'RestartPolicy': {'Name': spec['restart'], 'MaximumRetryCount': 0},
+                       'SecurityOpt': spec['security_opt'] or None},
         'State': {'Running': running},
     }
 
@@ -151,6 +152,18 @@ def test_spec_comparison():
     changed = dict(wanted, command=['manage', '--strategy', 'binpack', 'token://x'], ports={2375: 2377},
                    restart='no', env={'A': '1'}, binds=[])
     assert cc.differences(changed, actual, 'sha256:aaa') == ['command', 'ports', 'binds', 'env', 'restart']
+
+
+def test_a_container_that_reads_the_hosts_files_runs_without_selinux_labels():
+    """On an enforcing host the files' own labels would deny the reads: label=disable where there are binds,
+    compared (a manager made before it is made again), and nothing for a container with none (an agent without a
+    CA bundle)."""
+    manager = cc.spec('shipyard-swarm-manager', 'swarm:1.2.9', ['manage', 'nodes://x'], binds=['/etc/n:/etc/n:ro'])
+    agent = cc.spec('shipyard-swarm-agent', 'swarm:1.2.9', ['join', 'token://x'])
+    assert manager['security_opt'] == ['label=disable'] and agent['security_opt'] == []
+    before = cc.actual_spec(inspect_of(dict(manager, security_opt=[])))
+    assert cc.differences(manager, before, 'sha256:aaa') == ['security_opt']
+    assert cc.differences(agent, cc.actual_spec(inspect_of(agent)), 'sha256:aaa') == []
 
 
 class FakeContainers(object):
