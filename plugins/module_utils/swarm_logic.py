@@ -15,7 +15,7 @@ __metaclass__ = type
 import ipaddress
 import re
 
-from ansible_collections.dockercluster.swarm.plugins.module_utils.host_probe import leaderless
+from ansible_collections.dockercluster.swarm.plugins.module_utils.host_probe import leaderless, version_tuple
 from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_drain import BEFORE_LABEL
 
 DEFAULT_SWARM_PORT = 2377
@@ -212,6 +212,22 @@ def validate_interface(value, what='advertise_interface'):
 
 # The addresses a node takes its place in the cluster with, in validate_member_addrs' order.
 ADDRESS_OPTIONS = ('advertise_addr', 'advertise_interface', 'listen_addr', 'data_path_addr')
+
+
+# The Docker API version an option of init or join needs (the Docker SDK refuses it below that, raised inside the
+# init or join, after any leave): 1.30 is Docker 17.06, 1.39 is 18.09. CentOS 7's docker 1.13 speaks 1.26.
+API_NEEDED = (('data_path_addr', (1, 30)), ('default_addr_pool', (1, 39)), ('subnet_size', (1, 39)))
+
+
+def api_too_old(api_version, given):
+    """Why the engine cannot take one of the options ``given`` (name -> value) at its API version, or None
+    (also when the version is not known)."""
+    have = version_tuple(api_version)
+    for name, needed in API_NEEDED:
+        if given.get(name) not in (None, '', []) and have and have < needed:
+            return ('%s needs Docker API %d.%d or later (Docker %s); this engine speaks %s: leave it out for this host'
+                    % (name, needed[0], needed[1], '17.06' if needed == (1, 30) else '18.09', api_version))
+    return None
 
 
 def validate_member_addrs(advertise_addr=None, advertise_interface=None, listen_addr=None, data_path_addr=None):

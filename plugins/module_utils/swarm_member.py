@@ -152,6 +152,13 @@ class SwarmMember(Member):
         except ValueError as exc:
             self._fail(str(exc))
 
+    def _refuse_what_the_api_lacks(self, given):
+        """Before any leave (and in check mode): an option the engine's API is too old for fails the join or
+        init only after the leave, out of every swarm."""
+        problem = logic.api_too_old(getattr(getattr(self.engine, 'client', None), 'api_version', None), given)
+        if problem:
+            self._fail(problem)
+
     def _leave_if_planned(self, steps):
         if logic.LEAVE in steps:
             self.doing = 'leaving the current swarm (forced)'

@@ -288,6 +288,7 @@ class SwarmAgent(SwarmMember):
         if not steps:
             self.result['joined'] = True
             return
+        self._refuse_what_the_api_lacks(dict(data_path_addr=params['data_path_addr']))
         advertise = None
         if params['advertise_addr'] or params['advertise_interface']:
             advertise = self._choose_advertise()

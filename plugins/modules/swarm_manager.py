@@ -491,6 +491,8 @@ class SwarmManager(SwarmMember):
         if not steps:
             self._manager_details()
             return
+        self._refuse_what_the_api_lacks(dict(data_path_addr=params['data_path_addr'], **(
+            dict(default_addr_pool=self.pools, subnet_size=params['subnet_size']) if initialise else {})))
         advertise = self._advertise(initialise)
         if (self.pools or params['subnet_size']) and not initialise:
             self.module.warn('default_addr_pool and subnet_size only apply when initialising; ignored when joining')

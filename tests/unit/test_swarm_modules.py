@@ -194,6 +194,29 @@ def test_manager_init_passes_pools_only_when_set(run):
                       'default_addr_pool': ['10.20.0.0/16'], 'subnet_size': 24}
 
 
+@pytest.mark.parametrize('module, args, swarm, option', [
+    (swarm_manager, {'advertise_addr': '10.0.0.1', 'default_addr_pool': ['10.20.0.0/16']}, inactive(),
+     'default_addr_pool needs Docker API 1.39'),
+    (swarm_manager, {'remote_addrs': ['10.0.0.1'], 'join_token': MANAGER_TOKEN, 'data_path_addr': 'eth1'}, pending(),
+     'data_path_addr needs Docker API 1.30'),
+    (swarm_agent, {'remote_addrs': ['10.0.0.1'], 'join_token': WORKER_TOKEN, 'data_path_addr': '10.0.0.9'}, pending(),
+     'data_path_addr needs Docker API 1.30'),
+])
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_an_option_the_engines_api_is_too_old_for_fails_before_any_leave(run, module, args, swarm, option, check_mode):
+    """CentOS 7's docker 1.13 speaks API 1.26: the SDK would refuse the option inside the init or join, after a
+    pending node's forced leave. Refused first, in check mode too; the same options on a new engine go through."""
+    client = FakeClient(swarm)
+    client.api_version = '1.26'
+    result, failed = run(module, args, client, check_mode=check_mode)
+    assert failed and option in result['msg'] and 'this engine speaks 1.26' in result['msg'], result
+    assert client.mutations() == []
+    client = FakeClient(swarm)
+    client.api_version = '1.41'
+    result, failed = run(module, args, client, check_mode=True)
+    assert not failed, result
+
+
 def test_manager_init_advertises_the_route_source(run, monkeypatch):
     commands = []
 
