@@ -16,7 +16,11 @@ __metaclass__ = type
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_logic import split_host_port, worker_gone
+from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_logic import (
+    api_too_old,
+    split_host_port,
+    worker_gone,
+)
 
 # A worker's outcome.
 JOINED = 'joined'          # it joined in this call (in check mode: it would)
@@ -79,7 +83,14 @@ def run_one(worker, connect, token, addrs, worker_ids, check_mode, join_timeout,
         return result
     result['status'], result['msg'] = decide(swarm, worker_ids, addrs, listed)
     result['node_id'] = swarm.get('NodeID') or None
-    if result['status'] not in (JOINED, REJOINED) or check_mode:
+    if result['status'] not in (JOINED, REJOINED):
+        return result
+    # Before a leave, in check mode too: the SDK would refuse the option inside the join.
+    problem = api_too_old(getattr(getattr(engine, 'client', None), 'api_version', None),
+                          dict(data_path_addr=worker.get('data_path_addr')))
+    if problem:
+        result.update(status=FAILED, msg='its engine at %s: %s' % (worker['docker_host'], problem))
+    if problem or check_mode:
         return result
     try:
         if result['status'] == REJOINED:

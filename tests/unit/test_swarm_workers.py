@@ -254,6 +254,21 @@ def test_a_join_still_pending_without_an_error_text_is_failed():
     assert result['msg'] == 'told to join through its engine at tcp://w1:2375, it is pending in Swarm mode'
 
 
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_a_worker_whose_api_is_too_old_for_its_data_path_addr_fails_before_its_leave(check_mode):
+    """CentOS 7's docker 1.13 speaks API 1.26: data_path_addr needs 1.30. A worker of a gone cluster would leave
+    it first, then fail its join; refused first, the others joined all the same."""
+    old = engine(worker('id-old'), after_join=worker('id-w1'))
+    old.client.api_version = '1.26'
+    new = engine(inactive(), after_join=worker('id-w2'))
+    new.client.api_version = '1.41'
+    results = out([spec('w1', data_path_addr='10.0.0.9'), spec('w2', data_path_addr='10.0.0.8')],
+                  {'w1': old, 'w2': new}, listed=[], check_mode=check_mode)
+    assert results[0]['status'] == fanout.FAILED and 'data_path_addr needs Docker API 1.30' in results[0]['msg']
+    assert old.client.mutations() == []
+    assert results[1]['status'] == fanout.JOINED
+
+
 @pytest.mark.parametrize('answer', ['Timeout was reached before node joined.',  # Docker 17.x and later
                                     'Timeout was reached before node was joined.'])  # 1.12 to 17.06 (CentOS 7)
 def test_the_daemons_own_join_timeout_is_not_a_failure_when_the_node_then_joined(answer):
