@@ -261,7 +261,7 @@ files:
   description:
     - For each host of O(hosts), the files it gets, for M(dockercluster.swarm.docker_tls_files) (which
       takes their contents), each with its name on the host, the file here, the mode, and whether this run
-      made it (C(issued); in check mode, whether it would: the file here is then still the old one, or none).
+      made it (C(issued); in check mode, whether it would, the file here being still the old one, or none).
   returned: always
   type: dict
   sample: {node1: [{name: ca.pem, source: /srv/pki/ca.pem, mode: '0644', issued: false},
