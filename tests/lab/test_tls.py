@@ -424,6 +424,36 @@ def test_private_keys_never_in_output_even_at_vvv(lab):
     assert docker_cli(lab, h[1], "-H %s:2375 info" % lab.ip(h[0])).returncode == 0
 
 
+def test_a_new_ca_for_good_reissues_everything_and_the_cluster_stays(lab):
+    """docs/removal-tokens-firewall.md, "Rotating keys and certificates": ca-key.pem and ca.pem moved away on the
+    controller, the next run makes a new CA, every host serves a certificate of it (each engine restarted, in
+    turn), the cluster keeps every node, the old operator certificate is refused, and the run after changes
+    nothing. The CA key alone moved away is refused first, nothing changed."""
+    h = hosts(lab)
+    old_ca, before = os.path.join(lab.pki, "ca.pem"), pids(lab)
+    with open(old_ca) as f:
+        old_ca_pem = f.read()
+    os.rename(os.path.join(lab.pki, "ca-key.pem"), str(lab.tmp / "old-ca-key.pem"))
+    rc, out, _recap = playbook(SITE, inventory(lab), check=False)
+    assert rc != 0 and "CA key is never replaced" in out and pids(lab) == before, out[-3000:]
+    os.rename(old_ca, str(lab.tmp / "old-ca.pem"))
+    _rc, out, recap = playbook(SITE, inventory(lab))
+    with open(old_ca) as f:
+        new_ca_pem = f.read()
+    assert new_ca_pem != old_ca_pem
+    after = pids(lab)
+    assert all(after[host] != before[host] for host in h), (before, after)
+    assert docker_cli(lab, h[1], "-H %s:2375 info" % lab.ip(h[0])).returncode != 0  # the old CA's operator files
+    for name in ("ca.pem", "cert.pem", "key.pem"):
+        sh(["docker", "cp", os.path.join(lab.pki, name), "%s:%s/%s" % (h[1], OP, name)])
+    res = docker_cli(lab, h[1], "-H %s:2376 node ls --format '{{.Hostname}} {{.Status}}'" % lab.ip(h[0]))
+    assert res.returncode == 0 and sorted(res.stdout.split("\n")[:-1]) == sorted("%s Ready" % host for host in h), \
+        res.stdout
+    assert all(same_cert(lab.run(host, "cat %s/ca.pem" % CERTS).stdout, new_ca_pem) for host in h)
+    _rc, _out, recap = playbook(SITE, inventory(lab))
+    assert unchanged(recap, h), recap
+
+
 def test_the_plain_opt_in_reproduces_the_guide_and_warns(lab):
     h = hosts(lab)
     _rc, out, recap = playbook(SITE, inventory(lab, "insecure", swarm_insecure_tcp="true"))
@@ -494,6 +524,9 @@ def test_the_proxy_terminates_tls_and_verifies_clients(proxy_lab):
     for host in h:
         env = json.loads(lab.run(host, "docker inspect --format '{{json .Config.Env}}' shipyard-proxy").stdout)
         assert "SSL_CERT=/certs/server-cert.pem" in env and "SSL_CA=/certs/ca.pem" in env
+        # Unlabelled: on an enforcing SELinux host a labelled one could not use the bind-mounted docker.sock.
+        assert lab.run(host, "docker inspect --format '{{json .HostConfig.SecurityOpt}}' shipyard-proxy").stdout.strip() \
+            == '["label=disable"]'
         assert "tcp://" not in lab.run(host, "ps -o args= -C dockerd").stdout  # dockerd: socket only
     via = h[1]
     lab.run(via, "mkdir -p %s" % OP)
