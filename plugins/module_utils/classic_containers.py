@@ -32,6 +32,9 @@ COMPARED = ('image', 'command', 'ports', 'binds', 'env', 'restart', 'files', 'se
 # host (CentOS 7's docker runs --selinux-enabled) their own labels deny it the reads, and relabelling them
 # (a :z bind) would change the host's files.
 UNLABELLED = ['label=disable']
+# swarm manage and swarm join read their discovery URL (a token, a store's credentials) here when the command
+# does not end with it: a container's environment is root's to read, a process's command line anyone's (ps).
+DISCOVERY_ENV = 'SWARM_DISCOVERY'
 CERT_DIR = '/etc/swarm-tls'
 # Where the swarm image (FROM scratch, Go's TLS) reads its CA roots: for https token discovery.
 CA_BUNDLE_PATH = '/etc/ssl/certs/ca-certificates.crt'
@@ -58,7 +61,8 @@ def duration_seconds(value):
 
 def manager_command(discovery, strategy=None, filters=None, heartbeat=None, replication=False,
                     advertise=None, tls=None, discovery_opts=None, engine_refresh=None, failure_retry=None):
-    """argv of ``swarm manage`` as the guide runs it, plus the options asked for.
+    """argv of ``swarm manage`` as the guide runs it, plus the options asked for; the discovery URL goes in the
+    container's environment (spec's ``discovery``).
 
     ``tls`` is None or dict(verify=bool, ca=..., cert=..., key=...) with the paths *inside*
     the container. Raises ValueError for options that do not go together.
@@ -97,7 +101,6 @@ def manager_command(discovery, strategy=None, filters=None, heartbeat=None, repl
                  '--tlscacert', tls['ca'], '--tlscert', tls['cert'], '--tlskey', tls['key']]
     for opt in discovery_opts or []:
         argv += ['--discovery-opt', opt]
-    argv.append(discovery)
     return argv
 
 
@@ -105,8 +108,9 @@ def manager_command(discovery, strategy=None, filters=None, heartbeat=None, repl
 JOIN_HEARTBEAT, JOIN_TTL = '60s', '180s'
 
 
-def agent_command(discovery, addr, heartbeat=None, ttl=None, delay=None, discovery_opts=None):
-    """argv of ``swarm join --addr <ip:port> <discovery>`` (the guide's step 5)."""
+def agent_command(addr, heartbeat=None, ttl=None, delay=None, discovery_opts=None):
+    """argv of ``swarm join --addr <ip:port>`` (the guide's step 5); the discovery URL goes in the container's
+    environment (spec's ``discovery``)."""
     argv = ['join', '--addr', addr]
     if heartbeat:
         argv += ['--heartbeat', _duration(heartbeat, 'heartbeat')]
@@ -121,7 +125,6 @@ def agent_command(discovery, addr, heartbeat=None, ttl=None, delay=None, discove
         argv += ['--delay', _duration(delay, 'delay')]
     for opt in discovery_opts or []:
         argv += ['--discovery-opt', opt]
-    argv.append(discovery)
     return argv
 
 
@@ -167,10 +170,13 @@ def files_digest(binds):
     return digest.hexdigest() if found else ''
 
 
-def spec(name, image, command, ports=None, binds=None, env=None, restart='always'):
+def spec(name, image, command, ports=None, binds=None, env=None, restart='always', discovery=None):
+    env = dict(env or {})
+    if discovery:
+        env[DISCOVERY_ENV] = discovery
     return dict(name=name, image=image, command=list(command),
                 ports=dict((int(k), int(v)) for k, v in (ports or {}).items()),
-                binds=sorted(binds or []), env=dict(env or {}), restart=restart, files=files_digest(binds),
+                binds=sorted(binds or []), env=env, restart=restart, files=files_digest(binds),
                 security_opt=list(UNLABELLED) if binds else [])
 
 
@@ -218,13 +224,19 @@ def differences(wanted, actual, wanted_image_id=None):
     return result
 
 
+def _masked(url):
+    scheme, sep, _rest = url.partition('://')
+    return (scheme + sep if sep else '') + '********'
+
+
 def comparable(spec_dict):
-    """The fields shown in diffs and results; the discovery URL (the command's last word: a token, or a
-    store's credentials) masked, whether or not it is this run's (a removed container's, an old one)."""
+    """The fields shown in diffs and results; the discovery URL (a token, or a store's credentials) masked, whether
+    or not it is this run's (a removed container's, one made when the command ended with it)."""
     shown = dict((k, spec_dict.get(k)) for k in ('name', 'image') + COMPARED[1:])
-    if shown.get('command'):
-        scheme, sep, _rest = shown['command'][-1].partition('://')
-        shown['command'] = list(shown['command'][:-1]) + [(scheme + sep if sep else '') + '********']
+    if (shown.get('env') or {}).get(DISCOVERY_ENV):
+        shown['env'] = dict(shown['env'], **{DISCOVERY_ENV: _masked(shown['env'][DISCOVERY_ENV])})
+    if shown.get('command') and '://' in shown['command'][-1]:
+        shown['command'] = list(shown['command'][:-1]) + [_masked(shown['command'][-1])]
     return shown
 
 

@@ -211,11 +211,13 @@ container_id:
   returned: when O(backend=classic)
   type: str
 command:
-  description: With O(backend=classic), the agent's command (the discovery URL in it is masked); null when no agent runs.
+  description:
+    - With O(backend=classic), the agent's command; null when no agent runs. The discovery URL is not in it (the
+      container reads it from its environment, C(SWARM_DISCOVERY)).
   returned: when O(backend=classic)
   type: list
   elements: str
-  sample: [join, --addr, "10.0.11.151:2375", "token://********"]
+  sample: [join, --addr, "10.0.11.151:2375"]
 differences:
   description: With O(backend=classic), the spec fields in which the existing container differed.
   returned: when O(backend=classic)
@@ -332,10 +334,10 @@ class ClassicAgent(ClassicMember):
             return None
         addr = self.addr()
         self.result['advertise_addr'] = addr
-        command = cc.agent_command(params['discovery'], addr, heartbeat=params['heartbeat'], ttl=params['ttl'],
+        command = cc.agent_command(addr, heartbeat=params['heartbeat'], ttl=params['ttl'],
                                    delay=params['delay'])
         return cc.spec(params['container_name'], params['image'], command,
-                       binds=cc.ca_bundle_binds(params['ca_bundle']))
+                       binds=cc.ca_bundle_binds(params['ca_bundle']), discovery=params['discovery'])
 
     def run(self):
         wanted = self.wanted_or_fail()

@@ -344,12 +344,13 @@ container_id:
   returned: when O(backend=classic)
   type: str
 command:
-  description: With O(backend=classic), the container's command (after the image's C(/swarm) entrypoint);
-    the discovery URL in it is masked.
+  description:
+    - With O(backend=classic), the container's command (after the image's C(/swarm) entrypoint). The discovery URL
+      is not in it (the container reads it from its environment, C(SWARM_DISCOVERY)).
   returned: when O(backend=classic)
   type: list
   elements: str
-  sample: [manage, --host, "tcp://0.0.0.0:2375", "token://********"]
+  sample: [manage, --host, "tcp://0.0.0.0:2375"]
 differences:
   description: With O(backend=classic), the spec fields (image, command, ports, binds, env, restart, and files, for the
     contents of the files it mounts one by one) in which the existing container differed, which made it be recreated.
@@ -562,7 +563,7 @@ class ClassicManager(ClassicMember):
         if params['replication'] and ':' not in params['advertise_addr']:
             raise ValueError('advertise_addr: with replication, give ip:port (like 10.0.11.150:%d)' % port)
         return cc.spec(params['container_name'], params['image'], command, ports={cc.SWARM_PORT: port},
-                       binds=binds)
+                       binds=binds, discovery=params['discovery'])
 
 
 def main():

@@ -114,11 +114,14 @@ def test_plain_opt_in_runs_the_guides_containers(lab):
     inv = inventory(lab, insecure=True, swarm_classic_discovery="etcd", swarm_classic_kv_hosts=[lab.etcd + ":2379"])
     site(lab, "plain etcd", inv)
     manager = inspect(lab, h[0], "shipyard-swarm-manager")
-    assert manager["Config"]["Cmd"] == ["manage", "--host", "tcp://0.0.0.0:2375", etcd]
+    # The guide's commands end with the discovery URL: swarm reads it from $SWARM_DISCOVERY here (ps shows a
+    # command line to anyone).
+    assert manager["Config"]["Cmd"] == ["manage", "--host", "tcp://0.0.0.0:2375"]
     assert manager["HostConfig"]["PortBindings"] == {"2375/tcp": [{"HostIp": "", "HostPort": "2376"}]}
     for host in h:
         agent = inspect(lab, host, "shipyard-swarm-agent")
-        assert agent["Config"]["Cmd"] == ["join", "--addr", "%s:2375" % lab.ip(host), etcd]
+        assert agent["Config"]["Cmd"] == ["join", "--addr", "%s:2375" % lab.ip(host)]
+        assert "SWARM_DISCOVERY=" + etcd in agent["Config"]["Env"] and "SWARM_DISCOVERY=" + etcd in manager["Config"]["Env"]
         for info in (agent, manager):
             assert info["Config"]["Image"] == IMAGE and info["HostConfig"]["RestartPolicy"]["Name"] == "always"
             assert info["Config"]["Tty"] and info["Config"]["OpenStdin"] and info["State"]["Running"]
@@ -130,8 +133,9 @@ def test_tls_default_nodes_discovery_with_host_names_only(lab):
     h = lab.names()
     inv = inventory(lab, swarm_classic_discovery="nodes")
     site(lab, "nodes", inv)
-    cmd = inspect(lab, h[0], "shipyard-swarm-manager")["Config"]["Cmd"]
-    assert "--tlsverify" in cmd and cmd[-1] == "nodes://" + ",".join("%s:2375" % lab.ip(host) for host in h)
+    config = inspect(lab, h[0], "shipyard-swarm-manager")["Config"]
+    assert "--tlsverify" in config["Cmd"]
+    assert "SWARM_DISCOVERY=nodes://" + ",".join("%s:2375" % lab.ip(host) for host in h) in config["Env"]
     assert all(inspect(lab, host, "shipyard-swarm-agent") is None for host in h)  # a static list: no agent
     healthy_schedules_and_stays(lab, "nodes", inv)
 
@@ -195,7 +199,10 @@ def test_token_discovery_against_a_private_https_server(lab, discovery):
         config = inspect(lab, host, "shipyard-swarm-agent")["HostConfig"]
         assert "%s:/etc/ssl/certs/ca-certificates.crt:ro" % CA_BUNDLE in config["Binds"]
         assert config["SecurityOpt"] == ["label=disable"]  # the bundle's SELinux label would deny the read
-    assert inspect(lab, h[0], "shipyard-swarm-manager")["Config"]["Cmd"][-1].endswith("/v1/" + token)
+    manager = inspect(lab, h[0], "shipyard-swarm-manager")["Config"]
+    assert any(item.startswith("SWARM_DISCOVERY=") and item.endswith("/v1/" + token) for item in manager["Env"])
+    # The real swarm read it there: the token is on no command line any local user can read (ps).
+    assert all(token not in lab.run(host, "ps -eo args").stdout for host in h)
     healthy_schedules_and_stays(lab, "token", inv)
 
 

@@ -30,9 +30,12 @@ def inspect(lab, host, name):
 
 
 def guide_spec(info):
-    """What `docker run` in the guide decides: name, ports, restart policy, argv, -ti."""
+    """What `docker run` in the guide decides: name, ports, restart policy, argv, -ti; and the discovery URL the
+    guide's command ends with, which swarm reads from $SWARM_DISCOVERY instead (ps shows a command to anyone)."""
     bindings = {k: [b["HostPort"] for b in v] for k, v in (info["HostConfig"]["PortBindings"] or {}).items()}
+    env = dict(item.split("=", 1) for item in info["Config"]["Env"] or [])
     return dict(name=info["Name"].lstrip("/"), image=info["Config"]["Image"], args=info["Config"]["Cmd"],
+                discovery=env.get("SWARM_DISCOVERY"),
                 ports=bindings, restart=info["HostConfig"]["RestartPolicy"]["Name"],
                 tty=info["Config"]["Tty"], running=info["State"]["Running"])
 
@@ -61,15 +64,16 @@ def test_site_runs_the_guides_containers(lab):
     # docker run -ti -d -p 2376:2375 --restart=always --name shipyard-swarm-manager swarm
     #   manage --host tcp://0.0.0.0:2375 token://<token>
     assert manager == dict(name="shipyard-swarm-manager", image=STUB,
-                           args=["manage", "--host", "tcp://0.0.0.0:2375", "token://" + TOKEN],
+                           args=["manage", "--host", "tcp://0.0.0.0:2375"], discovery="token://" + TOKEN,
                            ports={"2375/tcp": ["2376"]}, restart="always", tty=True, running=True)
     assert lab.run(h[0], "docker exec shipyard-swarm-manager cat /args").stdout.split() == manager["args"]
     # docker run -ti -d --restart=always --name shipyard-swarm-agent swarm join --addr <ip>:2375 token://<token>
     for host in h:
         agent = guide_spec(inspect(lab, host, "shipyard-swarm-agent"))
         assert agent == dict(name="shipyard-swarm-agent", image=STUB,
-                             args=["join", "--addr", "%s:2375" % lab.ip(host), "token://" + TOKEN],
+                             args=["join", "--addr", "%s:2375" % lab.ip(host)], discovery="token://" + TOKEN,
                              ports={}, restart="always", tty=True, running=True), host
+        assert TOKEN not in lab.run(host, "ps -eo args").stdout, host
         assert inspect(lab, host, "shipyard-swarm-manager") is None or host == h[0]
     # The engines listen on 2375 (daemon method); the 2376 endpoint is the manager container's.
     assert "2376" not in lab.run(h[0], "ps -o args= -C dockerd").stdout
@@ -83,8 +87,7 @@ def test_changing_the_strategy_recreates_only_the_manager(lab):
     _rc, _out, recap = playbook(SITE, inventory(lab, swarm_manager_classic_strategy="binpack"))
     manager = inspect(lab, h[0], "shipyard-swarm-manager")
     assert manager["Id"] != manager_id
-    assert manager["Config"]["Cmd"] == ["manage", "--host", "tcp://0.0.0.0:2375", "--strategy", "binpack",
-                                        "token://" + TOKEN]
+    assert manager["Config"]["Cmd"] == ["manage", "--host", "tcp://0.0.0.0:2375", "--strategy", "binpack"]
     assert agents == {host: inspect(lab, host, "shipyard-swarm-agent")["Id"] for host in h}
     assert recap[h[0]]["changed"] == 1 and all(recap[host]["changed"] == 0 for host in h[1:]), recap
 

