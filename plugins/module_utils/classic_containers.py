@@ -17,6 +17,8 @@ __metaclass__ = type
 import hashlib
 import os
 
+from ansible_collections.dockercluster.swarm.plugins.module_utils.classic_discovery import KINDS as DISCOVERY_KINDS
+
 MANAGER_NAME = 'shipyard-swarm-manager'
 AGENT_NAME = 'shipyard-swarm-agent'
 DEFAULT_IMAGE = 'swarm:1.2.9'
@@ -235,7 +237,7 @@ def comparable(spec_dict):
     shown = dict((k, spec_dict.get(k)) for k in ('name', 'image') + COMPARED[1:])
     if (shown.get('env') or {}).get(DISCOVERY_ENV):
         shown['env'] = dict(shown['env'], **{DISCOVERY_ENV: _masked(shown['env'][DISCOVERY_ENV])})
-    if shown.get('command') and '://' in shown['command'][-1]:
+    if shown.get('command') and shown['command'][-1].partition('://')[0] in DISCOVERY_KINDS:
         shown['command'] = list(shown['command'][:-1]) + [_masked(shown['command'][-1])]
     return shown
 

@@ -305,7 +305,7 @@ def files_in_place(read, directory, wanted):
     return not any(read.get(posixpath.join(directory, name)) for name in NODE_FILES if name not in wanted)
 
 
-def _one_hosts(address):
+def names_one_host(address):
     """Whether an address a host reports can name that host alone."""
     ip = ipaddress.ip_address(address)
     return not (ip.is_unspecified or ip.is_loopback or ip.is_link_local or ip.is_multicast)
@@ -342,7 +342,7 @@ def trusted_addresses(hosts, others=()):
         own = set(ips(host.get('names')))
         for value in host.get('addresses') or []:
             address = ips([value])
-            if not address or not _one_hosts(address[0]):
+            if not address or not names_one_host(address[0]):
                 dropped[host['name']].append(str(value))
             elif address[0] in own or claims[address[0]] == {host['name']}:
                 if address[0] not in kept[host['name']]:

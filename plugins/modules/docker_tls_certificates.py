@@ -421,7 +421,8 @@ class DockerTlsCertificates(object):
                     named.setdefault(name[3:], host['name'])
         for host, addresses in left_out.items():
             for address in addresses:
-                if named.get(address, host) != host:
+                # An address every host has (127.0.0.1, which every host's names hold) is nobody's claim.
+                if named.get(address, host) != host and pki.names_one_host(address):
                     self.module.warn('%s reported %s, which the inventory gives %s: left out of its certificate'
                                      % (host, address, named[address]))
 

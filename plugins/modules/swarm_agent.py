@@ -14,7 +14,8 @@ version_added: 0.1.0
 description:
   - With O(backend=classic), ensures the classic Swarm agent container as the guide runs it
     (C(docker run -ti -d --restart=always --name shipyard-swarm-agent swarm join --addr <node ip>:2375
-    <discovery>)), with O(heartbeat), O(ttl) and O(delay); recreated only when its spec differs, like the
+    <discovery>)), the discovery URL in its environment as the manager's, with O(heartbeat), O(ttl) and
+    O(delay); recreated only when its spec differs, like the
     manager (see M(dockercluster.swarm.swarm_manager)). With C(file://) or C(nodes://) discovery C(swarm join)
     does nothing (the manager reads the static list), so no agent runs; an agent container of that name is
     removed and RV(msg) says so. A warning says when the engine is too new for classic Swarm.

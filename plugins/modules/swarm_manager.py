@@ -12,12 +12,15 @@ module: swarm_manager
 short_description: Make a Docker engine a Swarm manager (initialise or join), or run the classic Swarm manager
 version_added: 0.1.0
 description:
-  - With O(backend=classic), ensures the classic Swarm manager container exactly as the guide runs it
+  - With O(backend=classic), ensures the classic Swarm manager container as the guide runs it
     (C(docker run -ti -d -p 2376:2375 --restart=always --name shipyard-swarm-manager swarm manage --host
-    tcp://0.0.0.0:2375 <discovery>)), with the options classic Swarm has (O(strategy), O(filters),
-    O(replication) with O(advertise_addr), O(cluster_tls_ca_cert) and friends, O(heartbeat)). The image is
-    pulled when absent. The container is recreated only when its image, command, published ports, mounts (and
-    the contents of the files it mounts one by one), environment or restart policy differ; a stopped one with the right spec is started. A warning says when
+    tcp://0.0.0.0:2375 <discovery>)), the discovery URL given in its environment (C(SWARM_DISCOVERY), which
+    swarm reads when the command does not end with it; a command line is anyone's to read), with the options
+    classic Swarm has (O(strategy), O(filters), O(replication) with O(advertise_addr), O(cluster_tls_ca_cert)
+    and friends, O(heartbeat)). A container that mounts the host's files runs with C(label=disable) (SELinux).
+    The image is pulled when absent. The container is recreated only when its image, command, published ports,
+    mounts (and the contents of the files it mounts one by one), environment, restart policy or security
+    options differ; a stopped one with the right spec is started. A warning says when
     the engine is too new for classic Swarm (minimum API above 1.31, Docker 29 and later).
     The rest of this description is about O(backend=swarmkit).
   - Makes the Docker engine of the managed host a manager of a Swarm-mode cluster.
@@ -352,7 +355,7 @@ command:
   elements: str
   sample: [manage, --host, "tcp://0.0.0.0:2375"]
 differences:
-  description: With O(backend=classic), the spec fields (image, command, ports, binds, env, restart, and files, for the
+  description: With O(backend=classic), the spec fields (image, command, ports, binds, env, restart, security_opt, and files, for the
     contents of the files it mounts one by one) in which the existing container differed, which made it be recreated.
   returned: when O(backend=classic)
   type: list

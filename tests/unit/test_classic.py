@@ -274,6 +274,15 @@ def test_the_discovery_url_goes_in_the_environment_and_shows_masked():
     assert 'secret' not in shown and "'SWARM_DISCOVERY': 'token://********'" in shown and 'token://********' in shown
 
 
+def test_the_shown_command_masks_a_discovery_url_only():
+    """The manager's command ends with its listen address now, not a discovery URL: shown as it is."""
+    plain = cc.spec('shipyard-swarm-manager', 'swarm:1.2.9', cc.manager_command('nodes://10.0.0.1:2375'),
+                    discovery='nodes://10.0.0.1:2375')
+    assert cc.comparable(plain)['command'] == ['manage', '--host', 'tcp://0.0.0.0:2375']
+    old = cc.spec('shipyard-swarm-manager', 'swarm:1.2.9', ['manage', '--host', 'tcp://0.0.0.0:2375', 'etcd://u:p@e/s'])
+    assert cc.comparable(old)['command'][-1] == 'etcd://********'
+
+
 def test_engine_warning():
     assert cc.engine_warning({'Version': '20.10.24', 'MinAPIVersion': '1.12'}) is None
     assert cc.engine_warning({'Version': '26.1.5', 'MinAPIVersion': '1.24'}) is None

@@ -148,6 +148,13 @@ def test_an_sdk_too_old_for_the_modules_is_refused_not_replaced(role_run, check)
     assert 'Docker SDK for Python 2.6.1' in out and 'older than the 4.0' in out and 'does not replace it' in out, out
 
 
+def test_a_host_the_read_found_without_the_sdk_gets_it(role_run):
+    """The read says not usable where there is none at all: that host gets it installed, not refused."""
+    read = {'docker_sdk': {'present': False, 'version': None, 'usable': False, 'python': '/usr/bin/python3'}}
+    rc, out, pip_log, installed = role_run(pip_fails=False, more=['-e', json.dumps({'dockercluster_host': read})])
+    assert rc == 0 and installed and 'install ' in pip_log, out
+
+
 def test_neither_way_fails_clearly_without_ignored_errors(role_run):
     rc, out, pip_log, installed = role_run(pip_fails=True)
     assert rc != 0 and not installed

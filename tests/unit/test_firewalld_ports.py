@@ -87,8 +87,8 @@ def test_missing_keeps_the_wanted_order():
 
 
 def test_a_port_inside_a_range_the_zone_opens_is_not_missing():
-    """firewall-cmd refuses a port a listed range covers (ALREADY_ENABLED): asked again at every run, and
-    recorded as the module's, it would close with the reset."""
+    """firewall-cmd refuses a port a listed range covers (ALREADY_ENABLED): it was asked again, and reported
+    changed, at every run."""
     assert missing(['2377/tcp', '4789/udp', '7946/tcp'], ['2000-3000/tcp', '4789/tcp', '7000-7945/tcp']) == [
         '4789/udp', '7946/tcp']
     assert missing(['7946-7950/tcp', '8000-8001/tcp'], ['7900-8000/tcp', 'junk']) == ['8000-8001/tcp']
