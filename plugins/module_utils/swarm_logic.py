@@ -219,9 +219,10 @@ ADDRESS_OPTIONS = ('advertise_addr', 'advertise_interface', 'listen_addr', 'data
 API_NEEDED = (('data_path_addr', (1, 30)), ('default_addr_pool', (1, 39)), ('subnet_size', (1, 39)))
 
 
-def api_too_old(api_version, given):
-    """Why the engine cannot take one of the options ``given`` (name -> value) at its API version, or None
-    (also when the version is not known)."""
+def api_too_old(engine, given):
+    """Why the engine cannot take one of the options ``given`` (name -> value) at the API version its client
+    speaks, or None (also when the version is not known: the check-mode socket reader has no client)."""
+    api_version = getattr(getattr(engine, 'client', None), 'api_version', None)
     have = version_tuple(api_version)
     for name, needed in API_NEEDED:
         if given.get(name) not in (None, '', []) and have and have < needed:

@@ -155,7 +155,7 @@ class SwarmMember(Member):
     def _refuse_what_the_api_lacks(self, given):
         """Before any leave (and in check mode): an option the engine's API is too old for fails the join or
         init only after the leave, out of every swarm."""
-        problem = logic.api_too_old(getattr(getattr(self.engine, 'client', None), 'api_version', None), given)
+        problem = logic.api_too_old(self.engine, given)
         if problem:
             self._fail(problem)
 

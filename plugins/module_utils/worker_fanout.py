@@ -86,8 +86,7 @@ def run_one(worker, connect, token, addrs, worker_ids, check_mode, join_timeout,
     if result['status'] not in (JOINED, REJOINED):
         return result
     # Before a leave, in check mode too: the SDK would refuse the option inside the join.
-    problem = api_too_old(getattr(getattr(engine, 'client', None), 'api_version', None),
-                          dict(data_path_addr=worker.get('data_path_addr')))
+    problem = api_too_old(engine, dict(data_path_addr=worker.get('data_path_addr')))
     if problem:
         result.update(status=FAILED, msg='its engine at %s: %s' % (worker['docker_host'], problem))
     if problem or check_mode:

@@ -535,3 +535,25 @@ def test_host_matching():
     assert not logic._host_matches('node1.a', 'node1.b')
     assert not logic._host_matches('node1', 'node10')
     assert not logic._host_matches('', 'node1')
+
+
+class _Engine(object):
+    def __init__(self, api_version=None):
+        if api_version:
+            self.client = type('Client', (), {'api_version': api_version})()
+
+
+@pytest.mark.parametrize('api_version, given, refused', [
+    ('1.26', {'data_path_addr': '10.0.0.1'}, 'data_path_addr needs Docker API 1.30'),
+    ('1.38', {'default_addr_pool': ['10.10.0.0/16']}, 'default_addr_pool needs Docker API 1.39'),
+    ('1.38', {'subnet_size': 26}, 'subnet_size needs Docker API 1.39'),
+    ('1.41', {'data_path_addr': '10.0.0.1', 'subnet_size': 26}, None),
+    ('1.26', {'data_path_addr': None, 'default_addr_pool': []}, None),
+    (None, {'data_path_addr': '10.0.0.1'}, None),  # no client (check mode's socket reader): not known
+])
+def test_api_too_old_reads_the_engines_client(api_version, given, refused):
+    problem = logic.api_too_old(_Engine(api_version), given)
+    if refused:
+        assert refused in problem and 'speaks %s' % api_version in problem
+    else:
+        assert problem is None
