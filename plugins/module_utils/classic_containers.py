@@ -158,27 +158,29 @@ def ca_bundle_binds(path, exists=None):
     return ['%s:%s:ro' % (path, CA_BUNDLE_PATH)]
 
 
-def files_digest(binds):
+def files_digest(binds, replaced=()):
     """SHA-1 over the contents of the files mounted one by one (a bind whose source is a file), '' when
     none: a running container keeps a file replaced by rename (a renewed certificate) as it was, so a
-    new digest recreates it."""
+    new digest recreates it. A source in ``replaced`` (check mode: an earlier task would replace it) marks
+    the digest as the one to come, which no container has."""
     digest, found = hashlib.sha1(), False
-    for bind in sorted(binds or []):
-        source = bind.split(':', 1)[0]
+    sources = [bind.split(':', 1)[0] for bind in sorted(binds or [])]
+    for source in sources:
         if os.path.isfile(source):
             with open(source, 'rb') as handle:
                 digest.update(handle.read())
             found = True
-    return digest.hexdigest() if found else ''
+    pending = '+replaced' if set(sources) & set(replaced or ()) else ''
+    return (digest.hexdigest() if found else '') + pending
 
 
-def spec(name, image, command, ports=None, binds=None, env=None, restart='always', discovery=None):
+def spec(name, image, command, ports=None, binds=None, env=None, restart='always', discovery=None, replaced=()):
     env = dict(env or {})
     if discovery:
         env[DISCOVERY_ENV] = discovery
     return dict(name=name, image=image, command=list(command),
                 ports=dict((int(k), int(v)) for k, v in (ports or {}).items()),
-                binds=sorted(binds or []), env=env, restart=restart, files=files_digest(binds),
+                binds=sorted(binds or []), env=env, restart=restart, files=files_digest(binds, replaced),
                 security_opt=list(UNLABELLED) if binds else [])
 
 

@@ -218,6 +218,15 @@ options:
         it, it warns. The swarm_manager role sets it from C(swarm_insecure_tcp).
     type: bool
     default: false
+  replaced_files:
+    description:
+      - Only with O(backend=classic), and only in check mode. Files an earlier task of this run would replace
+        (the certificates the docker_pki role would renew). A container that mounts one of them is predicted to
+        be made again, as a real run makes it (its mounted files' contents differ). A real run ignores this
+        option and compares the files themselves.
+    type: list
+    elements: path
+    default: []
 notes:
   - Open 2377/tcp (managers), 7946/tcp+udp and 4789/udp between the nodes.
   - Whether a worker token or a manager token was given cannot be seen from the token; joining with a
@@ -390,7 +399,7 @@ from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_member i
 # Options each backend alone uses; given with the other backend, the module fails untouched.
 CLASSIC_ONLY = ('discovery', 'image', 'container_name', 'published_port', 'strategy', 'filters', 'heartbeat',
                 'engine_refresh', 'engine_failure_retry', 'replication', 'cluster_tls_ca_cert', 'cluster_tls_cert',
-                'cluster_tls_key', 'cluster_tls_verify', 'cluster_insecure', 'ca_bundle')
+                'cluster_tls_key', 'cluster_tls_verify', 'cluster_insecure', 'ca_bundle', 'replaced_files')
 SWARMKIT_ONLY = ('remote_addrs', 'join_token', 'cluster_id', 'advertise_interface', 'data_path_addr',
                  'default_addr_pool', 'subnet_size', 'force', 'return_tokens')
 
@@ -566,7 +575,8 @@ class ClassicManager(ClassicMember):
         if params['replication'] and ':' not in params['advertise_addr']:
             raise ValueError('advertise_addr: with replication, give ip:port (like 10.0.11.150:%d)' % port)
         return cc.spec(params['container_name'], params['image'], command, ports={cc.SWARM_PORT: port},
-                       binds=binds, discovery=params['discovery'])
+                       binds=binds, discovery=params['discovery'],
+                       replaced=params['replaced_files'] if self.module.check_mode else ())
 
 
 def main():
@@ -601,6 +611,7 @@ def main():
         cluster_tls_verify=dict(type='bool', default=True),
         cluster_insecure=dict(type='bool', default=False),
         ca_bundle=dict(type='path'),
+        replaced_files=dict(type='list', elements='path', default=[]),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            mutually_exclusive=[('advertise_addr', 'advertise_interface')])

@@ -14,7 +14,7 @@ import time
 import pytest
 from fake_discovery import DiscoveryServer
 
-from labkit import LAB, ROOT, Lab, classic_swarm_missing, fatal_lines, playbook, sh, unchanged
+from labkit import LAB, ROOT, Lab, classic_swarm_missing, fatal_lines, playbook, sh, task_results, unchanged
 
 SITE = ROOT + "/site.yml"
 IMAGE = "swarm:1.2.9"
@@ -145,6 +145,29 @@ def test_without_a_client_certificate_2376_refuses(lab):
     no_cert = cluster(lab, "--tlsverify --tlscacert %s/ca.pem info" % CERTS, tls=False)
     assert no_cert.returncode != 0 and "certificate" in no_cert.stdout, no_cert.stdout
     assert cluster(lab, "info").returncode == 0
+
+
+MANAGER_TASK = "dockercluster.swarm.swarm_manager : Run the manager container (swarm manage)"
+
+
+def test_a_renewed_certificate_makes_the_manager_container_again_and_check_mode_says_so(lab):
+    """The manager container keeps the certificate it started with (a renewal replaces the file by rename):
+    made again with the renewed one, which --check predicts without making anything."""
+    h = lab.names()
+    renew = inventory(lab, swarm_classic_discovery="nodes", host_vars={h[0]: "docker_pki_renew_days=400"})
+    before = inspect(lab, h[0], "shipyard-swarm-manager")["Id"]
+    cert = lab.run(h[0], "cat %s/server-cert.pem" % CERTS).stdout
+    rc, out, _recap = playbook(SITE, renew, "--check", check=False)
+    assert rc == 0 and fatal_lines(out) == [], out[-4000:]
+    assert dict(task_results(out))[MANAGER_TASK] == {h[0]: ["changed"]}, task_results(out)
+    assert inspect(lab, h[0], "shipyard-swarm-manager")["Id"] == before
+    assert lab.run(h[0], "cat %s/server-cert.pem" % CERTS).stdout == cert
+    playbook(SITE, renew)
+    assert inspect(lab, h[0], "shipyard-swarm-manager")["Id"] != before
+    assert lab.run(h[0], "cat %s/server-cert.pem" % CERTS).stdout != cert
+    wait(lambda: statuses(lab) == {host: "Healthy" for host in h})
+    _rc, _out, recap = playbook(SITE, inventory(lab, swarm_classic_discovery="nodes"))
+    assert unchanged(recap, ["localhost"] + h), recap
 
 
 def test_a_node_listed_by_name_is_explained(lab):

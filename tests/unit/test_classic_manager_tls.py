@@ -179,3 +179,39 @@ def test_in_check_mode_the_files_the_run_has_not_written_yet_are_not_refused(run
     result, failed, _warnings = run(dict(BASE, _ansible_check_mode=True, **dict(TLS, cluster_tls_key='/nowhere/k.pem')),
                                     engine)
     assert not failed and result['changed'] and engine.created == [], result
+
+
+class RunningContainers(FakeContainers):
+    """The manager container in place as ``spec`` made it (labels, binds, files' digest)."""
+
+    def __init__(self, spec):
+        super(RunningContainers, self).__init__()
+        self.spec = spec
+
+    def inspect(self, name):
+        spec = self.spec
+        return {'Id': 'c1', 'Name': '/' + spec['name'], 'Image': 'sha256:aaa',
+                'Config': {'Image': spec['image'], 'Cmd': spec['command'],
+                           'Env': ['%s=%s' % kv for kv in spec['env'].items()],
+                           'Labels': {swarm_manager.cc.ENV_LABEL: ','.join(sorted(spec['env'])),
+                                      swarm_manager.cc.FILES_LABEL: spec['files']}},
+                'HostConfig': {'PortBindings': {'%d/tcp' % p: [{'HostIp': '', 'HostPort': str(h)}]
+                                                for p, h in spec['ports'].items()},
+                               'Binds': spec['binds'], 'SecurityOpt': spec['security_opt'],
+                               'RestartPolicy': {'Name': spec['restart'], 'MaximumRetryCount': 0}},
+                'State': {'Running': True}}
+
+
+@pytest.mark.parametrize('check_mode, replaced, actions', [
+    (True, [TLS['cluster_tls_cert']], ['remove', 'create']),  # docker_pki would renew it: the recreate to come
+    (True, ['/etc/docker/certs/other.pem'], []),              # not a file the container mounts
+    (True, [], []),
+    (False, [TLS['cluster_tls_cert']], []),                   # a real run compares the files themselves
+])
+def test_check_mode_predicts_the_recreate_a_renewed_certificate_makes(run, check_mode, replaced, actions):
+    made = FakeContainers()
+    run(dict(BASE, **TLS), made)
+    engine = RunningContainers(made.created[0])
+    result, failed, _warnings = run(dict(BASE, _ansible_check_mode=check_mode, replaced_files=replaced, **TLS), engine)
+    assert not failed and result['actions'] == actions and result['changed'] == bool(actions), result
+    assert engine.created == []
