@@ -581,9 +581,10 @@ def problem_message(problem, facts, wanted_role, expected_manager_addrs=None, ex
                 'role=manager), or set force=true to make it leave and join again as a manager.'
                 % (found,))
     if problem == 'locked':
-        return ('the swarm on this node is locked (%s). Unlock it with "docker swarm unlock" '
-                '(autolock key), or set force=true to leave and %s.'
-                % (found, 'initialise' if not expected_manager_addrs else 'join again'))
+        return ('the swarm on this node is locked (%s). Nothing was changed. Unlock it with "docker swarm unlock" '
+                '(the key "docker swarm unlock-key" shows on an unlocked manager). force=true would leave it instead, '
+                'and where it is a manager, take its copy of the cluster\'s state with it; then %s.'
+                % (found, 'initialise a new cluster' if not expected_manager_addrs else 'join again'))
     return ('the node\'s swarm state is in error (%s). Nothing was changed. Set force=true to '
             'leave and start over.' % (found,))
 
@@ -814,29 +815,6 @@ def check_expectations(node_summaries, expect_ready=None, expect_managers=None):
 
 # ------------------------------------------------------------ the cluster
 
-def majority(total):
-    return total // 2 + 1
-
-
-def demotion_problem(demoted, total, reachable=None, left=None):
-    """'' or why demoting the hosts ``demoted`` (names) is refused: it would leave ``left``
-    reachable managers (default: ``total`` less the demoted ones), fewer than a majority of the
-    ``total`` managers (``reachable`` of them answering now, all when None)."""
-    if not demoted:
-        return ''
-    reachable = total if reachable is None else reachable
-    left = total - len(demoted) if left is None else left
-    if left >= majority(total):
-        return ''
-    one = len(demoted) == 1
-    return ('Demoting %s (listed as %s, %s of this cluster) would leave %d of its %d managers%s, fewer than a '
-            'majority (%d): the cluster would lose its quorum. Nothing was changed. Demote fewer at a time, '
-            'promote others first, or list %s as %s again.'
-            % (', '.join(demoted), 'an agent' if one else 'agents', 'a manager' if one else 'managers',
-               max(left, 0), total, '' if reachable == total else ' reachable (%d reachable now)' % reachable,
-               majority(total), 'it' if one else 'them', 'a manager' if one else 'managers'))
-
-
 def _manager_addr_hosts(swarm):
     hosts = set(addr_host(item.get('Addr')) for item in (swarm.get('RemoteManagers') or []) if item)
     hosts.discard('')
@@ -874,13 +852,21 @@ def membership_problem(mine, ours, role, is_first=False):
     return 'is already in another swarm (node %s%s, state %s)' % (mine.get('NodeID'), cluster, state)
 
 
+LOCKED_ADVICE = ('Unlock it: "docker swarm unlock" on it, with the key "docker swarm unlock-key" shows on a manager '
+                 'that is unlocked (or the one you kept), then run again.')
+
+
 def membership_refusal(mine, host, via, ours, listed_manager, force=False):
     """The whole sentence that refuses ``host`` its place, or '' (``force`` lets it leave another
-    swarm). ``via``: the manager it is judged against, whose state ``ours`` is None when it could
-    not be read. A host that manages another swarm with other nodes is not advised to force."""
+    swarm, not a locked one: most likely this cluster's, whose data a leave would lose). ``via``: the
+    manager it is judged against, whose state ``ours`` is None when it could not be read. A host that
+    manages another swarm with other nodes is not advised to force."""
     if not isinstance(ours, dict):
         return ('%s: the manager the run uses, %s, could not be read (it failed or was unreachable), so this host\'s '
                 'place in the cluster cannot be checked. Nothing was changed on it.' % (host, via))
+    if local_state(mine if isinstance(mine, dict) else {}) == LOCKED:
+        return ('%s has a locked swarm (autolock: its engine restarted and waits for the unlock key). Nothing was '
+                'changed on it. %s' % (host, LOCKED_ADVICE))
     problem = membership_problem(mine, ours, 'manager' if listed_manager else 'worker', host == via)
     if not problem or force:
         return ''
@@ -999,8 +985,10 @@ def _find_cluster_of(hosts):
         result['problem'] = (
             '%s: a manager of a swarm whose cluster its engine cannot name (the swarm has no leader: its '
             'managers lost their quorum), so which cluster the inventory is in cannot be told. Nothing was '
-            'changed. Bring its other managers back ("docker node ls" on it says which are down), or take it '
-            'out of the inventory.' % ', '.join(no_leader))
+            'changed. Bring its other managers back (its "docker info" lists their addresses under Manager '
+            'Addresses); where they are lost for good, "docker swarm init --force-new-cluster --advertise-addr '
+            '<its address>" on it keeps the cluster, its services and secrets, with it as the one manager (then '
+            'run again). Or take it out of the inventory.' % ', '.join(no_leader))
         return result
     if len(order) > 1:
         named = [_describe_cluster(cluster_id, clusters[cluster_id]) for cluster_id in order]
@@ -1014,18 +1002,18 @@ def _find_cluster_of(hosts):
     if order:
         found = clusters[order[0]]
         result.update(id=order[0], manager=found['managers'][0], members=found['managers'] + found['workers'])
-        # Managers of it listed as agents are demoted in place (swarm_manager's nodes step): refused
-        # here, before any change, when that would leave fewer than a majority of its managers.
-        demoted = [h['name'] for h in hosts if not h.get('manager') and isinstance(h.get('swarm'), dict)
-                   and is_manager(swarm_section(h['swarm']))
-                   and (swarm_section(h['swarm']).get('Cluster') or {}).get('ID') == order[0]]
-        lead = swarm_section([h for h in managers if h['name'] == result['manager']][0]['swarm'])
-        try:
-            total = int(lead.get('Managers') or 0)
-        except (TypeError, ValueError):
-            total = 0
-        if demoted and total:
-            result['problem'] = demotion_problem(demoted, total)
+        # Managers of it listed as agents are demoted in place by swarm_manager's nodes step (swarm_nodes), which
+        # refuses a demotion the cluster's quorum does not allow, judged on the reachability the nodes list shows.
+        return result
+    # Locked (autolock, after a restart), a manager names no cluster: a new one would be made, and force would
+    # leave the locked one, its services and secrets with it.
+    locked = [h['name'] for h in managers if isinstance(h.get('swarm'), dict) and local_state(h['swarm']) == LOCKED]
+    if locked:
+        result['problem'] = (
+            '%s: %s a locked swarm (autolock: the engine restarted and waits for the unlock key), so the cluster '
+            'the inventory is in cannot be read, and a run would make a new one. Nothing was changed. %s'
+            % (', '.join(locked), 'has' if len(locked) == 1 else 'have', LOCKED_ADVICE if len(locked) == 1
+               else LOCKED_ADVICE.replace('Unlock it: "docker swarm unlock" on it', 'Unlock them: "docker swarm unlock" on each')))
         return result
     unread_managers = [h['name'] for h in managers if h['name'] in unread]
     if unread_managers:

@@ -7,7 +7,7 @@ Pure logic, no I/O: from the cluster's nodes as a manager lists them (the Engine
 objects) and what the inventory wants for each host, the node updates to make (one per node that
 differs, which the swarm_nodes module makes), the entries an earlier install of a host left (a
 machine rebuilt, joined again as a new node), the diff, or why nothing may change (a demotion that
-would leave fewer than a majority of the managers).
+the cluster's quorum does not allow, as Docker judges it).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -16,12 +16,39 @@ __metaclass__ = type
 
 from ansible_collections.dockercluster.swarm.plugins.module_utils import swarm_logic as logic
 from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_drain import BEFORE_LABEL
-from ansible_collections.dockercluster.swarm.plugins.module_utils.swarm_logic import demotion_problem, majority  # noqa: F401
 
 AVAILABILITIES = ('active', 'pause', 'drain')
 # Labels the collection sets itself (swarm_node_drain's record of the availability before its
 # drain): never removed by the exclusive mode.
 OWN_LABEL_PREFIX = 'dockercluster.swarm.'
+
+
+def majority(total):
+    return total // 2 + 1
+
+
+def demotion_problem(demoted, total, reachable, left):
+    """'' or why demoting the hosts ``demoted`` (names) is refused. Docker's own rule (swarmkit's
+    CanRemoveMember, one demotion at a time): the managers that remain must keep a reachable majority of
+    themselves, and at least one must remain. ``total`` managers, ``reachable`` of them answering now,
+    ``left`` reachable once the demoted ones are gone."""
+    if not demoted:
+        return ''
+    remain = total - len(demoted)
+    if remain >= 1 and left >= majority(remain):
+        return ''
+    one = len(demoted) == 1
+    if remain < 1:
+        outcome = 'would leave the cluster without a manager'
+    else:
+        outcome = ('would leave %d manager%s, %d of them reachable%s, fewer than their majority (%d): the cluster '
+                   'would lose its quorum' % (remain, '' if remain == 1 else 's', max(left, 0),
+                                              '' if reachable == total else ' (%d of %d reachable now)'
+                                              % (reachable, total), majority(remain)))
+    return ('Demoting %s (listed as %s, %s of this cluster) %s. Nothing was changed. Bring the unreachable '
+            'managers back, demote fewer, promote others first, or list %s as %s again.'
+            % (', '.join(demoted), 'an agent' if one else 'agents', 'a manager' if one else 'managers', outcome,
+               'it' if one else 'them', 'a manager' if one else 'managers'))
 
 
 def label_text(value):

@@ -24,7 +24,8 @@ description:
     name and an address are that node's. A manager entry is demoted first.
   - Before any update, fails with nothing changed when an entry is not valid, when an entry's node is not in
     the cluster (check mode only reports it in RV(missing), a host the same run would join), or when the
-    demotions would leave fewer than a majority of the managers (reachable ones counted).
+    demotions would break Docker's quorum rule (the managers that remain keep a reachable majority of themselves,
+    one demotion after another; at least one remains).
 author:
   - dockercluster.swarm maintainers (@dockercluster)
 extends_documentation_fragment:

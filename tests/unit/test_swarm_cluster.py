@@ -148,6 +148,8 @@ def test_a_manager_of_a_swarm_without_a_leader_refuses_every_host():
     found = logic.find_cluster(hosts(None, leaderless, manager(B, ('10.0.0.3:2377',)), worker()))
     assert found['problem'].startswith('m2: a manager of a swarm whose cluster its engine cannot name')
     assert 'Nothing was changed' in found['problem'] and found['id'] == ''
+    # The way out where the other managers are lost for good; not "docker node ls", which fails without a leader.
+    assert 'docker swarm init --force-new-cluster' in found['problem'] and 'node ls' not in found['problem']
     assert found['refusals'] == dict((name, '%s: %s' % (name, found['problem'])) for name in ('m1', 'm2', 'm3', 'a1'))
 
 
@@ -159,3 +161,28 @@ def test_refusals_name_the_host_in_another_swarm_unless_it_is_forced():
         'set swarm_agent_force: true' in found['refusals']['a1']
     forced = logic.find_cluster(hosts(manager(), manager(), manager(), foreign, forced=['a1']))
     assert forced['refusals']['a1'] == ''
+
+
+LOCKED = {'LocalNodeState': 'locked', 'ControlAvailable': False, 'NodeID': '', 'RemoteManagers': None}
+
+
+@pytest.mark.parametrize('forced', [(), ('m1', 'm2', 'm3')])
+def test_locked_managers_refuse_every_host_never_a_new_cluster_even_forced(forced):
+    """Autolock after a power cut: no manager names its cluster. A new one would be made (with force in group_vars,
+    each manager leaving the locked one, its services and secrets with it)."""
+    found = logic.find_cluster(hosts(LOCKED, LOCKED, LOCKED, worker(), forced=forced))
+    assert found['create'] is False and found['problem'].startswith(
+        'm1, m2, m3: have a locked swarm (autolock: the engine restarted and waits for the unlock key), so the cluster '
+        'the inventory is in cannot be read, and a run would make a new one. Nothing was changed.'), found['problem']
+    assert 'docker swarm unlock' in found['problem'] and 'force' not in found['problem']
+    assert all(found['refusals'][name].startswith(name + ': m1, m2, m3: have a locked') for name in found['refusals'])
+
+
+@pytest.mark.parametrize('forced', [(), ('m1', 'a1')])
+def test_a_locked_host_beside_the_cluster_is_told_to_unlock_not_to_force(forced):
+    found = logic.find_cluster(hosts(LOCKED, manager(), manager(), LOCKED, forced=forced))
+    assert found['id'] == A and found['manager'] == 'm2' and found['problem'] == ''
+    for name in ('m1', 'a1'):
+        assert found['refusals'][name].startswith(name + ' has a locked swarm (autolock'), found['refusals']
+        assert 'docker swarm unlock' in found['refusals'][name] and 'force' not in found['refusals'][name]
+    assert found['refusals']['m2'] == found['refusals']['m3'] == ''

@@ -1,7 +1,6 @@
 """Day two: node labels, availability and role changes in place, planned from the nodes a manager
 lists (swarm_nodes.plan_entries) and made by the swarm_nodes module through a manager's socket (a fake
-engine here; tests/lab/test_day_two_nodes.py on real ones), and the demotion below majority the
-preflight refuses before any change (swarm_logic.find_cluster)."""
+engine here; tests/lab/test_day_two_nodes.py on real ones), and the demotion Docker's quorum rule refuses."""
 
 import copy
 import json
@@ -94,15 +93,22 @@ def test_availability_and_roles_promotions_first_demotions_last():
     assert result['changes'][0]['lines'] == ['promoted (worker -> manager)']
 
 
-def test_a_demotion_below_majority_is_refused_naming_the_numbers():
-    result = plan_nodes(NODES, [want('n2', role='worker'), want('n3', role='worker')])
-    assert result['problem'].startswith('Demoting n2, n3 (listed as agents, managers of this cluster) would leave '
-                                        '1 of its 3 managers, fewer than a majority (2)')
-    # One manager already unreachable: demoting one more leaves a single reachable one.
+def test_a_demotion_is_refused_only_where_docker_would_lose_the_quorum():
+    """Docker's rule (one demotion at a time): the managers that remain keep a reachable majority of themselves."""
+    # 3 -> 1 and 2 -> 1: the manager that remains is its own majority.
+    assert plan_nodes(NODES, [want('n2', role='worker'), want('n3', role='worker')])['problem'] == ''
+    assert plan_nodes(NODES[:2] + NODES[3:], [want('n2', role='worker')])['problem'] == ''
+    result = plan_nodes(NODES, [want('n1', role='worker'), want('n2', role='worker'), want('n3', role='worker')])
+    assert result['problem'].startswith('Demoting n1, n2, n3 (listed as agents, managers of this cluster) would '
+                                        'leave the cluster without a manager. Nothing was changed.')
+    # One manager unreachable: demoting another leaves n1 and n3, one of them reachable.
     nodes = NODES[:2] + [node('n3', 'manager', addr='10.0.0.3', reachability='unreachable')] + NODES[3:]
     result = plan_nodes(nodes, [want('n2', role='worker')])
-    assert 'would leave 1 of its 3 managers reachable (2 reachable now), fewer than a majority (2)' \
-        in result['problem']
+    assert result['problem'].startswith(
+        'Demoting n2 (listed as an agent, a manager of this cluster) would leave 2 managers, 1 of them reachable '
+        '(2 of 3 reachable now), fewer than their majority (2): the cluster would lose its quorum.'), result['problem']
+    # The unreachable one demoted instead: n1 and n2 remain, both reachable.
+    assert plan_nodes(nodes, [want('n3', role='worker')])['problem'] == ''
 
 
 def test_nodes_found_by_id_address_or_name_and_missing_ones_named():
@@ -214,8 +220,8 @@ def test_check_mode_reads_and_predicts_only(module_run, engine):
 
 @pytest.mark.parametrize('wanted, words', [
     ([want('a1', availability='pause'), want('gone', availability='drain')], 'No node found in the cluster for gone.'),
-    ([want('a1', availability='pause'), want('n2', role='worker'), want('n3', role='worker')],
-     'would leave 1 of its 3 managers, fewer than a majority (2)'),
+    ([want('a1', availability='pause'), want('n1', role='worker'), want('n2', role='worker'), want('n3', role='worker')],
+     'would leave the cluster without a manager'),
 ])
 def test_a_missing_node_or_a_demotion_below_majority_fails_with_nothing_changed(module_run, engine, wanted, words):
     path, nodes = engine
@@ -270,15 +276,12 @@ def manager(node_id, managers=3):
             'Managers': managers, 'RemoteManagers': [{'Addr': '10.0.0.%d:2377' % i} for i in (1, 2, 3)]}
 
 
-def test_the_preflight_refuses_a_demotion_below_majority_before_any_change():
+def test_the_preflight_leaves_a_demotion_to_swarm_nodes():
+    """Which managers answer shows in the nodes list swarm_nodes reads: the preflight refuses no demotion."""
     hosts = [dict(name='m1', manager=True, swarm=manager('m1')), dict(name='m2', manager=False, swarm=manager('m2')),
              dict(name='m3', manager=False, swarm=manager('m3'))]
     found = logic.find_cluster(hosts)
-    assert found['id'] == 'A' and found['problem'].startswith(
-        'Demoting m2, m3 (listed as agents, managers of this cluster) would leave 1 of its 3 managers, fewer than '
-        'a majority (2): the cluster would lose its quorum. Nothing was changed.')
-    hosts[2]['manager'] = True  # one demotion: 2 of 3 left
-    assert logic.find_cluster(hosts)['problem'] == ''
+    assert found['id'] == 'A' and found['problem'] == '' and not any(found['refusals'].values()), found
 
 
 def test_the_inventory_check_names_bad_node_settings_before_any_change():
