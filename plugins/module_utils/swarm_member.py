@@ -145,10 +145,10 @@ class SwarmMember(Member):
         return logic.classify_membership(swarm, logic.expand_manager_addrs(self.remote_addrs, resolve_host),
                                          self.params.get('cluster_id'), self.ROLE)
 
-    def _choose_advertise(self):
+    def _choose_advertise(self, interface=None):
         try:
             return logic.choose_advertise_addr(self._run_ip, self.params['advertise_addr'],
-                                               self.params['advertise_interface'])[0]
+                                               interface or self.params['advertise_interface'])[0]
         except ValueError as exc:
             self._fail(str(exc))
 

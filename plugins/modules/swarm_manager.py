@@ -78,9 +78,10 @@ options:
     description:
       - With O(backend=classic) and O(replication), the C(ip:port) other managers reach this one at (C(--advertise)).
       - IP address (optionally with C(:port)) other nodes use to reach this manager.
-      - When neither this nor O(advertise_interface) is set, initialising uses the source address of the
-        route towards 1.1.1.1 (read from C(ip route get); no packet is sent), and joining lets the engine
-        take the address it reaches the managers from.
+      - When neither this nor O(advertise_interface) is set, initialising advertises the address O(listen_addr)
+        names (its IP, or its interface's first IPv4), else the source address of the route towards 1.1.1.1
+        (read from C(ip route get); no packet is sent), and joining lets the engine take the address it reaches
+        the managers from.
     type: str
   advertise_interface:
     description:
@@ -484,11 +485,15 @@ class SwarmManager(SwarmMember):
         params = self.params
         if not initialise and not (params['advertise_addr'] or params['advertise_interface']):
             return None
+        # The init listens on one address (or an interface's): that is the one to advertise. The engine would
+        # not take it: it advertises the host's only address, or refuses one with several.
         listen_host = logic.split_host_port(params['listen_addr'])[0]
         listen_ip = logic.parse_ip(listen_host)
-        if initialise and not (params['advertise_addr'] or params['advertise_interface']) \
-                and listen_ip is not None and not listen_ip.is_unspecified:
-            return None  # the engine advertises the specific listen address
+        if initialise and not (params['advertise_addr'] or params['advertise_interface']) and listen_host:
+            if listen_ip is None:
+                return self._choose_advertise(interface=listen_host)
+            if not listen_ip.is_unspecified:
+                return listen_host
         return self._choose_advertise()
 
     def present(self):

@@ -234,6 +234,26 @@ def test_manager_init_advertises_the_route_source(run, monkeypatch):
     assert client.mutations()[0][2]['advertise_addr'] == '10.0.0.7'
 
 
+@pytest.mark.parametrize('listen_addr, advertised', [
+    ('eth1:2377', '10.1.0.5'),      # the interface's address, not the default route's (eth0)
+    ('10.1.0.5:2377', '10.1.0.5'),  # the engine would not take it: it refuses a host with several addresses
+    ('0.0.0.0:2377', '203.0.113.7'),
+])
+def test_manager_init_advertises_the_address_it_listens_on(run, monkeypatch, listen_addr, advertised):
+    def run_command(self, argv, **kwargs):
+        if argv[1:] == ['-4', 'route', 'get', '1.1.1.1']:
+            return 0, '1.1.1.1 via 203.0.113.254 dev eth0 src 203.0.113.7 uid 0\n    cache\n', ''
+        if argv[1:] == ['-4', '-o', 'addr', 'show', 'dev', 'eth1']:
+            return 0, '3: eth1    inet 10.1.0.5/24 brd 10.1.0.255 scope global eth1\\       valid_lft forever\n', ''
+        return 1, '', 'unexpected'
+    monkeypatch.setattr(basic.AnsibleModule, 'run_command', run_command)
+    monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path', lambda self, name, *a, **k: '/sbin/' + name)
+    client = FakeClient(inactive())
+    result, failed = run(swarm_manager, {'listen_addr': listen_addr}, client)
+    assert not failed, result
+    assert client.mutations()[0][2] == dict(advertise_addr=advertised, listen_addr=listen_addr)
+
+
 def test_manager_noop_on_same_cluster(run):
     client = FakeClient(manager())
     result, failed = run(swarm_manager, {'cluster_id': CLUSTER}, client)
