@@ -607,23 +607,25 @@ DROPIN_HEADER = (
 )
 
 
-def strip_host_flags(cmdline):
-    """The command line without any -H/--host flag, other words kept as written."""
+def strip_host_flags(cmdline, tls=False):
+    """The command line without any -H/--host flag (and with ``tls``, without the TLS flags), other words
+    kept as written."""
     tokens, _ = split_flags(cmdline)
     words = []
     for kind, _key, toks in _group_flags(tokens):
-        if kind != 'host':
+        if kind != 'host' and not (tls and kind == 'tls'):
             words.extend(tok.raw for tok in toks)
     return ' '.join(words)
 
 
-def build_dropin(exec_start, daemon_json_path='/etc/docker/daemon.json'):
-    """Drop-in text that clears ExecStart and sets it again without -H.
+def build_dropin(exec_start, daemon_json_path='/etc/docker/daemon.json', tls=False):
+    """Drop-in text that clears ExecStart and sets it again without -H (and with ``tls``, daemon.json holding
+    TLS keys, without the TLS flags: dockerd refuses a setting given both ways).
 
     ``exec_start`` is the unit's command line as ``systemctl show`` prints it (argv joined
     by spaces, specifiers already resolved, hence ``%`` doubled here).
     """
-    command = strip_host_flags(exec_start).replace('%', '%%')
+    command = strip_host_flags(exec_start, tls).replace('%', '%%')
     if not command:
         raise ValueError('the unit has no ExecStart command to rewrite')
     return (DROPIN_HEADER.format(daemon_json=daemon_json_path)

@@ -411,6 +411,22 @@ class ListenPlanner(object):
             self.fail('%s sets %s, which dockerd refuses next to the TLS flags in %s: remove them from it, or '
                       'use method: daemon_json' % (self.params['daemon_json_path'], ', '.join(both), where))
 
+    def refuse_env_flags(self, command, hosts, tls):
+        """daemon.json with "hosts" (or TLS keys), and the unit's command taking -H (or TLS flags) from
+        $OPTIONS or $DOCKER_OPTS: dockerd refuses a setting given both ways, and the restart would fail (its
+        rollback restarts once more). Refused before anything is written."""
+        for method, name in sorted(ENV_VARIABLES.items()):
+            if not re.search(r'\$(%s\b|\{%s\})' % (name, name), command):
+                continue
+            path = self.params['%s_path' % method]
+            value = get_env_value(read_text(path) or '', name, path) or ''
+            both = (['-H'] if hosts and exec_start_hosts(value) else []) + (tls_flag_words(value) if tls else [])
+            if both:
+                self.fail('%s in %s sets %s, which dockerd refuses next to the same settings in %s (the listeners and '
+                          'TLS this module writes there): take %s out of %s, or use method: %s. Nothing was changed.'
+                          % (name, path, ', '.join(both), self.params['daemon_json_path'],
+                             'them' if len(both) > 1 else 'it', name, method))
+
     def check_later_dropins(self, ours):
         """systemd reads a unit's drop-ins in file-name order: one after ours that sets ExecStart (the
         override.conf of `systemctl edit`, say) replaces our command, and dockerd would start without
@@ -498,14 +514,20 @@ class ListenPlanner(object):
             after = None
         change = FileChange(json_path, before, after, shown='managed')
         changes = [change]
-        left = list(load_daemon_json(after, json_path).get('hosts', []))
+        result = load_daemon_json(after, json_path)
+        left = list(result.get('hosts', []))
+        tls_keys = any(key in result for key in TLS_KEYS)
 
         dropin_before = read_text(dropin_path)
         command = main_command(self.unit['exec_start'])
-        if left and (exec_start_hosts(command) or dropin_before is not None):
+        if state == 'present':
+            self.refuse_env_flags(command, bool(left), tls_keys)
+        if left and (exec_start_hosts(command) or dropin_before is not None
+                     or (tls_keys and tls_flag_words(command))):
             # Our drop-in already in effect shows up as the unit's command: rebuilding from it
-            # gives the same text, so this stays idempotent.
-            dropin_after = build_dropin(command, json_path)
+            # gives the same text, so this stays idempotent. Its TLS flags go where daemon.json has TLS keys
+            # (a host this module set up with the systemd_dropin method had them in the command).
+            dropin_after = build_dropin(command, json_path, tls=tls_keys)
         else:
             dropin_after = None
         changes.append(FileChange(dropin_path, dropin_before, dropin_after, shown='all'))

@@ -574,6 +574,47 @@ def test_daemon_json_with_dropin_then_absent(run, paths):
         < host.calls.index('systemctl restart docker')
 
 
+def refuses_a_setting_given_both_ways(paths):
+    """dockerd does not start where daemon.json and its command line (drop-in, or $DOCKER_OPTS) set the same."""
+    def starts():
+        data = json.loads(read(paths['daemon_json_path'])) if os.path.exists(paths['daemon_json_path']) else {}
+        dropin = read(paths['dropin_path']).decode() if os.path.exists(paths['dropin_path']) else 'ExecStart=x -H fd://'
+        command = ' '.join(line for line in dropin.splitlines() if line.startswith('ExecStart='))
+        command += ' ' + (read(paths['default_env_path']).decode() if os.path.exists(paths['default_env_path']) else '')
+        return not ('hosts' in data and ' -H' in command) and not ('tlsverify' in data and '--tls' in command)
+    return starts
+
+
+def test_from_the_systemd_dropin_method_to_daemon_json_the_tls_flags_leave_the_command(run, paths, tmp_path):
+    """The drop-in of the systemd_dropin method (-H and TLS flags) is what systemd shows as the command: the
+    daemon_json method's drop-in, made from it, kept the TLS flags beside daemon.json's TLS keys."""
+    certs = collections_certificates(tmp_path)
+    assert not run(FakeHost(DOCKER_CE_SHOW), listen=ROLE_LISTEN, tls=True, **certs)[0]
+    command = [line for line in read(paths['dropin_path']).decode().splitlines()
+               if line.startswith('ExecStart=/')][0][len('ExecStart='):]
+    assert '--tlsverify' in command
+    applied = DOCKER_CE_SHOW.replace('/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock',
+                                     command)
+    host = FakeHost(applied, starts=refuses_a_setting_given_both_ways(paths))
+    failed, result = run(host, listen=ROLE_LISTEN, tls=True, method='daemon_json', **certs)
+    assert not failed and result['changed'], result
+    assert json.loads(read(paths['daemon_json_path']))['tlsverify'] is True
+    command = [line for line in read(paths['dropin_path']).decode().splitlines() if line.startswith('ExecStart=/')]
+    assert command == ['ExecStart=/usr/bin/dockerd --containerd=/run/containerd/containerd.sock'], command
+    assert host.restarts().count('systemctl restart docker') == 1 and 'rollback' not in result
+
+
+def test_daemon_json_refuses_the_listeners_docker_opts_passes_before_writing(run, paths):
+    write(paths['default_env_path'], "DOCKER_OPTS='-H tcp://0.0.0.0:2375 --tls=false'\n")
+    host = FakeHost(DEBIAN_SHOW.replace('${DOCKER_OPTS}', '$DOCKER_OPTS'), starts=refuses_a_setting_given_both_ways(paths))
+    failed, result = run(host, allow_insecure_tcp=True, method='daemon_json')
+    assert failed and result['msg'].startswith(
+        'DOCKER_OPTS in %s sets -H, --tls=false, which dockerd refuses next to the same settings in %s'
+        % (paths['default_env_path'], paths['daemon_json_path'])), result['msg']
+    assert host.restarts() == [] and not os.path.exists(paths['daemon_json_path'])
+    assert not os.path.exists(paths['dropin_path'])
+
+
 def test_daemon_json_failure_removes_files_it_created(run, paths):
     etc = os.path.dirname(os.path.dirname(paths['daemon_json_path']))
     before = sorted(os.walk(etc))
