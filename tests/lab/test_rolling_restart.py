@@ -28,6 +28,7 @@ SITE = os.path.join(ROOT, "site.yml")
 SERVICE = "keep"
 DRAIN_TASK = "dockercluster.swarm.docker_listen : Drain the node, and wait until its tasks run elsewhere"
 ALONE_TASK = "dockercluster.swarm.docker_listen : Apply it and restart docker, on this host alone"
+STOP_TASK = "dockercluster.swarm.docker_listen : Stop the roll where the apply failed, before another member restarts"
 # The sleeper image, made in each node from its own files (as in test_listen.py; -h: debian13's
 # /lib64 is a link).
 SLEEPER = ("tar -h -C / -c usr/bin/sleep usr/lib/x86_64-linux-gnu/libc.so.6 lib64/ld-linux-x86-64.so.2 "
@@ -261,4 +262,24 @@ def test_a_renewal_of_every_certificate_keeps_the_raft_quorum(lab):
         (h, "Drain" if h == agents[-1] else "Active") for h in lab.names())
     managers = [n["ManagerStatus"] for n in listed.values() if n["ManagerStatus"]]
     assert sorted(managers) == ["Leader", "Reachable", "Reachable"], managers
+    assert no_drain_label_left(lab)
+
+
+def test_an_apply_that_fails_stops_the_roll_after_its_first_member(lab):
+    """An address no host has (TEST-NET-1): dockerd cannot bind it, the first member's apply rolls back and fails,
+    and no other member is drained or restarted for the same failure; that one is back Ready and Active."""
+    before = pids(lab)
+    rc, out, _recap = playbook(SITE, inventory(lab, "unbindable", docker_listen_extra_addresses=["tcp://192.0.2.10:2399"]),
+                               check=False)
+    assert rc != 0, out[-4000:]
+    results = dict(task_results(out))
+    applied = results.get(ALONE_TASK, {})
+    assert list(applied.values()) == [["fatal"]], applied
+    assert results[STOP_TASK] == applied, results[STOP_TASK]
+    after = pids(lab)
+    assert [h for h in lab.names() if after[h] != before[h]] == list(applied), (before, after)
+    wait_for("every node Ready", lambda: all(n["Status"] == "Ready" for n in nodes(lab).values()))
+    agents = lab.names("swarm_agents")
+    assert dict((h, n["Availability"]) for h, n in nodes(lab).items()) == dict(
+        (h, "Drain" if h == agents[-1] else "Active") for h in lab.names())
     assert no_drain_label_left(lab)
