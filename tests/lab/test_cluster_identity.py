@@ -19,6 +19,7 @@ import pytest
 from labkit import LAB, ROOT, fatal_lines, node_list, playbook, sh, task_output, tls_lab, unchanged
 
 SITE = os.path.join(ROOT, "site.yml")
+ENGINES_THEN_MANAGER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks", "engines_then_manager.yml")
 SERVICE = "keep"
 
 
@@ -92,6 +93,30 @@ def test_a_rerun_after_the_rebuild_changes_nothing(lab):
     rc, out, recap = playbook(SITE, inventory(lab, h[3:4]), check=False)
     assert rc == 0, out[-6000:]
     assert unchanged(recap, ["localhost"] + h[:4]), recap
+
+
+def test_the_roles_alone_after_docker_listen_rejoin_a_rebuilt_first_manager_too(lab):
+    """docker_pki, docker_listen, swarm_manager in a playbook of the user's: docker_listen's read of the hosts
+    did not stand for a read of the cluster (the rebuilt node1 made a cluster of its own, the others were
+    refused)."""
+    h = lab.names()
+    sh(["python3", LAB, "rebuild", h[0], "--name", lab.name])
+    rc, out, _recap = playbook(ENGINES_THEN_MANAGER, inventory(lab, h[3:4]), check=False)
+    assert rc == 0, out[-6000:]
+    assert "already in another swarm" not in out
+    assert swarm(lab, h[0], "ControlAvailable") == "true"
+    assert all(swarm(lab, m, "Cluster.ID") == lab.cluster_id for m in h[:3])
+    # site.yml removes the entry the old install left (the verify's nodes step) once the cluster lists it down
+    # (the old and the new node1 share its address); then as before the rebuild.
+    deadline = time.time() + 120
+    while not [n for n in node_list(lab, h[1]) if n["Hostname"] == h[0] and n["Status"] != "Ready"]:
+        assert time.time() < deadline, node_list(lab, h[1])
+        time.sleep(2)
+    rc, out, recap = playbook(SITE, inventory(lab, h[3:4]), check=False)
+    assert rc == 0, out[-6000:]
+    nodes = [(n["Hostname"], n["Status"], n["ManagerStatus"]) for n in node_list(lab, h[1])]
+    assert sorted(m for _n, _s, m in nodes if m) == ["Leader", "Reachable", "Reachable"], nodes
+    assert running_tasks(lab, h[1]) == lab.tasks
 
 
 def test_first_manager_stopped_a_limited_run_adds_an_agent_through_another_manager(lab):
