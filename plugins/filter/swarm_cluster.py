@@ -28,8 +28,9 @@ options:
   _input:
     description:
       - The inventory's hosts, managers first, each a dict C(name), C(manager) (listed as a manager), C(swarm)
-        (RV(dockercluster.swarm.docker_host_info#module:swarm); null when it could not be read) and C(force)
-        (C(swarm_manager_force) or C(swarm_agent_force)).
+        (RV(dockercluster.swarm.docker_host_info#module:swarm); null when it could not be read), C(force)
+        (C(swarm_manager_force) or C(swarm_agent_force)), and optionally C(advertise) (the address its
+        settings name, empty when the engine chooses) and C(advertise_from) (the setting that names it).
     type: list
     elements: dict
     required: true
@@ -70,6 +71,10 @@ _value:
     problem:
       description: Why no host may change, or an empty string.
       type: str
+    drifts:
+      description: A sentence for each node of the cluster whose settings name another address than the one it joined with.
+      type: list
+      elements: str
     refusals:
       description:
         - Each host's verdict, by name, the sentence that fails it before any change, or an empty string.
@@ -88,7 +93,8 @@ def swarm_cluster_choice(hosts):
     for host in hosts or []:
         items.append(dict(name=host['name'], manager=to_bool(host.get('manager')),
                           swarm=host.get('swarm') if isinstance(host.get('swarm'), dict) else None,
-                          force=to_bool(host.get('force'))))
+                          force=to_bool(host.get('force')), advertise=host.get('advertise') or '',
+                          advertise_from=host.get('advertise_from') or ''))
     return swarm_logic.find_cluster(items)
 
 

@@ -903,8 +903,10 @@ def find_cluster(hosts):
 
     ``hosts``: the inventory's hosts, managers first, each in its group's order, as dicts
     ``name``, ``manager`` (listed as a manager), ``swarm`` (its Swarm state as its own engine
-    reported it; None when it could not be read) and ``force`` (swarm_*_force: it is to leave
-    whatever swarm it is in, so its membership does not count).
+    reported it; None when it could not be read), ``force`` (swarm_*_force: it is to leave
+    whatever swarm it is in, so its membership does not count) and, optionally, ``advertise`` (the
+    address its settings have it advertise, '' when the engine chooses) and ``advertise_from`` (the
+    setting that says so).
 
     The cluster is the one the inventory's managers are managers of, whichever host comes first:
     a rebuilt first manager (in no swarm) does not make a new one, it joins. (An agent in a swarm
@@ -921,9 +923,28 @@ def find_cluster(hosts):
       a manager could not be read (it may be in one: a cluster is created only when no inventory
       host is in one);
     - ``refusals``: every host's verdict, the sentence that fails it before any change, or '': the
-      cluster's problem, a host in another swarm (unless forced), or the manager not read.
+      cluster's problem, a host in another swarm (unless forced), or the manager not read;
+    - ``drifts``: a sentence for each node of it whose settings name another address than the one it
+      joined with, which a node keeps (nothing else changes it).
     """
-    return _with_refusals(_find_cluster(hosts), hosts)
+    result = _with_refusals(_find_cluster(hosts), hosts)
+    result['drifts'] = [sentence for sentence in (address_drift(h) for h in hosts
+                                                   if h['name'] in result['members']) if sentence]
+    return result
+
+
+def address_drift(host):
+    """'' or why ``host`` (find_cluster's entry) keeps an address other than the one its settings name."""
+    swarm = swarm_section(host.get('swarm') if isinstance(host.get('swarm'), dict) else {})
+    wanted, joined = addr_host(host.get('advertise') or ''), _text(swarm.get('NodeAddr'))
+    if local_state(swarm) != 'active' or not wanted or not joined or wanted == addr_host(joined):
+        return ''
+    leave = 'one run with swarm_agent_state: absent for it, then one with present'
+    return ('%s is a node of the cluster at %s, not at %s (%s): a node keeps the address it joined with. To move '
+            'it, it leaves and joins again: %s.'
+            % (host['name'], joined, wanted, host.get('advertise_from') or 'its settings',
+               'listed as an agent (a run demotes it in place), ' + leave + ', then listed as a manager again'
+               if host.get('manager') else leave))
 
 
 def _find_cluster(hosts):

@@ -188,6 +188,19 @@ def test_file_discovery(lab):
     healthy_schedules_and_stays(lab, "file", inv)
 
 
+def test_a_limited_run_keeps_the_addresses_of_the_nodes_outside_it(lab):
+    """--limit without an agent (file discovery needs every manager in it): that agent's entry in the node list
+    is its address still, as the run reads it (its name was listed: a container the manager cannot resolve)."""
+    h = lab.names()
+    inv = inventory(lab, swarm_classic_discovery="file")
+    listed = lab.run(h[0], "cat /etc/docker/dockercluster-swarm-nodes").stdout
+    rc, out, recap = playbook(SITE, inv, "--limit", "%s,%s,localhost" % (h[0], h[1]), check=False)
+    assert rc == 0, out[-4000:]
+    assert lab.run(h[0], "cat /etc/docker/dockercluster-swarm-nodes").stdout == listed
+    assert "%s:2375" % lab.ip(h[2]) in listed
+    assert unchanged(recap, ["localhost", h[0], h[1]]), recap
+
+
 def test_etcd_discovery(lab):
     inv = inventory(lab, swarm_classic_discovery="etcd", swarm_classic_kv_hosts=[lab.etcd + ":2379"])
     site(lab, "etcd", inv)

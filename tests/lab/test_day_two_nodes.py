@@ -212,3 +212,17 @@ def test_bad_node_settings_are_refused_before_any_change(lab):
     assert "Node settings: %s: swarm_node_availability must be one of active, pause, drain" % h[3] in out, out[-3000:]
     assert set(recap) == {"localhost"}, recap  # the inventory check, on the controller: no host was touched
     assert {host: node(lab, host)["Spec"] for host in h} == before
+
+
+def test_an_advertise_address_other_than_the_one_a_node_joined_with_is_named(lab):
+    """A node keeps the address it joined with: the run says so, and how to move it, and leaves it in place."""
+    h = lab.names()
+    before = node(lab, h[3])
+    rc, out, _recap = playbook(SITE, inventory(lab, ["node1", "node2"], ["node3", "node4"], name="hosts-moved",
+                                               host_extra={"node4": "swarm_agent_advertise_addr=10.99.0.4"}),
+                               check=False)
+    assert rc == 0, out[-6000:]
+    assert "%s is a node of the cluster at %s, not at 10.99.0.4 (swarm_agent_advertise_addr)" % (
+        h[3], before["Status"]["Addr"]) in out, out[-4000:]
+    after = node(lab, h[3])
+    assert (after["ID"], after["Status"]["Addr"]) == (before["ID"], before["Status"]["Addr"])
