@@ -928,8 +928,8 @@ def find_cluster(hosts):
       joined with, which a node keeps (nothing else changes it).
     """
     result = _with_refusals(_find_cluster(hosts), hosts)
-    result['drifts'] = [sentence for sentence in (address_drift(h) for h in hosts
-                                                   if h['name'] in result['members']) if sentence]
+    drifts = [address_drift(h) for h in hosts if h['name'] in result['members']]
+    result['drifts'] = [sentence for sentence in drifts if sentence]
     return result
 
 
