@@ -419,7 +419,10 @@ class ListenPlanner(object):
             if not re.search(r'\$(%s\b|\{%s\})' % (name, name), command):
                 continue
             path = self.params['%s_path' % method]
-            value = get_env_value(read_text(path) or '', name, path) or ''
+            try:
+                value = get_env_value(read_text(path) or '', name, path) or ''
+            except ValueError:
+                continue  # not this method's to edit: a value it cannot read (command substitution) is the host's
             both = (['-H'] if hosts and exec_start_hosts(value) else []) + (tls_flag_words(value) if tls else [])
             if both:
                 self.fail('%s in %s sets %s, which dockerd refuses next to the same settings in %s (the listeners and '

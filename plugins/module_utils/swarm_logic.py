@@ -937,7 +937,8 @@ def address_drift(host):
     """'' or why ``host`` (find_cluster's entry) keeps an address other than the one its settings name."""
     swarm = swarm_section(host.get('swarm') if isinstance(host.get('swarm'), dict) else {})
     wanted, joined = addr_host(host.get('advertise') or ''), _text(swarm.get('NodeAddr'))
-    if local_state(swarm) != 'active' or not wanted or not joined or wanted == addr_host(joined):
+    # An address only (a setting templated from facts this run has not gathered is no address).
+    if local_state(swarm) != 'active' or parse_ip(wanted) is None or not joined or wanted == addr_host(joined):
         return ''
     leave = 'one run with swarm_agent_state: absent for it, then one with present'
     return ('%s is a node of the cluster at %s, not at %s (%s): a node keeps the address it joined with. To move '

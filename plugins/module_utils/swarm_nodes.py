@@ -225,12 +225,16 @@ def plan_entries(nodes, entries, remove_replaced=False):
         change = plan_node(want, node)
         if change:
             changes.append(change)
-    changes.sort(key=lambda c: {'manager': 0, None: 1, 'worker': 2}[c['role']])
     # The removals come first: the managers they take out count no more.
     gone = [r['node_id'] for r in removals]
     managers = [n for n in nodes or [] if node_settings(n)['role'] == 'manager' and n.get('ID') not in gone]
     reachable = [n for n in managers
                  if ((n.get('ManagerStatus') or {}).get('Reachability') or 'reachable') == 'reachable']
+    # Promotions first, demotions last, the unreachable managers' first: Docker judges each demotion on the
+    # managers that remain, and a reachable one demoted before them could find too few of those reachable.
+    answering = [n.get('ID') for n in reachable]
+    changes.sort(key=lambda c: ({'manager': 0, None: 1, 'worker': 2}[c['role']],
+                                c['role'] == 'worker' and c['node_id'] in answering))
     demoted = [c['name'] for c in changes if c['role'] == 'worker']
     left = len([n for n in reachable if n.get('ID') not in [c['node_id'] for c in changes if c['role'] == 'worker']])
     problem = demotion_problem(demoted, len(managers), len(reachable), left)

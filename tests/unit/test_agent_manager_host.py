@@ -27,11 +27,14 @@ ansible_connection=local
 def play(cluster_on):
     managers = {'name': 'The managers find the cluster (swarm_manager alone)', 'hosts': 'swarm_managers',
                 'gather_facts': False, 'tasks': [{'ansible.builtin.set_fact': {
-                    'dockercluster_cluster': {'create': False, 'manager': 'm2', 'unread': ['m1']}}, 'run_once': True}]}
+                    'dockercluster_cluster': {'create': False, 'manager': 'm2', 'unread': ['a1']}}, 'run_once': True}]}
     agents = {'name': 'The agents', 'hosts': 'swarm_agents', 'gather_facts': False, 'tasks': [
+        {'ansible.builtin.set_fact': {'dockercluster_host': {'swarm': {'LocalNodeState': 'active', 'NodeID': 'w1'}}}},
         {'ansible.builtin.include_vars': ROLE + '/defaults/main.yml'},
         {'ansible.builtin.include_vars': ROLE + '/vars/main.yml'},
-        {'ansible.builtin.debug': {'msg': 'VIA {{ swarm_agent_manager_host }}'}}]}
+        {'ansible.builtin.debug': {'msg': 'VIA {{ swarm_agent_manager_host }}'}},
+        # The hosts the managers' play did not read are its own: the agent is still expected Ready.
+        {'ansible.builtin.debug': {'msg': "EXPECTED {{ _swarm_agent_expected | map(attribute='name') | join(',') }}"}}]}
     return [managers, agents] if cluster_on == 'managers' else [agents]
 
 
@@ -46,3 +49,4 @@ def test_the_agents_join_through_the_manager_the_managers_play_found(tmp_path, c
                          stderr=subprocess.STDOUT, universal_newlines=True, env=env, cwd=str(tmp_path), check=False)
     assert res.returncode == 0, res.stdout
     assert '"msg": "VIA %s"' % via in res.stdout, res.stdout
+    assert '"msg": "EXPECTED m1,m2,a1"' in res.stdout, res.stdout

@@ -1162,3 +1162,13 @@ def test_the_files_are_named_after_the_service_where_not_given():
         '/etc/systemd/system/docker.service.d/10-dockercluster-listen.conf'
     with pytest.raises(ValueError, match='not a systemd service name'):
         listen_plan.fill_service_paths(dict(service='../docker'))
+
+
+def test_daemon_json_leaves_a_docker_opts_it_cannot_read_to_the_host(run, paths):
+    """The daemon_json method writes nothing in /etc/default/docker: a value the env methods refuse to edit
+    (command substitution) is no reason to refuse it."""
+    write(paths['default_env_path'], 'DOCKER_OPTS="--dns 8.8.8.8 --label host=`hostname`"\n')
+    write(paths['daemon_json_path'], '{\n    "log-driver": "journald"\n}\n')
+    host = FakeHost(DEBIAN_SHOW.replace('${DOCKER_OPTS}', '$DOCKER_OPTS'), starts=refuses_a_setting_given_both_ways(paths))
+    failed, result = run(host, allow_insecure_tcp=True, method='daemon_json')
+    assert not failed and result['changed'], result

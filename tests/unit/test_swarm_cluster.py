@@ -206,5 +206,8 @@ def test_a_node_whose_settings_name_another_address_than_it_joined_with_is_named
     (manager_drift, _agent) = logic.find_cluster(hosts_now)['drifts']
     assert manager_drift.startswith('m1 is a node of the cluster at 10.0.0.1, not at 10.0.0.5') and \
         'listed as an agent (a run demotes it in place)' in manager_drift
+    # A setting templated from facts this run has not gathered is no address: nothing to say.
+    hosts_now[3]['advertise'] = '{{ ansible_default_ipv4.address }}'
+    assert [d.split(' ')[0] for d in logic.find_cluster(hosts_now)['drifts']] == ['m1']
     # Not in the cluster (a host that joins in this run), or no address set: nothing to say.
     assert logic.find_cluster(hosts(FRESH, manager(), manager(), dict(FRESH, NodeAddr='10.0.0.9')))['drifts'] == []

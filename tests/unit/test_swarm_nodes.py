@@ -359,3 +359,11 @@ def test_the_module_demotes_then_removes_a_rebuilt_managers_old_entry(module_run
     assert not failed and not result['changed'] and result['removed'] == [], result
     result, failed = module_run(swarm_nodes.main, dict(args, remove_replaced=False))
     assert not failed and not result['changed'], result
+
+
+def test_the_unreachable_managers_are_demoted_first():
+    """n3 unreachable, n1 and n3 listed as agents: n1 first would leave n2 and n3, one of them reachable, which
+    Docker refuses; n3 first leaves n1 and n2, then n2 alone."""
+    nodes = NODES[:2] + [node('n3', 'manager', addr='10.0.0.3', reachability='unreachable')] + NODES[3:]
+    result = plan_nodes(nodes, [want('n1', role='worker'), want('n3', role='worker'), want('a1', role='manager')])
+    assert result['problem'] == '' and [c['name'] for c in result['changes']] == ['a1', 'n3', 'n1']
