@@ -29,8 +29,8 @@ options:
     description:
       - The inventory's hosts, managers first, each a dict C(name), C(manager) (listed as a manager), C(swarm)
         (RV(dockercluster.swarm.docker_host_info#module:swarm); null when it could not be read), C(force)
-        (C(swarm_manager_force) or C(swarm_agent_force)), and optionally C(advertise) (the address its
-        settings name, empty when the engine chooses) and C(advertise_from) (the setting that names it).
+        (C(swarm_manager_force) or C(swarm_agent_force)), and optionally C(advertise_addr) and
+        C(advertise_interface) (its role's settings) and C(addresses) (its read's, interface to address).
     type: list
     elements: dict
     required: true
@@ -71,8 +71,10 @@ _value:
     problem:
       description: Why no host may change, or an empty string.
       type: str
-    drifts:
-      description: A sentence for each node of the cluster whose settings name another address than the one it joined with.
+    notes:
+      description:
+        - What the run says and leaves as it is, a sentence each. The manager that answers when it is not the first
+          one; each node whose settings name another address than the one it joined with (a node keeps it).
       type: list
       elements: str
     refusals:
@@ -93,8 +95,9 @@ def swarm_cluster_choice(hosts):
     for host in hosts or []:
         items.append(dict(name=host['name'], manager=to_bool(host.get('manager')),
                           swarm=host.get('swarm') if isinstance(host.get('swarm'), dict) else None,
-                          force=to_bool(host.get('force')), advertise=host.get('advertise') or '',
-                          advertise_from=host.get('advertise_from') or ''))
+                          force=to_bool(host.get('force')), advertise_addr=host.get('advertise_addr') or '',
+                          advertise_interface=host.get('advertise_interface') or '',
+                          addresses=host.get('addresses') if isinstance(host.get('addresses'), dict) else {}))
     return swarm_logic.find_cluster(items)
 
 

@@ -904,9 +904,9 @@ def find_cluster(hosts):
     ``hosts``: the inventory's hosts, managers first, each in its group's order, as dicts
     ``name``, ``manager`` (listed as a manager), ``swarm`` (its Swarm state as its own engine
     reported it; None when it could not be read), ``force`` (swarm_*_force: it is to leave
-    whatever swarm it is in, so its membership does not count) and, optionally, ``advertise`` (the
-    address its settings have it advertise, '' when the engine chooses) and ``advertise_from`` (the
-    setting that says so).
+    whatever swarm it is in, so its membership does not count) and, optionally, its
+    ``advertise_addr`` and ``advertise_interface`` settings and ``addresses`` (its read's, interface
+    name to address).
 
     The cluster is the one the inventory's managers are managers of, whichever host comes first:
     a rebuilt first manager (in no swarm) does not make a new one, it joins. (An agent in a swarm
@@ -924,26 +924,40 @@ def find_cluster(hosts):
       host is in one);
     - ``refusals``: every host's verdict, the sentence that fails it before any change, or '': the
       cluster's problem, a host in another swarm (unless forced), or the manager not read;
-    - ``drifts``: a sentence for each node of it whose settings name another address than the one it
-      joined with, which a node keeps (nothing else changes it).
+    - ``notes``: what the run says and leaves as it is: the manager that answers when it is not the first
+      one, and each node of the cluster whose settings name another address than the one it joined with,
+      which a node keeps (nothing else changes it).
     """
     result = _with_refusals(_find_cluster(hosts), hosts)
+    notes = []
+    if not result['problem'] and result['manager'] != result['first']:
+        notes.append('The cluster %s: through %s, not the first manager, %s, which %s.'
+                     % (result['id'], result['manager'], result['first'], 'could not be read'
+                        if result['first'] in result['unread'] else 'is not a manager of it (it joins it)'))
     drifts = [address_drift(h) for h in hosts if h['name'] in result['members']]
-    result['drifts'] = [sentence for sentence in drifts if sentence]
+    result['notes'] = notes + [sentence for sentence in drifts if sentence]
     return result
 
 
 def address_drift(host):
-    """'' or why ``host`` (find_cluster's entry) keeps an address other than the one its settings name."""
+    """'' or why ``host`` (find_cluster's entry) keeps an address other than the one its settings name: its
+    advertise_addr, else its advertise_interface's address (swarm_member's order)."""
     swarm = swarm_section(host.get('swarm') if isinstance(host.get('swarm'), dict) else {})
-    wanted, joined = addr_host(host.get('advertise') or ''), _text(swarm.get('NodeAddr'))
+    role = 'swarm_manager' if host.get('manager') else 'swarm_agent'
+    interface = _text(host.get('advertise_interface'))
+    if host.get('advertise_addr'):
+        wanted, setting = addr_host(host['advertise_addr']), role + '_advertise_addr'
+    else:
+        wanted = _text((host.get('addresses') or {}).get(interface)) if interface else ''
+        setting = '%s_advertise_interface %s' % (role, interface)
+    joined = _text(swarm.get('NodeAddr'))
     # An address only (a setting templated from facts this run has not gathered is no address).
     if local_state(swarm) != 'active' or parse_ip(wanted) is None or not joined or wanted == addr_host(joined):
         return ''
     leave = 'one run with swarm_agent_state: absent for it, then one with present'
     return ('%s is a node of the cluster at %s, not at %s (%s): a node keeps the address it joined with. To move '
             'it, it leaves and joins again: %s.'
-            % (host['name'], joined, wanted, host.get('advertise_from') or 'its settings',
+            % (host['name'], joined, wanted, setting,
                'listed as an agent (a run demotes it in place), ' + leave + ', then listed as a manager again'
                if host.get('manager') else leave))
 

@@ -38,7 +38,7 @@ def hosts(m1=FRESH, m2=FRESH, m3=FRESH, a1=FRESH, forced=()):
 def test_fresh_hosts_make_a_cluster_on_the_first_manager():
     found = logic.find_cluster(hosts())
     assert found == dict(id='', manager='m1', create=True, first='m1', members=[], unread=[], problem='',
-                         refusals=dict(m1='', m2='', m3='', a1=''), drifts=[])
+                         refusals=dict(m1='', m2='', m3='', a1=''), notes=[])
 
 
 def test_a_rebuilt_first_manager_joins_the_cluster_the_others_are_in():
@@ -119,10 +119,11 @@ def test_the_filter_takes_the_preflight_s_list():
     found = swarm_cluster_choice([{'name': 'm1', 'manager': 'true', 'swarm': None, 'force': 'false'},
                                   {'name': 'm2', 'manager': True, 'swarm': manager()},
                                   {'name': 'a1', 'manager': False, 'swarm': dict(worker(), NodeAddr='10.0.0.9'),
-                                   'advertise': '10.0.0.8', 'advertise_from': 'swarm_agent_advertise_addr'}])
+                                   'advertise_addr': '10.0.0.8'}])
     assert (found['id'], found['manager'], found['unread']) == (A, 'm2', ['m1'])
-    assert [d.split(':')[0] for d in found['drifts']] == [
-        'a1 is a node of the cluster at 10.0.0.9, not at 10.0.0.8 (swarm_agent_advertise_addr)']
+    assert [d.split(':')[0] for d in found['notes']] == [
+        'The cluster %s' % A, 'a1 is a node of the cluster at 10.0.0.9, not at 10.0.0.8 (swarm_agent_advertise_addr)']
+    assert found['notes'][0] == 'The cluster %s: through m2, not the first manager, m1, which could not be read.' % A
 
 
 def test_each_host_is_judged_against_the_manager_that_answers():
@@ -195,19 +196,19 @@ def test_a_locked_host_beside_the_cluster_is_told_to_unlock_not_to_force(forced)
 def test_a_node_whose_settings_name_another_address_than_it_joined_with_is_named():
     """A node keeps the address it joined with: a changed advertise setting changes nothing, and says so."""
     hosts_now = hosts(dict(manager(), NodeAddr='10.0.0.1'), manager(), manager(), dict(worker(), NodeAddr='10.0.0.9'))
-    hosts_now[0].update(advertise='10.0.0.1:2377', advertise_from='swarm_manager_advertise_addr')
-    hosts_now[3].update(advertise='192.168.50.9', advertise_from='swarm_agent_advertise_interface eth1')
+    hosts_now[0].update(advertise_addr='10.0.0.1:2377')
+    hosts_now[3].update(advertise_interface='eth1', addresses={'eth0': '10.0.0.9', 'eth1': '192.168.50.9'})
     found = logic.find_cluster(hosts_now)
-    assert found['problem'] == '' and found['drifts'] == [
+    assert found['problem'] == '' and found['notes'] == [
         'a1 is a node of the cluster at 10.0.0.9, not at 192.168.50.9 (swarm_agent_advertise_interface eth1): a node '
         'keeps the address it joined with. To move it, it leaves and joins again: one run with swarm_agent_state: '
         'absent for it, then one with present.']
-    hosts_now[0]['advertise'] = '10.0.0.5'
-    (manager_drift, _agent) = logic.find_cluster(hosts_now)['drifts']
+    hosts_now[0]['advertise_addr'] = '10.0.0.5'
+    (manager_drift, _agent) = logic.find_cluster(hosts_now)['notes']
     assert manager_drift.startswith('m1 is a node of the cluster at 10.0.0.1, not at 10.0.0.5') and \
         'listed as an agent (a run demotes it in place)' in manager_drift
     # A setting templated from facts this run has not gathered is no address: nothing to say.
-    hosts_now[3]['advertise'] = '{{ ansible_default_ipv4.address }}'
-    assert [d.split(' ')[0] for d in logic.find_cluster(hosts_now)['drifts']] == ['m1']
+    hosts_now[3].update(advertise_addr='{{ ansible_default_ipv4.address }}')
+    assert [d.split(' ')[0] for d in logic.find_cluster(hosts_now)['notes']] == ['m1']
     # Not in the cluster (a host that joins in this run), or no address set: nothing to say.
-    assert logic.find_cluster(hosts(FRESH, manager(), manager(), dict(FRESH, NodeAddr='10.0.0.9')))['drifts'] == []
+    assert logic.find_cluster(hosts(manager(), manager(), manager(), dict(FRESH, NodeAddr='10.0.0.9')))['notes'] == []
